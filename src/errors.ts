@@ -1,0 +1,24 @@
+// One catalogue of coded errors. Every code is documented in README.md ("Error codes"); a test keeps
+// the two in step. Messages name the file, document, field and value so bad input is fixable.
+
+export const ERROR_CODES = {
+  NSG_CONFIG_READ: 'the configuration file cannot be read',
+  NSG_CONFIG_PARSE: 'the configuration file is not valid YAML',
+  NSG_CONFIG_KEY: 'a configuration key is unknown or has a bad value',
+  NSG_STATE_READ: 'a state or input file cannot be read',
+  NSG_STATE_PARSE: 'a document of a state or input file is not valid YAML/JSON',
+  NSG_OBJECT_INVALID: 'a Kubernetes object has a field with a bad value',
+  NSG_USAGE: 'the command line is wrong',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class NsguardError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NsguardError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,17 @@
+import type { Namespace, PodGroup, Policy, Selector } from './model.ts';
+
+/**
+ * The one narrow window the core has on a cluster. Implemented by an in-memory index kept by the
+ * informers (live cluster) or loaded from a state file; the core never knows which.
+ * Lookups by selector are answered from label indexes, so a check costs what it touches.
+ */
+export interface ClusterView {
+  namespace(name: string): Namespace | undefined;
+  namespaces(): Iterable<Namespace>;
+  namespacesMatching(selector: Selector): Iterable<Namespace>;
+  podGroups(namespace: string): Iterable<PodGroup>;
+  podGroupsMatching(namespace: string, selector: Selector): Iterable<PodGroup>;
+  policies(namespace: string): readonly Policy[];
+  /** Pod groups that carry the given IP (for `nsguard explain` with an IP). */
+  podGroupsWithIp(ip: string): Iterable<PodGroup>;
+}

@@ -1,0 +1,52 @@
+import type { Mode } from './model.ts';
+
+/** Rule ids are a contract: they open every denial line as `[rule-id]` and are grepped for in logs. */
+export type RuleId = 'dns-egress' | 'env-boundary' | 'isolation-tamper';
+
+export interface Finding {
+  readonly rule: RuleId;
+  readonly message: string;
+}
+
+/**
+ * - `allowed`: nothing made worse.
+ * - `denied`: enforce mode and the change makes something worse.
+ * - `warned`: warn mode; the violations travel as warnings and the request is allowed.
+ * - `would-deny`: audit mode; the violations are only logged.
+ */
+export type Verdict = 'allowed' | 'denied' | 'warned' | 'would-deny';
+
+export interface Decision {
+  readonly verdict: Verdict;
+  readonly allowed: boolean;
+  readonly mode: Mode;
+  /** What the change makes worse: the reasons for a denial. */
+  readonly violations: readonly Finding[];
+  /** What was already wrong before the change: reported, never a reason to block. */
+  readonly warnings: readonly Finding[];
+}
+
+export function decide(mode: Mode, violations: readonly Finding[], warnings: readonly Finding[]): Decision {
+  if (violations.length === 0) return { verdict: 'allowed', allowed: true, mode, violations, warnings };
+  switch (mode) {
+    case 'enforce':
+      return { verdict: 'denied', allowed: false, mode, violations, warnings };
+    case 'warn':
+      return { verdict: 'warned', allowed: true, mode, violations, warnings };
+    case 'audit':
+      return { verdict: 'would-deny', allowed: true, mode, violations, warnings };
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown mode ${String(never)}`);
+    }
+  }
+}
+
+/** The `status.message` of a denial: one `[rule-id] explanation` per violation. */
+export function denialMessage(decision: Decision): string {
+  return decision.violations.map(formatFinding).join('\n');
+}
+
+export function formatFinding(finding: Finding): string {
+  return `[${finding.rule}] ${finding.message}`;
+}

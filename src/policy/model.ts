@@ -1,0 +1,128 @@
+// The core's own small, precise types. Kubernetes objects are converted into these once, at the edge
+// (parse-*.ts), so everything below works on validated, normalised values.
+
+export type Labels = Readonly<Record<string, string>>;
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+
+export interface Requirement {
+  readonly key: string;
+  readonly operator: Operator;
+  readonly values: readonly string[];
+}
+
+/** A label selector as a conjunction of requirements (matchLabels become `In [value]`). */
+export interface Selector {
+  readonly requirements: readonly Requirement[];
+}
+
+export interface Cidr {
+  readonly text: string;
+  readonly family: 4 | 6;
+  /** First and last address as big integers, so v4 and v6 share the range arithmetic. */
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+export interface IpBlock {
+  readonly cidr: Cidr;
+  readonly except: readonly Cidr[];
+}
+
+/** One entry of `from`/`to`. Both selectors in one peer AND; separate peers OR. */
+export type Peer =
+  | { readonly kind: 'pods'; readonly podSelector: Selector }
+  | { readonly kind: 'namespaces'; readonly namespaceSelector: Selector; readonly podSelector: Selector | undefined }
+  | { readonly kind: 'ipBlock'; readonly ipBlock: IpBlock };
+
+/** A port entry: `port` absent means every port of the protocol. */
+export type PortSpec =
+  | { readonly protocol: Protocol; readonly kind: 'all' }
+  | { readonly protocol: Protocol; readonly kind: 'range'; readonly from: number; readonly to: number }
+  | { readonly protocol: Protocol; readonly kind: 'named'; readonly name: string };
+
+export type Direction = 'ingress' | 'egress';
+
+export interface Rule {
+  /** `undefined`: the rule has no from/to and matches every peer. */
+  readonly peers: readonly Peer[] | undefined;
+  /** `undefined`: the rule has no ports and matches every port. */
+  readonly ports: readonly PortSpec[] | undefined;
+}
+
+export interface PolicyRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface Policy extends PolicyRef {
+  readonly podSelector: Selector;
+  /** Normalised: absent policyTypes already resolved per the API's defaulting. */
+  readonly types: ReadonlySet<Direction>;
+  readonly ingress: readonly Rule[];
+  readonly egress: readonly Rule[];
+  readonly labels: Labels;
+  readonly annotations: Labels;
+}
+
+export interface Namespace {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+  readonly terminating: boolean;
+  /** Set on namespaces that stand for "any namespace of this environment" and do not exist. */
+  readonly witness?: true;
+}
+
+export interface ContainerPort {
+  readonly name: string | undefined;
+  readonly port: number;
+  readonly protocol: Protocol;
+}
+
+/**
+ * Pods with the same namespace, labels and container ports behave identically under NetworkPolicy,
+ * so the cluster is kept as groups: a count, a few names and the IPs, never whole Pod objects.
+ */
+export interface PodGroup {
+  readonly namespace: string;
+  readonly labels: Labels;
+  /** `'unknown'`: a witness pod whose ports could be anything (a named port may resolve to any number). */
+  readonly ports: readonly ContainerPort[] | 'unknown';
+  readonly count: number;
+  /** The first few pod names, for messages. */
+  readonly names: readonly string[];
+  /** Known pod IPs; empty when unknown (the configured pod CIDRs stand in). */
+  readonly ips: readonly string[];
+  /** Set on pods that could exist but do not: described in messages as "any pod labelled ...". */
+  readonly witness?: true;
+}
+
+export type Mode = 'enforce' | 'warn' | 'audit';
+
+export interface DnsConfig {
+  readonly namespace: string;
+  readonly podLabels: Labels;
+  readonly port: number;
+  readonly protocols: readonly Protocol[];
+  /** NodeLocal DNSCache listen addresses: when set, pods resolve through them, reached only by ipBlock. */
+  readonly nodeLocalIPs: readonly string[];
+  /** ClusterIPs of the DNS Service: only used to explain why an ipBlock on them does not help. */
+  readonly serviceIPs: readonly string[];
+}
+
+export interface Config {
+  readonly mode: Mode;
+  readonly environmentLabel: string;
+  readonly separateEnvironments: readonly (readonly [string, string])[];
+  readonly podCIDRs: readonly Cidr[];
+  readonly dns: DnsConfig;
+  /** Groups whose members may change generated policies, isolation and mode overrides. */
+  readonly adminGroups: readonly string[];
+  readonly adminUsers: readonly string[];
+  /** Namespaces that get no generated policies (their policies are still checked). */
+  readonly exemptNamespaces: readonly string[];
+}

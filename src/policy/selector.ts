@@ -1,0 +1,60 @@
+import type { Labels, Requirement, Selector } from './model.ts';
+
+export const EVERYTHING: Selector = { requirements: [] };
+
+/** Label selector semantics of the API: every requirement must hold; `NotIn` and `DoesNotExist` hold for
+ * objects that lack the key (apimachinery labels.Requirement.Matches). */
+export function selects(selector: Selector, labels: Labels): boolean {
+  return selector.requirements.every((r) => satisfies(r, labels));
+}
+
+export function satisfies(requirement: Requirement, labels: Labels): boolean {
+  const has = Object.hasOwn(labels, requirement.key);
+  switch (requirement.operator) {
+    case 'In':
+      return has && requirement.values.includes(labels[requirement.key] as string);
+    case 'NotIn':
+      return !has || !requirement.values.includes(labels[requirement.key] as string);
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    default: {
+      const never: never = requirement.operator;
+      throw new Error(`unknown operator ${String(never)}`);
+    }
+  }
+}
+
+export function isEverything(selector: Selector): boolean {
+  return selector.requirements.length === 0;
+}
+
+/** `app=web,tier!=db` style, for messages; `{}` reads as "all". */
+export function describeSelector(selector: Selector): string {
+  if (selector.requirements.length === 0) return '{}';
+  return selector.requirements.map(describeRequirement).join(',');
+}
+
+function describeRequirement(r: Requirement): string {
+  switch (r.operator) {
+    case 'In':
+      return r.values.length === 1 ? `${r.key}=${r.values[0]}` : `${r.key} in (${r.values.join(',')})`;
+    case 'NotIn':
+      return r.values.length === 1 ? `${r.key}!=${r.values[0]}` : `${r.key} notin (${r.values.join(',')})`;
+    case 'Exists':
+      return r.key;
+    case 'DoesNotExist':
+      return `!${r.key}`;
+    default: {
+      const never: never = r.operator;
+      throw new Error(`unknown operator ${String(never)}`);
+    }
+  }
+}
+
+/** `app=web,tier=db`: how a set of labels reads in a message. */
+export function describeLabels(labels: Labels): string {
+  const keys = Object.keys(labels).sort();
+  return keys.length === 0 ? '(no labels)' : keys.map((k) => `${k}=${labels[k]}`).join(',');
+}
