@@ -126,3 +126,12 @@ export interface Config {
   /** Namespaces that get no generated policies (their policies are still checked). */
   readonly exemptNamespaces: readonly string[];
 }
+
+/** One running pod as read from the API or a state file; the cluster index folds these into groups. */
+export interface Pod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly ports: readonly ContainerPort[];
+  readonly ips: readonly string[];
+}
