@@ -58,3 +58,8 @@ export function describeLabels(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   return keys.length === 0 ? '(no labels)' : keys.map((k) => `${k}=${labels[k]}`).join(',');
 }
+
+/** The selector `matchLabels: labels`. */
+export function selectorFromLabels(labels: Labels): Selector {
+  return { requirements: Object.entries(labels).map(([key, value]) => ({ key, operator: 'In', values: [value] })) };
+}

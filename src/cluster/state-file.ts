@@ -1,0 +1,148 @@
+import { readFile } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
+import { NsguardError } from '../errors.ts';
+import type { Namespace, Pod, Policy } from '../policy/model.ts';
+import { parseNamespace } from '../policy/parse-namespace.ts';
+import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
+import { parsePod } from '../policy/parse-pod.ts';
+import type { ClusterState } from './cluster-state.ts';
+
+// State files: what `kubectl get namespaces,networkpolicies,pods -A -o yaml` prints (one `v1 List`),
+// multi-document YAML, or JSON. Objects are only split out and located here; parse-*.ts validate them.
+
+/** One Kubernetes object and where it came from, e.g. `state.yaml document 2 item 14` (both 1-based). */
+export interface RawObject {
+  readonly object: Record<string, unknown>;
+  readonly where: string;
+}
+
+export interface LoadReport {
+  readonly namespaces: number;
+  readonly policies: number;
+  readonly pods: number;
+  /** Pods NetworkPolicy does not govern (finished, hostNetwork). */
+  readonly skippedPods: number;
+  /** Calico policies: recognised, not evaluated yet. */
+  readonly calico: number;
+  /** Every other object, counted by kind. */
+  readonly skipped: Readonly<Record<string, number>>;
+}
+
+const CALICO_API_VERSIONS = new Set(['projectcalico.org/v3', 'crd.projectcalico.org/v1']);
+const CALICO_KINDS = new Set(['NetworkPolicy', 'GlobalNetworkPolicy']);
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  return Array.isArray(value) ? 'a sequence' : isMapping(value) ? 'a mapping' : `the scalar ${JSON.stringify(value)}`;
+}
+
+function parseError(where: string, message: string, cause?: unknown): NsguardError {
+  return new NsguardError('NSG_STATE_PARSE', `${where}: ${message}`, cause === undefined ? undefined : { cause });
+}
+
+/** One JS value per document, in file order, so document numbers match what a reader counts. */
+function documentValues(text: string, file: string): unknown[] {
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const start = source.trimStart()[0];
+  if (start === '{' || start === '[') {
+    // JSON.parse is far faster on big `-o json` dumps; on failure YAML parsing reports the line.
+    try {
+      return [JSON.parse(source)];
+    } catch {
+      // Not JSON after all (flow-style YAML, several documents, or broken): YAML tells which.
+    }
+  }
+  const documents = parseAllDocuments(source);
+  if (!Array.isArray(documents)) return [];
+  return documents.map((doc, i) => {
+    const where = `${file} document ${i + 1}`;
+    const error = doc.errors[0];
+    // yaml's message ends with a code excerpt after its first line, which already says "at line L, column C".
+    if (error !== undefined) throw parseError(where, `not valid YAML: ${error.message.split('\n')[0]?.replace(/:$/, '')}`, error);
+    try {
+      // Caps alias expansion, so a "billion laughs" file fails instead of filling the heap.
+      return doc.toJS({ maxAliasCount: 100 });
+    } catch (cause) {
+      throw parseError(where, `cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+    }
+  });
+}
+
+function requireHead(value: unknown, where: string): Record<string, unknown> {
+  if (!isMapping(value)) throw parseError(where, `expected a Kubernetes object (a mapping with apiVersion and kind), found ${describeValue(value)}`);
+  for (const field of ['apiVersion', 'kind']) {
+    const v = value[field];
+    if (typeof v !== 'string' || v === '') throw parseError(where, `${field} is missing or not a string (found ${JSON.stringify(v) ?? 'nothing'})`);
+  }
+  return value;
+}
+
+/** Splits a state or input file into objects; a `List` (or `PodList` and the like) into its items. */
+export function readObjects(text: string, file: string): RawObject[] {
+  const objects: RawObject[] = [];
+  documentValues(text, file).forEach((value, i) => {
+    const where = `${file} document ${i + 1}`;
+    if (value === null || value === undefined) return;
+    const object = requireHead(value, where);
+    const kind = object['kind'] as string;
+    const items = object['items'];
+    if (kind !== 'List' && !(kind.endsWith('List') && Array.isArray(items))) {
+      objects.push({ object, where });
+      return;
+    }
+    // `kubectl get -A` prints `items: []` when nothing matched; some tools write `items:` (null).
+    if (items === null || items === undefined) return;
+    if (!Array.isArray(items)) throw parseError(where, `items must be a sequence, found ${describeValue(items)}`);
+    // Typed lists from the API (`kubectl get --raw`) leave apiVersion and kind off their items.
+    const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+    items.forEach((item, j) => {
+      const itemWhere = `${where} item ${j + 1}`;
+      const filled = itemKind !== undefined && isMapping(item) ? { apiVersion: object['apiVersion'], kind: itemKind, ...item } : item;
+      objects.push({ object: requireHead(filled, itemWhere), where: itemWhere });
+    });
+  });
+  return objects;
+}
+
+export async function readObjectsFromFile(file: string): Promise<RawObject[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new NsguardError('NSG_STATE_READ', `cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+  return readObjects(text, file);
+}
+
+/**
+ * Parses every object first and only then fills `state`, so a bad object leaves it untouched. Pods
+ * and policies load even when their Namespace is not in the file: a dump may simply leave it out.
+ */
+export function loadState(objects: readonly RawObject[], state: ClusterState): LoadReport {
+  const namespaces: Namespace[] = [];
+  const policies: Policy[] = [];
+  const pods: Pod[] = [];
+  let skippedPods = 0;
+  let calico = 0;
+  const skipped = new Map<string, number>();
+  for (const { object, where } of objects) {
+    const apiVersion = object['apiVersion'];
+    const kind = typeof object['kind'] === 'string' ? object['kind'] : '(no kind)';
+    if (apiVersion === 'v1' && kind === 'Namespace') namespaces.push(parseNamespace(object, where));
+    else if (apiVersion === 'networking.k8s.io/v1' && kind === 'NetworkPolicy') policies.push(parseNetworkPolicy(object, where));
+    else if (apiVersion === 'v1' && kind === 'Pod') {
+      const pod = parsePod(object, where);
+      if (pod === undefined) skippedPods++;
+      else pods.push(pod);
+    } else if (typeof apiVersion === 'string' && CALICO_API_VERSIONS.has(apiVersion) && CALICO_KINDS.has(kind)) calico++;
+    else skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
+  }
+  for (const ns of namespaces) state.upsertNamespace(ns);
+  for (const p of policies) state.upsertPolicy(p);
+  for (const pod of pods) state.upsertPod(pod);
+  // fromEntries defines own properties, so a kind named like an Object.prototype member counts right.
+  return { namespaces: namespaces.length, policies: policies.length, pods: pods.length, skippedPods, calico, skipped: Object.fromEntries(skipped) };
+}

@@ -1,0 +1,237 @@
+// The `--config FILE` YAML: every key optional, unknown keys refused (a misspelt key would otherwise
+// silently leave a default in force), each bad value reported with its file, line, key path and value.
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
+import { NsguardError } from '../errors.ts';
+import { parseCidr, parseIp } from '../policy/cidr.ts';
+import type { Cidr, Config, DnsConfig, Labels, Mode, Protocol } from '../policy/model.ts';
+import { PROTOCOLS } from '../policy/model.ts';
+import { showValue } from '../policy/parse-selector.ts';
+
+const MODES: readonly Mode[] = ['enforce', 'warn', 'audit'];
+
+function knownCidr(text: string): Cidr {
+  const cidr = parseCidr(text);
+  if (cidr === undefined) throw new Error(`built-in CIDR ${text} does not parse`);
+  return cidr;
+}
+
+export const DEFAULT_CONFIG: Config = {
+  mode: 'enforce',
+  environmentLabel: 'env',
+  separateEnvironments: [['prod', 'test']],
+  podCIDRs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(knownCidr),
+  dns: {
+    namespace: 'kube-system',
+    podLabels: { 'k8s-app': 'kube-dns' },
+    port: 53,
+    protocols: ['UDP', 'TCP'],
+    nodeLocalIPs: [],
+    serviceIPs: [],
+  },
+  adminGroups: ['system:masters'],
+  adminUsers: [],
+  exemptNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'nsguard'],
+};
+
+export async function loadConfig(file: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new NsguardError('NSG_CONFIG_READ', `${file}: cannot read the configuration file: ${reason}`, { cause: error });
+  }
+  return parseConfig(text, file);
+}
+
+type Path = readonly (string | number)[];
+type Fields = Readonly<Record<string, unknown>>;
+
+export function parseConfig(text: string, file: string): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const [syntax] = doc.errors;
+  if (syntax !== undefined) {
+    // The library's message ends with a code excerpt after the first line; the first line has the position.
+    const first = (syntax.message.split('\n')[0] ?? '').replace(/:$/, '');
+    // The library's own advice for this one (use parseAllDocuments) is meant for programmers, not users.
+    const summary = syntax.code === 'MULTIPLE_DOCS' ? first.replace(/^.*? at line/, 'a second document (---) at line') : first;
+    throw new NsguardError('NSG_CONFIG_PARSE', `${file}: not valid YAML: ${summary}`, { cause: syntax });
+  }
+  const root: unknown = doc.toJS();
+  const read = new Reader(file, doc, lineCounter);
+  if (root === null || root === undefined) return DEFAULT_CONFIG;
+  const top = read.fields(root, []);
+  read.onlyKeys(top, [], Object.keys(DEFAULT_CONFIG));
+  return {
+    mode: read.optional(top, ['mode'], DEFAULT_CONFIG.mode, (v, p) => read.oneOf(v, p, MODES)),
+    environmentLabel: read.optional(top, ['environmentLabel'], DEFAULT_CONFIG.environmentLabel, (v, p) => read.labelKey(v, p)),
+    separateEnvironments: read.optional(top, ['separateEnvironments'], DEFAULT_CONFIG.separateEnvironments, (v, p) =>
+      read.list(v, p, (pair, q) => read.environmentPair(pair, q)),
+    ),
+    podCIDRs: read.optional(top, ['podCIDRs'], DEFAULT_CONFIG.podCIDRs, (v, p) => read.list(v, p, (c, q) => read.cidr(c, q))),
+    dns: top['dns'] === undefined ? DEFAULT_CONFIG.dns : read.dns(top['dns'], ['dns']),
+    adminGroups: read.optional(top, ['adminGroups'], DEFAULT_CONFIG.adminGroups, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
+    adminUsers: read.optional(top, ['adminUsers'], DEFAULT_CONFIG.adminUsers, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
+    exemptNamespaces: read.optional(top, ['exemptNamespaces'], DEFAULT_CONFIG.exemptNamespaces, (v, p) =>
+      read.list(v, p, (s, q) => read.namespaceName(s, q)),
+    ),
+  };
+}
+
+// Kubernetes name syntax (apimachinery validation): checked here so a typo fails at startup instead of
+// never matching any namespace or label.
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash === -1 ? undefined : key.slice(0, slash);
+  const name = key.slice(slash + 1);
+  const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
+  return prefixOk && name.length <= 63 && LABEL_NAME.test(name);
+}
+
+function isLabelValue(value: string): boolean {
+  return value === '' || (value.length <= 63 && LABEL_NAME.test(value));
+}
+
+/** Validators over the YAML's plain values; the document is kept only to find the line of a bad key. */
+class Reader {
+  readonly #file: string;
+  readonly #doc: Document;
+  readonly #lines: LineCounter;
+
+  constructor(file: string, doc: Document, lines: LineCounter) {
+    this.#file = file;
+    this.#doc = doc;
+    this.#lines = lines;
+  }
+
+  bad(path: Path, value: unknown, expected: string): NsguardError {
+    const key = path.length === 0 ? 'the top level' : showPath(path);
+    return new NsguardError('NSG_CONFIG_KEY', `${this.#at(path)}: ${key} is ${showValue(value)}, expected ${expected}`);
+  }
+
+  /** `nsguard.yaml line 4`, or the file alone when the node has no position. */
+  #at(path: Path): string {
+    const node = path.length === 0 ? this.#doc.contents : this.#doc.getIn(path, true);
+    const range = node !== null && typeof node === 'object' && 'range' in node ? node.range : undefined;
+    return Array.isArray(range) && typeof range[0] === 'number' ? `${this.#file} line ${this.#lines.linePos(range[0]).line}` : this.#file;
+  }
+
+  optional<T>(fields: Fields, path: Path, fallback: T, parse: (value: unknown, path: Path) => T): T {
+    const key = path[path.length - 1] as string;
+    return fields[key] === undefined ? fallback : parse(fields[key], path);
+  }
+
+  fields(value: unknown, path: Path): Fields {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw this.bad(path, value, 'a mapping');
+    return value as Fields;
+  }
+
+  onlyKeys(fields: Fields, path: Path, known: readonly string[]): void {
+    for (const key of Object.keys(fields)) {
+      if (!known.includes(key)) {
+        const keyPath = [...path, key];
+        const message = `${this.#at(keyPath)}: unknown key ${showPath(keyPath)} (value ${showValue(fields[key])}), expected one of ${known.join(', ')}`;
+        throw new NsguardError('NSG_CONFIG_KEY', message);
+      }
+    }
+  }
+
+  list<T>(value: unknown, path: Path, each: (item: unknown, path: Path) => T): readonly T[] {
+    if (!Array.isArray(value)) throw this.bad(path, value, 'a list');
+    return value.map((item: unknown, i) => each(item, [...path, i]));
+  }
+
+  text(value: unknown, path: Path): string {
+    if (typeof value !== 'string' || value === '') throw this.bad(path, value, 'a non-empty string');
+    return value;
+  }
+
+  oneOf<T extends string>(value: unknown, path: Path, allowed: readonly T[]): T {
+    if (!allowed.includes(value as T)) throw this.bad(path, value, `one of ${allowed.join(', ')}`);
+    return value as T;
+  }
+
+  labelKey(value: unknown, path: Path): string {
+    if (typeof value !== 'string' || !isLabelKey(value)) throw this.bad(path, value, 'a label key such as env or example.com/env');
+    return value;
+  }
+
+  environmentPair(value: unknown, path: Path): readonly [string, string] {
+    const expected = 'a pair of two different environment names (label values), such as [prod, test]';
+    if (!Array.isArray(value) || value.length !== 2) throw this.bad(path, value, expected);
+    const [a, b] = value.map((v: unknown, i) => {
+      if (typeof v !== 'string' || v === '' || !isLabelValue(v)) throw this.bad([...path, i], v, 'an environment name (a label value)');
+      return v;
+    });
+    if (a === undefined || b === undefined || a === b) throw this.bad(path, value, expected);
+    return [a, b];
+  }
+
+  cidr(value: unknown, path: Path): Cidr {
+    const cidr = typeof value === 'string' ? parseCidr(value) : undefined;
+    if (cidr === undefined) throw this.bad(path, value, 'a CIDR such as 10.0.0.0/8 or fd00::/48');
+    return cidr;
+  }
+
+  ip(value: unknown, path: Path): string {
+    if (typeof value !== 'string' || parseIp(value) === undefined) throw this.bad(path, value, 'an IP address such as 169.254.20.10');
+    return value;
+  }
+
+  namespaceName(value: unknown, path: Path): string {
+    if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) throw this.bad(path, value, 'a namespace name');
+    return value;
+  }
+
+  dns(value: unknown, path: Path): DnsConfig {
+    const fields = this.fields(value, path);
+    const defaults = DEFAULT_CONFIG.dns;
+    this.onlyKeys(fields, path, Object.keys(defaults));
+    const at = (key: keyof DnsConfig): Path => [...path, key];
+    return {
+      namespace: this.optional(fields, at('namespace'), defaults.namespace, (v, p) => this.namespaceName(v, p)),
+      podLabels: this.optional(fields, at('podLabels'), defaults.podLabels, (v, p) => this.labels(v, p)),
+      port: this.optional(fields, at('port'), defaults.port, (v, p) => this.port(v, p)),
+      protocols: this.optional(fields, at('protocols'), defaults.protocols, (v, p) => this.protocols(v, p)),
+      nodeLocalIPs: this.optional(fields, at('nodeLocalIPs'), defaults.nodeLocalIPs, (v, p) => this.list(v, p, (ip, q) => this.ip(ip, q))),
+      serviceIPs: this.optional(fields, at('serviceIPs'), defaults.serviceIPs, (v, p) => this.list(v, p, (ip, q) => this.ip(ip, q))),
+    };
+  }
+
+  labels(value: unknown, path: Path): Labels {
+    const fields = this.fields(value, path);
+    return Object.fromEntries(
+      Object.entries(fields).map(([key, v]) => {
+        if (!isLabelKey(key)) throw this.bad([...path, key], v, 'a label key such as k8s-app');
+        if (typeof v !== 'string' || !isLabelValue(v)) throw this.bad([...path, key], v, 'a label value (a string; quote numbers)');
+        return [key, v];
+      }),
+    );
+  }
+
+  port(value: unknown, path: Path): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
+      throw this.bad(path, value, 'a port number from 1 to 65535');
+    }
+    return value;
+  }
+
+  protocols(value: unknown, path: Path): readonly Protocol[] {
+    const protocols = this.list(value, path, (p, q) => this.oneOf(p, q, PROTOCOLS));
+    // An empty list would make the DNS check look at no traffic at all.
+    if (protocols.length === 0) throw this.bad(path, value, `a non-empty list of ${PROTOCOLS.join(', ')}`);
+    return [...new Set(protocols)];
+  }
+}
+
+/** `dns.port`, `separateEnvironments[0][1]`. */
+function showPath(path: Path): string {
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+}

@@ -1,0 +1,187 @@
+import { blockOverlapsRange } from './cidr.ts';
+import type { PolicyChange } from './change.ts';
+import type { CheckResult } from './check-dns.ts';
+import type { ClusterView } from './cluster-view.ts';
+import type { Finding } from './decision.ts';
+import { describeRulePeers, describePeer } from './describe-peer.ts';
+import { describeChange, describeDecidingSide, describePath, describePolicy, joinAnd } from './describe.ts';
+import type { Endpoint } from './endpoint.ts';
+import { EndpointSet, namespaceOf, podEndpoint } from './endpoint.ts';
+import { environmentOf, separatedFrom } from './environments.ts';
+import type { Config, Direction, Namespace, Peer, Policy, Rule } from './model.ts';
+import { policiesWith } from './policy-overlay.ts';
+import type { EvaluationContext } from './reachability.ts';
+import { evaluatePath, isOpen } from './reachability.ts';
+import { selects } from './selector.ts';
+import { representativeLabels, witnessNamespace, witnessPod } from './witness.ts';
+
+/**
+ * `env-boundary` for a NetworkPolicy write in namespace N of environment E: every path it can touch
+ * has one end in N, so it is judged against each environment F that must stay apart from E, on
+ * F's existing namespaces and on a witness "any namespace labelled env=F" (so a rule is caught before
+ * the first F namespace exists). Two ways to fail: a rule that newly grants F (ports do not matter),
+ * or a path between N and F that is open after the change and was not before.
+ */
+export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config: Config): CheckResult {
+  const home = namespaceOf(view, change.namespace);
+  const env = environmentOf(home, config);
+  const violations = new Map<string, Finding>();
+  const warnings = new Map<string, Finding>();
+  const before: EvaluationContext = { policies: policiesWith(view, change, change.before), podCIDRs: config.podCIDRs, reading: 'may' };
+  const after: EvaluationContext = { policies: policiesWith(view, change, change.after), podCIDRs: config.podCIDRs, reading: 'may' };
+  const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
+
+  for (const other of separatedFrom(env, config)) {
+    const apart = `${env} and ${other} must stay apart`;
+    const witness = witnessNamespace(config.environmentLabel, other);
+    const localPods = homePods(view, home, objects);
+    for (const namespace of otherNamespaces(view, objects, witness, other, config)) {
+      const remotePods = otherPods(view, namespace, objects);
+      for (const local of localPods) {
+        for (const remote of remotePods) {
+          for (const [from, to, side] of [[local, remote, 'egress'], [remote, local, 'ingress']] as const) {
+            const now = evaluatePath(after, from, to);
+            if (!isOpen(now)) continue;
+            const key = `${side}|${namespace.name}`;
+            if (isOpen(evaluatePath(before, from, to))) {
+              if (!warnings.has(key)) warnings.set(key, { rule: 'env-boundary', message: `${describePath(now)} is already open (${apart}): ${describeDecidingSide(now[side])}` });
+            } else if (!violations.has(key)) {
+              violations.set(key, {
+                rule: 'env-boundary',
+                message: `${describeChange(change)} opens ${describePath(now)} (${apart}): ${describeDecidingSide(now[side])}`,
+              });
+            }
+          }
+        }
+      }
+    }
+    if (change.after === undefined) continue;
+    const grantedBefore = change.before === undefined ? new Map<string, Grant>() : grants(view, change.before, witness, other, config);
+    const fresh = [...grants(view, change.after, witness, other, config)].filter(([key]) => !grantedBefore.has(key) && !violations.has(key));
+    // One message per rule, naming every namespace it newly reaches.
+    for (const [rule, targets] of groupBy(fresh.map(([, g]) => g), (g) => `${g.direction}|${g.index}`)) {
+      const first = targets[0] as Grant;
+      const names = targets.map((g) => g.target);
+      const towards = first.direction === 'ingress' ? 'traffic from' : 'traffic to';
+      violations.set(`grant|${rule}`, {
+        rule: 'env-boundary',
+        message:
+          `${describeChange(change)} writes ${describePolicy(change.after)} ${first.direction} rule ${first.index} (${first.peers}), ` +
+          `which allows ${towards} ${listed(names)} (${apart}; a port list does not close the path)`,
+      });
+    }
+  }
+  return { violations: [...violations.values()], warnings: [...warnings.values()] };
+}
+
+/** Pods of N the policy selects before or after: running groups and one witness per selector. */
+function homePods(view: ClusterView, home: Namespace, objects: readonly Policy[]): readonly Endpoint[] {
+  const pods = new EndpointSet();
+  for (const p of objects) for (const group of view.podGroupsMatching(home.name, p.podSelector)) pods.add(podEndpoint(view, group));
+  for (const p of objects) {
+    const labels = representativeLabels(p.podSelector);
+    if (labels !== undefined) pods.add({ kind: 'pod', group: witnessPod(home.name, labels), namespace: home });
+  }
+  return pods.items;
+}
+
+/**
+ * The witness namespace of F stands for every F namespace a broad peer matches; real F namespaces are
+ * added only when a peer picks them out by labels the witness lacks (a name, a team label).
+ */
+function otherNamespaces(view: ClusterView, objects: readonly Policy[], witness: Namespace, env: string, config: Config): Namespace[] {
+  const out = new Map<string, Namespace>([[witness.name, witness]]);
+  for (const peer of peersOf(objects)) {
+    if (peer.kind !== 'namespaces' || selects(peer.namespaceSelector, witness.labels)) continue;
+    for (const ns of view.namespacesMatching(peer.namespaceSelector)) if (environmentOf(ns, config) === env) out.set(ns.name, ns);
+  }
+  return [...out.values()];
+}
+
+/** Pods of an F namespace: running groups, a pod with no labels, and one per pod selector the policy names. */
+function otherPods(view: ClusterView, namespace: Namespace, objects: readonly Policy[]): readonly Endpoint[] {
+  const pods = new EndpointSet();
+  if (namespace.witness !== true) for (const group of view.podGroups(namespace.name)) pods.add(podEndpoint(view, group));
+  pods.add({ kind: 'pod', group: witnessPod(namespace.name, {}), namespace });
+  for (const peer of peersOf(objects)) {
+    if (peer.kind !== 'namespaces' || peer.podSelector === undefined) continue;
+    const labels = representativeLabels(peer.podSelector);
+    if (labels !== undefined) pods.add({ kind: 'pod', group: witnessPod(namespace.name, labels), namespace });
+  }
+  return pods.items;
+}
+
+function peersOf(objects: readonly Policy[]): Peer[] {
+  return objects.flatMap((p) => [...p.ingress, ...p.egress]).flatMap((r) => r.peers ?? []);
+}
+
+interface Grant {
+  readonly direction: Direction;
+  readonly index: number;
+  readonly target: string;
+  readonly peers: string;
+}
+
+/** Rules of `policy` whose peers can match a pod of environment F, keyed by direction and namespace. */
+function grants(view: ClusterView, policy: Policy, witness: Namespace, env: string, config: Config): Map<string, Grant> {
+  const out = new Map<string, Grant>();
+  for (const direction of ['ingress', 'egress'] as const) {
+    if (!policy.types.has(direction)) continue;
+    const rules = direction === 'ingress' ? policy.ingress : policy.egress;
+    rules.forEach((rule, index) => {
+      for (const [namespace, peers] of ruleTargets(view, rule, witness, env, config)) {
+        const key = `${direction}|${namespace.name}`;
+        if (out.has(key)) continue;
+        const target = namespace.witness === true ? namespace.name.slice(1, -1) : `namespace ${namespace.name}`;
+        out.set(key, { direction, index, target, peers: peers.length === 0 ? describeRulePeers(rule, direction) : joinAnd(peers.map(describePeer)) });
+      }
+    });
+  }
+  return out;
+}
+
+function ruleTargets(view: ClusterView, rule: Rule, witness: Namespace, env: string, config: Config): Map<Namespace, Peer[]> {
+  const out = new Map<Namespace, Peer[]>();
+  const add = (ns: Namespace, peer: Peer | undefined): void => {
+    out.set(ns, peer === undefined ? [] : [...(out.get(ns) ?? []), peer]);
+  };
+  if (rule.peers === undefined) {
+    add(witness, undefined);
+    for (const ns of view.namespacesMatching({ requirements: [{ key: config.environmentLabel, operator: 'In', values: [env] }] })) add(ns, undefined);
+    return out;
+  }
+  for (const peer of rule.peers) {
+    switch (peer.kind) {
+      case 'pods':
+        // Pods of the policy's own namespace: never another environment.
+        break;
+      case 'namespaces':
+        if (peer.podSelector !== undefined && representativeLabels(peer.podSelector) === undefined) break;
+        if (selects(peer.namespaceSelector, witness.labels)) add(witness, peer);
+        for (const ns of view.namespacesMatching(peer.namespaceSelector)) if (environmentOf(ns, config) === env) add(ns, peer);
+        break;
+      case 'ipBlock':
+        // A pod of F may hold any address of the pod CIDRs.
+        if (config.podCIDRs.some((c) => blockOverlapsRange(peer.ipBlock, c))) add(witness, peer);
+        break;
+      default: {
+        const never: never = peer;
+        throw new Error(`unknown peer ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  return out;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}
+
+/** The witness reads "any namespace labelled env=test"; real namespaces follow, the first few by name. */
+function listed(targets: readonly string[]): string {
+  const shown = targets.slice(0, 4);
+  const more = targets.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more namespaces` : joinAnd(shown);
+}

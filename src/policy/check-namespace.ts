@@ -1,0 +1,85 @@
+import type { NamespaceChange } from './change.ts';
+import type { CheckResult } from './check-dns.ts';
+import type { ClusterView } from './cluster-view.ts';
+import type { Finding } from './decision.ts';
+import { describeDecidingSide, describePath } from './describe.ts';
+import type { Endpoint } from './endpoint.ts';
+import { EndpointSet } from './endpoint.ts';
+import { environmentOf, separatedFrom } from './environments.ts';
+import type { Config, Namespace, Peer } from './model.ts';
+import type { EvaluationContext } from './reachability.ts';
+import { evaluatePath, isOpen } from './reachability.ts';
+import { describeLabels, selectorFromLabels, selects } from './selector.ts';
+import { representativeLabels, witnessNamespace, witnessPod } from './witness.ts';
+
+/**
+ * `env-boundary` for a Namespace CREATE/UPDATE, judged on real paths: the namespace's new labels must
+ * not let existing policies of a separated environment reach it or be reached by it. A path that any
+ * namespace of the same environment would get (the F side simply is not isolated) is not this
+ * change's doing: it is a warning, like every pre-existing exposure.
+ */
+export function checkNamespaceEnv(view: ClusterView, change: NamespaceChange, config: Config): CheckResult {
+  const after = change.after;
+  if (after === undefined) return { violations: [], warnings: [] };
+  const env = environmentOf(after, config);
+  const ctx: EvaluationContext = { policies: (ns) => view.policies(ns), podCIDRs: config.podCIDRs, reading: 'may' };
+  const violations = new Map<string, Finding>();
+  const warnings = new Map<string, Finding>();
+  const verb = change.operation === 'CREATE' ? 'creating' : 'relabelling';
+
+  for (const other of separatedFrom(env, config)) {
+    const apart = `${env} and ${other} must stay apart`;
+    // The same namespace carrying only its environment label: what any namespace of `env` would get.
+    const plain: Namespace = { ...after, labels: { ...witnessNamespace(config.environmentLabel, env as string).labels } };
+    const beforeCounts = change.before !== undefined && separatedFrom(environmentOf(change.before, config), config).includes(other);
+    for (const remote of view.namespacesMatching(selectorFromLabels({ [config.environmentLabel]: other }))) {
+      if (remote.name === after.name) continue;
+      const peers = view
+        .policies(remote.name)
+        .flatMap((p) => [...p.ingress, ...p.egress])
+        .flatMap((r) => r.peers ?? [])
+        .filter((p): p is Extract<Peer, { kind: 'namespaces' }> => p.kind === 'namespaces')
+        .filter((p) => selects(p.namespaceSelector, after.labels) && !selects(p.namespaceSelector, plain.labels));
+      // Only peers that pick this namespace out by its own labels can make it differ from `plain`.
+      if (peers.length === 0) continue;
+      const remotePods = podsOf(view, remote, view.policies(remote.name).map((p) => representativeLabels(p.podSelector)));
+      const localPods = (ns: Namespace): readonly Endpoint[] =>
+        podsOf(view, ns, peers.map((p) => (p.podSelector === undefined ? {} : representativeLabels(p.podSelector))));
+      for (const local of localPods(after)) {
+        for (const remotePod of remotePods) {
+          for (const [from, to, side] of [[local, remotePod, 'ingress'], [remotePod, local, 'egress']] as const) {
+            const now = evaluatePath(ctx, from, to);
+            if (!isOpen(now)) continue;
+            const key = `${remote.name}|${side}`;
+            const asPlain = evaluatePath(ctx, rehome(from, after, plain), rehome(to, after, plain));
+            const asBefore =
+              beforeCounts && change.before !== undefined ? evaluatePath(ctx, rehome(from, after, change.before), rehome(to, after, change.before)) : undefined;
+            const reason = describeDecidingSide(now[side]);
+            if (isOpen(asPlain) || (asBefore !== undefined && isOpen(asBefore))) {
+              if (!warnings.has(key)) warnings.set(key, { rule: 'env-boundary', message: `${describePath(now)} is already open (${apart}): ${reason}` });
+            } else if (!violations.has(key)) {
+              violations.set(key, {
+                rule: 'env-boundary',
+                message: `${verb} namespace ${after.name} with labels ${describeLabels(after.labels)} opens ${describePath(now)} (${apart}): ${reason}`,
+              });
+            }
+          }
+        }
+      }
+    }
+  }
+  return { violations: [...violations.values()], warnings: [...warnings.values()] };
+}
+
+function podsOf(view: ClusterView, namespace: Namespace, witnessLabels: readonly (Readonly<Record<string, string>> | undefined)[]): readonly Endpoint[] {
+  const pods = new EndpointSet();
+  for (const group of view.podGroups(namespace.name)) pods.add({ kind: 'pod', group, namespace });
+  pods.add({ kind: 'pod', group: witnessPod(namespace.name, {}), namespace });
+  for (const labels of witnessLabels) if (labels !== undefined) pods.add({ kind: 'pod', group: witnessPod(namespace.name, labels), namespace });
+  return pods.items;
+}
+
+/** The same pod seen with its namespace carrying other labels. */
+function rehome(endpoint: Endpoint, from: Namespace, to: Namespace): Endpoint {
+  return endpoint.kind === 'pod' && endpoint.namespace === from ? { ...endpoint, namespace: to } : endpoint;
+}

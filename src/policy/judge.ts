@@ -1,0 +1,37 @@
+import type { Change, Requester } from './change.ts';
+import { checkDnsEgress } from './check-dns.ts';
+import { checkEnvBoundary } from './check-env.ts';
+import { checkNamespaceEnv } from './check-namespace.ts';
+import type { ClusterView } from './cluster-view.ts';
+import type { Decision, Finding } from './decision.ts';
+import { decide } from './decision.ts';
+import type { Config } from './model.ts';
+import { checkModeOverride, isAdmin, modeFor } from './mode.ts';
+
+/** The whole verdict on one change, as the webhook and `nsguard check` both give it. */
+export function judge(change: Change, requester: Requester, view: ClusterView, config: Config): Decision {
+  switch (change.kind) {
+    case 'NetworkPolicy': {
+      const namespace = view.namespace(change.namespace);
+      const mode = modeFor(namespace, config);
+      // A namespace being deleted must be able to finish: its policies go with its pods.
+      if (change.operation === 'DELETE' && namespace?.terminating === true) return decide(mode, [], []);
+      const dns = checkDnsEgress(view, change, config);
+      const env = checkEnvBoundary(view, change, config);
+      return decide(mode, [...dns.violations, ...env.violations], [...dns.warnings, ...env.warnings]);
+    }
+    case 'Namespace': {
+      if (change.operation === 'DELETE') return decide(modeFor(change.before, config), [], []);
+      // An admin setting the override in this very request has it apply at once.
+      const mode = modeFor(isAdmin(requester, config) ? change.after : (change.before ?? undefined), config);
+      const tamper = checkModeOverride(change, requester, config);
+      const env = checkNamespaceEnv(view, change, config);
+      const violations: Finding[] = [...tamper.violations, ...env.violations];
+      return decide(mode, violations, [...tamper.warnings, ...env.warnings]);
+    }
+    default: {
+      const never: never = change;
+      throw new Error(`unknown change ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+// v1 Namespace (client-node V1Namespace) into the core's Namespace.
+import type { Namespace } from './model.ts';
+import { optionalFields, optionalString, parseObjectHead } from './parse-selector.ts';
+
+/** Set by the API server on every namespace (1.22+), and what namespaceSelectors usually match on. */
+export const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export function parseNamespace(raw: unknown, where: string): Namespace {
+  const head = parseObjectHead(raw, { kind: 'Namespace', apiVersion: 'v1', namespaced: false }, where);
+  const { ctx } = head;
+  const status = optionalFields(head.fields['status'], 'status', ctx);
+  const phase = optionalString(status?.['phase'], 'status.phase', ctx);
+  const deletion = head.metadata['deletionTimestamp'];
+  return {
+    name: head.name,
+    // Hand-written state files often leave the name label out; a real cluster always has it (the API
+    // server overwrites it with the name), and a policy selecting on it must see the same namespaces here.
+    labels: { ...head.labels, [NAME_LABEL]: head.name },
+    annotations: head.annotations,
+    terminating: phase === 'Terminating' || (deletion !== undefined && deletion !== null),
+  };
+}
