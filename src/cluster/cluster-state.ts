@@ -1,6 +1,7 @@
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { ContainerPort, Labels, Namespace, Pod, PodGroup, Policy, Selector } from '../policy/model.ts';
 import { selects } from '../policy/selector.ts';
+import { LabelIndex } from './label-index.ts';
 
 // The in-memory index behind both ClusterView implementations (state file and informers). Pods are
 // folded into groups of identical (namespace, labels, container ports) so 150k pods cost per-pod only a
@@ -28,68 +29,6 @@ const NO_IPS: readonly string[] = Object.freeze([]);
 /** Code-unit order: the same on every machine, unlike localeCompare. */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** key → value → items and key → items, so `In`/`Exists` start from the items they can match. */
-class LabelIndex<T> {
-  readonly #byValue = new Map<string, Map<string, Set<T>>>();
-  readonly #byKey = new Map<string, Set<T>>();
-
-  add(item: T, labels: Labels): void {
-    for (const [key, value] of Object.entries(labels)) {
-      let values = this.#byValue.get(key);
-      if (values === undefined) this.#byValue.set(key, (values = new Map()));
-      let items = values.get(value);
-      if (items === undefined) values.set(value, (items = new Set()));
-      items.add(item);
-      let withKey = this.#byKey.get(key);
-      if (withKey === undefined) this.#byKey.set(key, (withKey = new Set()));
-      withKey.add(item);
-    }
-  }
-
-  remove(item: T, labels: Labels): void {
-    for (const [key, value] of Object.entries(labels)) {
-      const values = this.#byValue.get(key);
-      const items = values?.get(value);
-      items?.delete(item);
-      if (items?.size === 0) values?.delete(value);
-      if (values?.size === 0) this.#byValue.delete(key);
-      const withKey = this.#byKey.get(key);
-      withKey?.delete(item);
-      if (withKey?.size === 0) this.#byKey.delete(key);
-    }
-  }
-
-  /**
-   * The smallest superset of the matches that one `In` or `Exists` requirement gives (as disjoint
-   * sets: an item has one value per key), or undefined when no requirement is indexable and the
-   * caller must scan (`{}`, only `NotIn`/`DoesNotExist`, which also match items lacking the key).
-   */
-  candidates(selector: Selector): readonly ReadonlySet<T>[] | undefined {
-    let best: ReadonlySet<T>[] | undefined;
-    let bestSize = Infinity;
-    for (const r of selector.requirements) {
-      let sets: ReadonlySet<T>[];
-      if (r.operator === 'In') {
-        const values = this.#byValue.get(r.key);
-        sets = [];
-        for (const v of new Set(r.values)) {
-          const items = values?.get(v);
-          if (items !== undefined) sets.push(items);
-        }
-      } else if (r.operator === 'Exists') {
-        const items = this.#byKey.get(r.key);
-        sets = items === undefined ? [] : [items];
-      } else {
-        continue;
-      }
-      const size = sets.reduce((n, s) => n + s.size, 0);
-      if (size < bestSize) [best, bestSize] = [sets, size];
-      if (size === 0) break;
-    }
-    return best;
-  }
 }
 
 /**

@@ -7,7 +7,8 @@ import { NsguardError } from '../errors.ts';
 import { parseCidr, parseIp } from '../policy/cidr.ts';
 import type { Cidr, Config, DnsConfig, Labels, Mode, Protocol } from '../policy/model.ts';
 import { PROTOCOLS } from '../policy/model.ts';
-import { showValue } from '../policy/parse-selector.ts';
+import type { Fields } from '../policy/parse-fields.ts';
+import { isFields, showValue } from '../policy/parse-fields.ts';
 
 const MODES: readonly Mode[] = ['enforce', 'warn', 'audit'];
 
@@ -47,7 +48,6 @@ export async function loadConfig(file: string): Promise<Config> {
 }
 
 type Path = readonly (string | number)[];
-type Fields = Readonly<Record<string, unknown>>;
 
 export function parseConfig(text: string, file: string): Config {
   const lineCounter = new LineCounter();
@@ -129,8 +129,8 @@ class Reader {
   }
 
   fields(value: unknown, path: Path): Fields {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw this.bad(path, value, 'a mapping');
-    return value as Fields;
+    if (!isFields(value)) throw this.bad(path, value, 'a mapping');
+    return value;
   }
 
   onlyKeys(fields: Fields, path: Path, known: readonly string[]): void {

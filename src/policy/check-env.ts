@@ -42,7 +42,7 @@ export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config
           for (const [from, to, side] of [[local, remote, 'egress'], [remote, local, 'ingress']] as const) {
             const now = evaluatePath(after, from, to);
             if (!isOpen(now)) continue;
-            const key = `${side}|${namespace.name}`;
+            const key = `${other}|${side}|${namespace.name}`;
             if (isOpen(evaluatePath(before, from, to))) {
               if (!warnings.has(key)) warnings.set(key, { rule: 'env-boundary', message: `${describePath(now)} is already open (${apart}): ${describeDecidingSide(now[side])}` });
             } else if (!violations.has(key)) {
@@ -57,13 +57,15 @@ export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config
     }
     if (change.after === undefined) continue;
     const grantedBefore = change.before === undefined ? new Map<string, Grant>() : grants(view, change.before, witness, other, config);
-    const fresh = [...grants(view, change.after, witness, other, config)].filter(([key]) => !grantedBefore.has(key) && !violations.has(key));
+    // A direction whose opening is already reported names the rule there; its grants add nothing.
+    const opened = new Set([...violations.keys()].filter((key) => key.startsWith(`${other}|`)).map((key) => key.split('|')[1]));
+    const fresh = [...grants(view, change.after, witness, other, config)].filter(([key, g]) => !grantedBefore.has(key) && !opened.has(g.direction));
     // One message per rule, naming every namespace it newly reaches.
     for (const [rule, targets] of groupBy(fresh.map(([, g]) => g), (g) => `${g.direction}|${g.index}`)) {
       const first = targets[0] as Grant;
       const names = targets.map((g) => g.target);
       const towards = first.direction === 'ingress' ? 'traffic from' : 'traffic to';
-      violations.set(`grant|${rule}`, {
+      violations.set(`${other}|grant|${rule}`, {
         rule: 'env-boundary',
         message:
           `${describeChange(change)} writes ${describePolicy(change.after)} ${first.direction} rule ${first.index} (${first.peers}), ` +

@@ -1,6 +1,7 @@
 // v1 Namespace (client-node V1Namespace) into the core's Namespace.
 import type { Namespace } from './model.ts';
-import { optionalFields, optionalString, parseObjectHead } from './parse-selector.ts';
+import { optionalFields, optionalString } from './parse-fields.ts';
+import { parseObjectHead } from './parse-object-head.ts';
 
 /** Set by the API server on every namespace (1.22+), and what namespaceSelectors usually match on. */
 export const NAME_LABEL = 'kubernetes.io/metadata.name';

@@ -3,8 +3,10 @@
 import { parseCidr } from './cidr.ts';
 import type { Cidr, Direction, IpBlock, Peer, Policy, PortSpec, Protocol, Rule } from './model.ts';
 import { PROTOCOLS } from './model.ts';
-import type { Fields, ObjectContext } from './parse-selector.ts';
-import { invalidField, isPortName, optionalList, parseObjectHead, parseSelector, requireFields } from './parse-selector.ts';
+import type { Fields, ObjectContext } from './parse-fields.ts';
+import { invalidField, isPortName, optionalList, requireFields } from './parse-fields.ts';
+import { parseObjectHead } from './parse-object-head.ts';
+import { parseSelector } from './parse-selector.ts';
 
 const POLICY_TYPES: Readonly<Record<string, Direction>> = { Ingress: 'ingress', Egress: 'egress' };
 

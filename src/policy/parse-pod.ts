@@ -2,8 +2,9 @@
 import { parseIp } from './cidr.ts';
 import type { ContainerPort, Pod, Protocol } from './model.ts';
 import { PROTOCOLS } from './model.ts';
-import type { ObjectContext } from './parse-selector.ts';
-import { invalidField, isPortName, optionalFields, optionalList, optionalString, parseObjectHead, requireFields } from './parse-selector.ts';
+import type { ObjectContext } from './parse-fields.ts';
+import { invalidField, isPortName, optionalFields, optionalList, optionalString, requireFields } from './parse-fields.ts';
+import { parseObjectHead } from './parse-object-head.ts';
 
 /**
  * `undefined` for pods that take no part in pod networking: Succeeded/Failed pods have released their

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { NsguardError } from '../../src/errors.ts';
 import type { Selector } from '../../src/policy/model.ts';
-import { parseLabels, parseObjectHead, parseSelector } from '../../src/policy/parse-selector.ts';
+import { parseObjectHead } from '../../src/policy/parse-object-head.ts';
+import { parseLabels, parseSelector } from '../../src/policy/parse-selector.ts';
 
 const ctx = { where: 'state.yaml document 3', object: 'NetworkPolicy prod/allow-db' };
 

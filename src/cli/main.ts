@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// The `nsguard` command: one file per subcommand; this file only dispatches and maps errors to exit
+// codes (0 yes, 1 no, 2 bad input), so every failure is a message, never a stack trace.
+import { NsguardError } from '../errors.ts';
+import { check } from './check.ts';
+import { explain } from './explain.ts';
+import type { CommandIo } from './io.ts';
+import { processIo } from './io.ts';
+
+type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = { check, explain };
+
+const USAGE = `usage: nsguard <command> [options]
+
+commands:
+  check   --state FILE [--config FILE] [--delete] [--output text|json] FILE...
+          admit the objects in FILE(s) against a cluster snapshot as the webhook would
+          (exit 0 allowed, 1 denied, 2 bad input)
+  explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [--output text|json]
+          is the path FROM → TO open, and which policies and rules decide it
+          (exit 0 open, 1 closed, 2 bad input)`;
+
+export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.err(`nsguard: unknown command ${JSON.stringify(name)}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(args, io);
+  } catch (err) {
+    if (err instanceof NsguardError) {
+      io.err(`nsguard ${name}: ${err.code}: ${err.message}`);
+      return 2;
+    }
+    io.err(`nsguard ${name}: internal error: ${(err as Error).stack ?? String(err)}`);
+    return 2;
+  }
+}
+
+process.exitCode = await run(process.argv.slice(2), processIo);
