@@ -5,12 +5,10 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { NsguardError } from '../errors.ts';
 import { parseCidr, parseIp } from '../policy/cidr.ts';
-import type { Cidr, Config, DnsConfig, Labels, Mode, Protocol } from '../policy/model.ts';
-import { PROTOCOLS } from '../policy/model.ts';
+import type { Cidr, Config, DnsConfig, Labels, Protocol } from '../policy/model.ts';
+import { MODES, PROTOCOLS } from '../policy/model.ts';
 import type { Fields } from '../policy/parse-fields.ts';
 import { isFields, showValue } from '../policy/parse-fields.ts';
-
-const MODES: readonly Mode[] = ['enforce', 'warn', 'audit'];
 
 function knownCidr(text: string): Cidr {
   const cidr = parseCidr(text);

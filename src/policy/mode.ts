@@ -1,11 +1,11 @@
 import type { NamespaceChange, Requester } from './change.ts';
 import type { Finding } from './decision.ts';
 import type { Config, Mode, Namespace } from './model.ts';
+import { MODES } from './model.ts';
 
 /** Per-namespace override of the configured mode; only admins may set it (tenants must not switch
  * themselves to audit). */
 export const MODE_ANNOTATION = 'nsguard.io/mode';
-const MODES: readonly Mode[] = ['enforce', 'warn', 'audit'];
 
 export function isMode(value: string | undefined): value is Mode {
   return MODES.includes(value as Mode);

@@ -102,6 +102,7 @@ export interface PodGroup {
 }
 
 export type Mode = 'enforce' | 'warn' | 'audit';
+export const MODES: readonly Mode[] = ['enforce', 'warn', 'audit'];
 
 export interface DnsConfig {
   readonly namespace: string;
