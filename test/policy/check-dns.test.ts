@@ -1,9 +1,6 @@
-import t from 'tap';
-import type { PolicyChange } from '../../src/policy/change.ts';
-import { judge } from '../../src/policy/judge.ts';
-import type { Config } from '../../src/policy/model.ts';
-import type { ClusterState } from '../../src/cluster/cluster-state.ts';
-import { TENANT, configWith, create, exampleCluster, existing, policy, remove, update } from '../support/cluster.ts';
+import { configWith, create, exampleCluster, existing, policy, remove, update } from '../support/cluster.ts';
+import type { JudgeCase } from '../support/judge-cases.ts';
+import { runJudgeCases } from '../support/judge-cases.ts';
 
 // A namespace with running pods and no policy at all, as most namespaces start.
 const APPS = `
@@ -55,18 +52,7 @@ spec:
 
 const KUBE_DNS_PEER = '[ { namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: kube-system } }, podSelector: { matchLabels: { k8s-app: kube-dns } } } ]';
 
-interface Case {
-  name: string;
-  state: () => ClusterState;
-  change: (state: ClusterState) => PolicyChange;
-  config?: Config;
-  verdict: 'allowed' | 'denied';
-  /** Every string must appear in one of the violation messages (or warnings, with `warning`). */
-  mentions?: string[];
-  warning?: string[];
-}
-
-const cases: Case[] = [
+const cases: JudgeCase[] = [
   {
     name: 'a default deny of egress in a namespace with no DNS rule cuts DNS for its pods',
     state: () => exampleCluster(APPS),
@@ -238,14 +224,4 @@ spec: { podSelector: {}, policyTypes: [Egress], egress: [ { to: [ { podSelector:
   },
 ];
 
-for (const c of cases) {
-  t.test(c.name, async (t) => {
-    const state = c.state();
-    const decision = judge(c.change(state), TENANT, state, c.config ?? configWith());
-    const dns = decision.violations.filter((v) => v.rule === 'dns-egress');
-    t.equal(dns.length > 0 ? 'denied' : 'allowed', c.verdict, JSON.stringify(decision.violations, null, 1));
-    for (const text of c.mentions ?? []) t.ok(dns.some((v) => v.message.includes(text)), `a violation mentions ${JSON.stringify(text)}: ${JSON.stringify(dns.map((v) => v.message))}`);
-    const warnings = decision.warnings.filter((w) => w.rule === 'dns-egress');
-    for (const text of c.warning ?? []) t.ok(warnings.some((w) => w.message.includes(text)), `a warning mentions ${JSON.stringify(text)}: ${JSON.stringify(warnings.map((w) => w.message))}`);
-  });
-}
+runJudgeCases('dns-egress', cases);

@@ -1,10 +1,7 @@
-import t from 'tap';
-import type { ClusterState } from '../../src/cluster/cluster-state.ts';
-import type { Change } from '../../src/policy/change.ts';
-import { judge } from '../../src/policy/judge.ts';
 import type { Namespace } from '../../src/policy/model.ts';
-import { ADMIN, TENANT, clusterFrom, configWith, create, exampleCluster, existing, policy, remove, update } from '../support/cluster.ts';
-import type { Requester } from '../../src/policy/change.ts';
+import { clusterFrom, create, exampleCluster, existing, policy, remove, update } from '../support/cluster.ts';
+import type { JudgeCase } from '../support/judge-cases.ts';
+import { runJudgeCases } from '../support/judge-cases.ts';
 
 // A prod namespace isolated by one default deny and nothing else.
 const VAULT = `
@@ -64,18 +61,7 @@ const ns = (name: string, labels: Record<string, string>, annotations: Record<st
   terminating: false,
 });
 
-interface Case {
-  name: string;
-  state: () => ClusterState;
-  change: (state: ClusterState) => Change;
-  requester?: Requester;
-  rule?: 'env-boundary' | 'isolation-tamper';
-  verdict: 'allowed' | 'denied';
-  mentions?: string[];
-  warning?: string[];
-}
-
-const cases: Case[] = [
+const cases: JudgeCase[] = [
   {
     name: 'the seeds example: env NotIn [prod] on TCP 3306 lets every test namespace reach the prod database',
     state: () => exampleCluster(),
@@ -245,39 +231,6 @@ spec: { podSelector: {}, policyTypes: [Egress], egress: [ { to: [ { namespaceSel
     verdict: 'denied',
     mentions: ['relabelling namespace payments-prod', 'payments-prod/api-8d4f7b6c9-x7p2q → shop-prod/web'],
   },
-  {
-    name: 'a tenant may not switch its namespace to audit mode',
-    state: () => exampleCluster(),
-    change: (s) => {
-      const before = s.namespace('shop-test') as Namespace;
-      return { kind: 'Namespace', operation: 'UPDATE', name: 'shop-test', before, after: { ...before, annotations: { 'nsguard.io/mode': 'audit' } } };
-    },
-    rule: 'isolation-tamper',
-    verdict: 'denied',
-    mentions: ['user alice@example.com sets annotation nsguard.io/mode=audit on namespace shop-test'],
-  },
-  {
-    name: 'an admin may set the mode of a namespace',
-    state: () => exampleCluster(),
-    requester: ADMIN,
-    change: (s) => {
-      const before = s.namespace('shop-test') as Namespace;
-      return { kind: 'Namespace', operation: 'UPDATE', name: 'shop-test', before, after: { ...before, annotations: { 'nsguard.io/mode': 'audit' } } };
-    },
-    rule: 'isolation-tamper',
-    verdict: 'allowed',
-  },
 ];
 
-for (const c of cases) {
-  t.test(c.name, async (t) => {
-    const state = c.state();
-    const decision = judge(c.change(state), c.requester ?? TENANT, state, configWith());
-    const rule = c.rule ?? 'env-boundary';
-    const found = decision.violations.filter((v) => v.rule === rule);
-    t.equal(found.length > 0 ? 'denied' : 'allowed', c.verdict, JSON.stringify(decision, null, 1));
-    for (const text of c.mentions ?? []) t.ok(found.some((v) => v.message.includes(text)), `a violation mentions ${JSON.stringify(text)}: ${JSON.stringify(found.map((v) => v.message), null, 1)}`);
-    const warnings = decision.warnings.filter((w) => w.rule === rule);
-    for (const text of c.warning ?? []) t.ok(warnings.some((w) => w.message.includes(text)), `a warning mentions ${JSON.stringify(text)}: ${JSON.stringify(warnings.map((w) => w.message), null, 1)}`);
-  });
-}
+runJudgeCases('env-boundary', cases);
