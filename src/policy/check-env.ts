@@ -56,14 +56,13 @@ export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config
       }
     }
     if (change.after === undefined) continue;
-    const grantedBefore = change.before === undefined ? new Map<string, Grant>() : grants(view, change.before, witness, other, config);
     // A direction whose opening is already reported names the rule there; its grants add nothing.
     const opened = new Set([...violations.keys()].filter((key) => key.startsWith(`${other}|`)).map((key) => key.split('|')[1]));
-    const fresh = [...grants(view, change.after, witness, other, config)].filter(([key, g]) => !grantedBefore.has(key) && !opened.has(g.direction));
+    const fresh = [...grants(view, change.after, witness, other, config).values()].filter((g) => !opened.has(g.direction) && !isGrantedBy(change.before, g, config));
     // One message per rule, naming every namespace it newly reaches.
-    for (const [rule, targets] of groupBy(fresh.map(([, g]) => g), (g) => `${g.direction}|${g.index}`)) {
+    for (const [rule, targets] of groupBy(fresh, (g) => `${g.direction}|${g.index}`)) {
       const first = targets[0] as Grant;
-      const names = targets.map((g) => g.target);
+      const names = targets.map((g) => (g.namespace.witness === true ? g.namespace.name.slice(1, -1) : `namespace ${g.namespace.name}`));
       const towards = first.direction === 'ingress' ? 'traffic from' : 'traffic to';
       violations.set(`${other}|grant|${rule}`, {
         rule: 'env-boundary',
@@ -120,59 +119,65 @@ function peersOf(objects: readonly Policy[]): Peer[] {
 interface Grant {
   readonly direction: Direction;
   readonly index: number;
-  readonly target: string;
+  readonly namespace: Namespace;
   readonly peers: string;
 }
 
-/** Rules of `policy` whose peers can match a pod of environment F, keyed by direction and namespace. */
+/**
+ * Rules of `policy` whose peers reach pods of environment F, keyed by direction and namespace: the
+ * witness for peers broad enough to match it (they reach every F namespace), and the F namespaces a
+ * narrower peer picks out, found through the label index rather than by listing every namespace.
+ */
 function grants(view: ClusterView, policy: Policy, witness: Namespace, env: string, config: Config): Map<string, Grant> {
   const out = new Map<string, Grant>();
   for (const direction of ['ingress', 'egress'] as const) {
     if (!policy.types.has(direction)) continue;
-    const rules = direction === 'ingress' ? policy.ingress : policy.egress;
-    rules.forEach((rule, index) => {
-      for (const [namespace, peers] of ruleTargets(view, rule, witness, env, config)) {
+    rulesOf(policy, direction).forEach((rule, index) => {
+      const targets = [witness];
+      for (const peer of rule.peers ?? []) {
+        if (peer.kind !== 'namespaces' || selects(peer.namespaceSelector, witness.labels)) continue;
+        for (const ns of view.namespacesMatching(peer.namespaceSelector)) if (environmentOf(ns, config) === env) targets.push(ns);
+      }
+      for (const namespace of targets) {
         const key = `${direction}|${namespace.name}`;
-        if (out.has(key)) continue;
-        const target = namespace.witness === true ? namespace.name.slice(1, -1) : `namespace ${namespace.name}`;
-        out.set(key, { direction, index, target, peers: peers.length === 0 ? describeRulePeers(rule, direction) : joinAnd(peers.map(describePeer)) });
+        const peers = reachingPeers(rule, namespace, config);
+        if (peers === undefined || out.has(key)) continue;
+        out.set(key, { direction, index, namespace, peers: peers.length === 0 ? describeRulePeers(rule, direction) : joinAnd(peers.map(describePeer)) });
       }
     });
   }
   return out;
 }
 
-function ruleTargets(view: ClusterView, rule: Rule, witness: Namespace, env: string, config: Config): Map<Namespace, Peer[]> {
-  const out = new Map<Namespace, Peer[]>();
-  const add = (ns: Namespace, peer: Peer | undefined): void => {
-    out.set(ns, peer === undefined ? [] : [...(out.get(ns) ?? []), peer]);
-  };
-  if (rule.peers === undefined) {
-    add(witness, undefined);
-    for (const ns of view.namespacesMatching({ requirements: [{ key: config.environmentLabel, operator: 'In', values: [env] }] })) add(ns, undefined);
-    return out;
-  }
-  for (const peer of rule.peers) {
+function isGrantedBy(policy: Policy | undefined, grant: Grant, config: Config): boolean {
+  return policy !== undefined && policy.types.has(grant.direction) && rulesOf(policy, grant.direction).some((r) => reachingPeers(r, grant.namespace, config) !== undefined);
+}
+
+function rulesOf(policy: Policy, direction: Direction): readonly Rule[] {
+  return direction === 'ingress' ? policy.ingress : policy.egress;
+}
+
+/** The peers of `rule` that reach pods of `namespace` ([] for a rule without peers, which reaches every
+ * pod), or undefined when none does. */
+function reachingPeers(rule: Rule, namespace: Namespace, config: Config): Peer[] | undefined {
+  if (rule.peers === undefined) return [];
+  const reaching = rule.peers.filter((peer) => {
     switch (peer.kind) {
       case 'pods':
         // Pods of the policy's own namespace: never another environment.
-        break;
+        return false;
       case 'namespaces':
-        if (peer.podSelector !== undefined && representativeLabels(peer.podSelector) === undefined) break;
-        if (selects(peer.namespaceSelector, witness.labels)) add(witness, peer);
-        for (const ns of view.namespacesMatching(peer.namespaceSelector)) if (environmentOf(ns, config) === env) add(ns, peer);
-        break;
+        return selects(peer.namespaceSelector, namespace.labels) && (peer.podSelector === undefined || representativeLabels(peer.podSelector) !== undefined);
       case 'ipBlock':
         // A pod of F may hold any address of the pod CIDRs.
-        if (config.podCIDRs.some((c) => blockOverlapsRange(peer.ipBlock, c))) add(witness, peer);
-        break;
+        return config.podCIDRs.some((c) => blockOverlapsRange(peer.ipBlock, c));
       default: {
         const never: never = peer;
         throw new Error(`unknown peer ${JSON.stringify(never)}`);
       }
     }
-  }
-  return out;
+  });
+  return reaching.length > 0 ? reaching : undefined;
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

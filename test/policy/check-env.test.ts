@@ -191,7 +191,7 @@ spec: { podSelector: {}, policyTypes: [Egress], egress: [ {} ] }
 `),
       ),
     verdict: 'denied',
-    mentions: ['writes legacy-prod/egress-all egress rule 0 (no to (every peer)), which allows traffic to any namespace labelled env=test and namespace shop-test'],
+    mentions: ['writes legacy-prod/egress-all egress rule 0 (no to (every peer)), which allows traffic to any namespace labelled env=test (prod and test must stay apart; a port list does not close the path)'],
   },
   {
     name: 'narrowing an over-broad rule is allowed even though it still crosses environments',
