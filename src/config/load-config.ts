@@ -5,8 +5,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { NsguardError } from '../errors.ts';
 import { parseCidr, parseIp } from '../policy/cidr.ts';
-import type { Cidr, Config, DnsConfig, Labels, Protocol } from '../policy/model.ts';
-import { MODES, PROTOCOLS } from '../policy/model.ts';
+import type { Cidr, Config, DnsConfig, EnvironmentFromName, Labels, Protocol } from '../policy/model.ts';
+import { ISOLATIONS, MODES, PROTOCOLS } from '../policy/model.ts';
 import type { Fields } from '../policy/parse-fields.ts';
 import { isFields, showValue } from '../policy/parse-fields.ts';
 
@@ -32,6 +32,12 @@ export const DEFAULT_CONFIG: Config = {
   adminGroups: ['system:masters'],
   adminUsers: [],
   exemptNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'nsguard'],
+  defaultIsolation: 'strict',
+  defaultTemplate: 'default',
+  environmentFromName: [
+    { suffix: '-prod', environment: 'prod' },
+    { suffix: '-test', environment: 'test' },
+  ],
 };
 
 export async function loadConfig(file: string): Promise<Config> {
@@ -75,6 +81,11 @@ export function parseConfig(text: string, file: string): Config {
     adminUsers: read.optional(top, ['adminUsers'], DEFAULT_CONFIG.adminUsers, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
     exemptNamespaces: read.optional(top, ['exemptNamespaces'], DEFAULT_CONFIG.exemptNamespaces, (v, p) =>
       read.list(v, p, (s, q) => read.namespaceName(s, q)),
+    ),
+    defaultIsolation: read.optional(top, ['defaultIsolation'], DEFAULT_CONFIG.defaultIsolation, (v, p) => read.oneOf(v, p, ISOLATIONS)),
+    defaultTemplate: read.optional(top, ['defaultTemplate'], DEFAULT_CONFIG.defaultTemplate, (v, p) => read.text(v, p)),
+    environmentFromName: read.optional(top, ['environmentFromName'], DEFAULT_CONFIG.environmentFromName, (v, p) =>
+      read.list(v, p, (rule, q) => read.environmentFromName(rule, q)),
     ),
   };
 }
@@ -170,6 +181,16 @@ class Reader {
     });
     if (a === undefined || b === undefined || a === b) throw this.bad(path, value, expected);
     return [a, b];
+  }
+
+  environmentFromName(value: unknown, path: Path): EnvironmentFromName {
+    const fields = this.fields(value, path);
+    this.onlyKeys(fields, path, ['suffix', 'environment']);
+    const environment = fields['environment'];
+    if (typeof environment !== 'string' || environment === '' || !isLabelValue(environment)) {
+      throw this.bad([...path, 'environment'], environment, 'an environment name (a label value)');
+    }
+    return { suffix: this.text(fields['suffix'], [...path, 'suffix']), environment };
   }
 
   cidr(value: unknown, path: Path): Cidr {

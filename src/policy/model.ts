@@ -115,6 +115,16 @@ export interface DnsConfig {
   readonly serviceIPs: readonly string[];
 }
 
+/** `nsguard.io/isolation`: both directions, ingress only, or opted out. */
+export type Isolation = 'strict' | 'ingress' | 'none';
+export const ISOLATIONS: readonly Isolation[] = ['strict', 'ingress', 'none'];
+
+/** A namespace named `*-prod` gets `env=prod` when created without an environment label. */
+export interface EnvironmentFromName {
+  readonly suffix: string;
+  readonly environment: string;
+}
+
 export interface Config {
   readonly mode: Mode;
   readonly environmentLabel: string;
@@ -126,6 +136,12 @@ export interface Config {
   readonly adminUsers: readonly string[];
   /** Namespaces that get no generated policies (their policies are still checked). */
   readonly exemptNamespaces: readonly string[];
+  /** Stamped on a namespace created without `nsguard.io/isolation`. */
+  readonly defaultIsolation: Isolation;
+  /** Stamped as `nsguard.io/template` on a namespace created without one. */
+  readonly defaultTemplate: string;
+  /** Tried in order on Namespace CREATE without an environment label; the first match labels it. */
+  readonly environmentFromName: readonly EnvironmentFromName[];
 }
 
 /** One running pod as read from the API or a state file; the cluster index folds these into groups. */

@@ -36,6 +36,16 @@ t.test('defaults and merging', async (t) => {
       text: 'adminGroups: [platform]\nadminUsers: [alice]\nexemptNamespaces: [kube-system, monitoring]\n',
       expect: { adminGroups: ['platform'], adminUsers: ['alice'], exemptNamespaces: ['kube-system', 'monitoring'] },
     },
+    {
+      name: 'namespace defaults for the mutation are read',
+      text: 'defaultIsolation: ingress\ndefaultTemplate: web\nenvironmentFromName: [{ suffix: -staging, environment: test }]\n',
+      expect: { defaultIsolation: 'ingress', defaultTemplate: 'web', environmentFromName: [{ suffix: '-staging', environment: 'test' }] },
+    },
+    {
+      name: 'by default -prod and -test name suffixes give the environment',
+      text: '',
+      expect: { environmentFromName: [{ suffix: '-prod', environment: 'prod' }, { suffix: '-test', environment: 'test' }] },
+    },
   ];
   for (const c of cases) {
     const config = parseConfig(c.text, FILE);
@@ -78,6 +88,9 @@ t.test('bad keys and values', async (t) => {
     { name: 'an empty dns key is refused rather than defaulted', text: 'dns:\n', key: 'dns', value: 'null', expected: 'a mapping' },
     { name: 'an empty admin group is refused', text: 'adminGroups: [""]', key: 'adminGroups[0]', value: '""', expected: 'a non-empty string' },
     { name: 'an exempt namespace that is not a name is refused', text: 'exemptNamespaces: [kube_system]', key: 'exemptNamespaces[0]', value: '"kube_system"', expected: 'a namespace name' },
+    { name: 'an unknown isolation is refused', text: 'defaultIsolation: full', key: 'defaultIsolation', value: '"full"', expected: 'one of strict, ingress, none' },
+    { name: 'a name rule without a suffix is refused', text: 'environmentFromName: [{ environment: prod }]', key: 'environmentFromName[0].suffix', value: 'missing', expected: 'a non-empty string' },
+    { name: 'a name rule with an unknown key is refused', text: 'environmentFromName: [{ suffix: -prod, env: prod }]', key: 'environmentFromName[0].env', value: '"prod"', expected: 'one of suffix, environment', unknown: true },
     { name: 'a top level that is a list is refused', text: '- mode: warn', key: 'the top level', value: '[{"mode":"warn"}]', expected: 'a mapping' },
     { name: 'a self-referencing alias is reported, not crashed on', text: 'podCIDRs: &x [*x]', key: 'podCIDRs[0]', value: 'self-referencing', expected: 'a CIDR' },
   ];
