@@ -1,0 +1,61 @@
+// Namespace CREATE defaults: stamp the isolation annotations and the environment label so that a plain
+// `kubectl create namespace x` is isolated with no extra step. Pure: request in, JSON patch out.
+import type { Config } from '../policy/model.ts';
+import type { AdmissionRequest, JsonPatchOperation, MutationOutcome } from './types.ts';
+
+export const ISOLATION_ANNOTATION = 'nsguard.io/isolation';
+export const TEMPLATE_ANNOTATION = 'nsguard.io/template';
+
+/** The configuration the mutation reads. */
+export type NamespaceDefaults = Pick<Config, 'environmentLabel' | 'exemptNamespaces' | 'defaultIsolation' | 'defaultTemplate' | 'environmentFromName'>;
+
+const NOTHING: MutationOutcome = { patch: [], warnings: [] };
+
+export function mutateNamespace(request: AdmissionRequest, options: NamespaceDefaults): MutationOutcome {
+  if (request.operation !== 'CREATE' || request.kind.group !== '' || request.kind.kind !== 'Namespace') return NOTHING;
+  const metadata = recordAt(request.object, 'metadata');
+  if (metadata === undefined) return NOTHING;
+  const name = typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : request.name;
+  if (options.exemptNamespaces.includes(name)) return NOTHING;
+
+  const annotations: Record<string, string> = {};
+  annotations[ISOLATION_ANNOTATION] = options.defaultIsolation;
+  if (options.defaultTemplate !== '') annotations[TEMPLATE_ANNOTATION] = options.defaultTemplate;
+
+  const labels: Record<string, string> = {};
+  // With generateName the final name is unknown here, so no environment can be read from it.
+  const env = name === '' ? undefined : options.environmentFromName.find((rule) => name.endsWith(rule.suffix))?.environment;
+  if (env !== undefined) labels[options.environmentLabel] = env;
+
+  const patch = [...stamp(metadata, 'annotations', annotations), ...stamp(metadata, 'labels', labels)];
+  return { patch, warnings: [] };
+}
+
+/**
+ * `add` for each wanted key the object lacks; a user-given value always wins. When the map itself is
+ * absent it is added whole, since JSON patch cannot add a member to a missing parent.
+ */
+function stamp(metadata: Record<string, unknown>, field: 'annotations' | 'labels', wanted: Record<string, string>): JsonPatchOperation[] {
+  const entries = Object.entries(wanted);
+  if (entries.length === 0) return [];
+  const existing = metadata[field];
+  if (!isRecord(existing)) return [{ op: 'add', path: `/metadata/${field}`, value: wanted }];
+  return entries
+    .filter(([key]) => !Object.hasOwn(existing, key))
+    .map(([key, value]) => ({ op: 'add', path: `/metadata/${field}/${escapePointer(key)}`, value }));
+}
+
+/** RFC 6901: `~` is `~0` and `/` is `~1`, in that order so `~1` in a key stays literal. */
+export function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function recordAt(value: unknown, key: string): Record<string, unknown> | undefined {
+  if (!isRecord(value)) return undefined;
+  const inner = value[key];
+  return isRecord(inner) ? inner : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,136 @@
+// POST /validate and POST /mutate: body to AdmissionRequest, the Admission's answer to an
+// AdmissionReview, one audit line and the metrics. What a request means is the Admission's business.
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Admission, AdmissionRequest, MutationOutcome, ValidationOutcome } from '../admission/types.ts';
+import { formatFinding } from '../policy/decision.ts';
+import { kindName, shortPatch, updateDiff, writeAudit, type AuditEntry } from './audit-log.ts';
+import { unsupportedMediaType, type Refuser } from './http-errors.ts';
+import type { WebhookMetrics, WebhookName } from './metrics.ts';
+import { redact } from './redact.ts';
+import {
+  decidingRules,
+  mutationErrorResponse,
+  mutationResponse,
+  review,
+  validationErrorResponse,
+  validationResponse,
+  type AdmissionResponse,
+} from './response.ts';
+import { parseReview } from './review.ts';
+
+export interface RouteDeps {
+  readonly admission: Admission;
+  readonly logger: Logger;
+  readonly metrics: WebhookMetrics;
+  readonly refuser: Refuser;
+}
+
+export function registerAdmissionRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  app.post('/validate', (request, reply) => answer(request, reply, 'validate', deps));
+  app.post('/mutate', (request, reply) => answer(request, reply, 'mutate', deps));
+}
+
+function answer(request: FastifyRequest, reply: FastifyReply, webhook: WebhookName, deps: RouteDeps): FastifyReply {
+  const started = performance.now();
+  // Fastify skips parsing a body-less POST: there is then no content type to have checked.
+  if (!Buffer.isBuffer(request.body)) {
+    const contentType = request.headers['content-type'];
+    if (contentType === undefined) return deps.refuser.refuse(request, reply, 415, 'unsupported-media-type', unsupportedMediaType(contentType));
+    return deps.refuser.refuse(request, reply, 400, 'invalid-json', 'the body is empty: expected an AdmissionReview');
+  }
+  const parsed = parseReview(request.body);
+  if (!parsed.ok) return deps.refuser.refuse(request, reply, 400, parsed.problem, parsed.message);
+
+  const admissionRequest = parsed.request;
+  const { response, entry, err } = webhook === 'validate' ? validate(admissionRequest, deps) : mutate(admissionRequest, deps);
+  const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+  writeAudit(deps.logger, { ...entry, durationMs }, err);
+  deps.metrics.observeAdmission(
+    { webhook, kind: entry.kind, operation: entry.operation, verdict: metricVerdict(webhook, entry, response) },
+    durationMs / 1000,
+  );
+  if (deps.logger.isLevelEnabled('debug')) {
+    deps.logger.debug({ uid: admissionRequest.uid, ...(redact({ request: admissionRequest, response }) as object) }, 'admission detail');
+  }
+  return reply.send(review(response));
+}
+
+interface Answer {
+  readonly response: AdmissionResponse;
+  readonly entry: Omit<AuditEntry, 'durationMs'>;
+  readonly err?: unknown;
+}
+
+function validate(request: AdmissionRequest, deps: RouteDeps): Answer {
+  let outcome: ValidationOutcome;
+  try {
+    outcome = deps.admission.validate(request);
+  } catch (err) {
+    return {
+      response: validationErrorResponse(request.uid, err),
+      entry: { ...common(request, 'validate'), mode: null, verdict: 'error', allowed: false, rules: [], messages: [], diff: updateDiff(request) },
+      err,
+    };
+  }
+  const { decision } = outcome;
+  return {
+    response: validationResponse(request.uid, decision),
+    entry: {
+      ...common(request, 'validate', outcome),
+      mode: decision.mode,
+      verdict: decision.verdict,
+      allowed: decision.allowed,
+      rules: decidingRules(decision),
+      messages: [...decision.violations, ...decision.warnings].map(formatFinding),
+      diff: updateDiff(request),
+    },
+  };
+}
+
+function mutate(request: AdmissionRequest, deps: RouteDeps): Answer {
+  let outcome: MutationOutcome;
+  try {
+    outcome = deps.admission.mutate(request);
+  } catch (err) {
+    const response = mutationErrorResponse(request.uid, err);
+    return {
+      response,
+      entry: { ...common(request, 'mutate'), mode: null, verdict: 'error', allowed: true, rules: [], messages: response.warnings ?? [], diff: null },
+      err,
+    };
+  }
+  return {
+    response: mutationResponse(request.uid, outcome),
+    entry: {
+      ...common(request, 'mutate'),
+      mode: null,
+      verdict: 'allowed',
+      allowed: true,
+      rules: [],
+      messages: outcome.warnings,
+      diff: outcome.patch.length > 0 ? shortPatch(outcome.patch) : null,
+    },
+  };
+}
+
+function common(request: AdmissionRequest, webhook: WebhookName, outcome?: ValidationOutcome) {
+  return {
+    webhook,
+    uid: request.uid,
+    operation: request.operation,
+    kind: kindName(request.kind),
+    namespace: outcome?.namespace ?? request.namespace ?? null,
+    name: outcome?.name ?? (request.name === '' ? null : request.name),
+    user: request.userInfo.username,
+    groups: request.userInfo.groups ?? [],
+    dryRun: request.dryRun ?? false,
+  };
+}
+
+function metricVerdict(webhook: WebhookName, entry: Answer['entry'], response: AdmissionResponse) {
+  if (entry.verdict === 'error') return 'error' as const;
+  if (webhook === 'mutate') return response.patch === undefined ? ('allowed' as const) : ('patched' as const);
+  return entry.verdict;
+}

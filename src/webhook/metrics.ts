@@ -1,0 +1,88 @@
+// Prometheus metrics on a registry of their own (no global state, so tests and several servers in one
+// process do not collide). Names follow https://prometheus.io/docs/practices/naming/: a `nsguard_`
+// prefix, base units (seconds), `_total` on counters, `_timestamp_seconds` for points in time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type WebhookName = 'validate' | 'mutate';
+
+/** `error`: nsguard failed to judge the request (answered 500 on validate, allowed unpatched on mutate). */
+export type MetricVerdict = 'allowed' | 'denied' | 'warned' | 'would-deny' | 'patched' | 'error';
+
+export interface WebhookMetrics {
+  readonly registry: Registry;
+  observeAdmission(labels: { webhook: WebhookName; kind: string; operation: string; verdict: MetricVerdict }, seconds: number): void;
+  rejectReview(reason: string): void;
+  certificateLoaded(notAfter: Date): void;
+  certificateReload(result: 'success' | 'failure'): void;
+}
+
+// Admission checks run in memory: most answers take 1-25 ms, so the buckets are fine there; the tail
+// reaches the apiserver's 10 s default webhook timeout.
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+// `kind` comes from the request: a client that is not the apiserver could send any string, so the
+// label keeps the first few distinct values and folds the rest into `other`.
+const MAX_KINDS = 32;
+
+export function createMetrics(options: { cacheSynced: () => boolean; defaultMetrics?: boolean }): WebhookMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'nsguard_admission_requests_total',
+    help: 'Admission reviews answered, by webhook, object kind, operation and verdict.',
+    labelNames: ['webhook', 'kind', 'operation', 'verdict'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'nsguard_admission_duration_seconds',
+    help: 'Time from a received AdmissionReview body to its answer: parse, judge, build the response.',
+    labelNames: ['webhook'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'nsguard_admission_rejected_reviews_total',
+    help: 'Requests to the admission endpoints refused before judging (bad JSON, bad shape, wrong content type, too large).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const expiry = new Gauge({
+    name: 'nsguard_tls_certificate_expiry_timestamp_seconds',
+    help: 'notAfter of the serving certificate, in seconds since the Unix epoch.',
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'nsguard_tls_certificate_reloads_total',
+    help: 'Serving certificate reloads after the files changed, by result (failure keeps the old certificate).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'nsguard_cluster_cache_synced',
+    help: '1 when the cluster view has synced and decisions use real state, else 0.',
+    registers: [registry],
+    collect() {
+      this.set(options.cacheSynced() ? 1 : 0);
+    },
+  });
+
+  const kinds = new Set<string>();
+  const boundedKind = (kind: string): string => {
+    if (kinds.has(kind)) return kind;
+    if (kinds.size >= MAX_KINDS) return 'other';
+    kinds.add(kind);
+    return kind;
+  };
+
+  return {
+    registry,
+    observeAdmission(labels, seconds) {
+      requests.inc({ ...labels, kind: boundedKind(labels.kind) });
+      latency.observe({ webhook: labels.webhook }, seconds);
+    },
+    rejectReview: (reason) => rejected.inc({ reason }),
+    certificateLoaded: (notAfter) => expiry.set(Math.floor(notAfter.getTime() / 1000)),
+    certificateReload: (result) => reloads.inc({ result }),
+  };
+}

@@ -1,0 +1,188 @@
+// The HTTPS server: fastify on a Node https.Server built here, so TLS and every timeout are set in one
+// place; certificate hot swap; readiness; graceful shutdown. Routes live in their own files.
+import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Admission } from '../admission/types.ts';
+import { registerAdmissionRoutes } from './admission-routes.ts';
+import { registerHealthRoutes } from './health-routes.ts';
+import { clientErrorHandler, createRefuser, installErrorHandlers } from './http-errors.ts';
+import { createMetrics, type WebhookMetrics } from './metrics.ts';
+import type { TlsMaterial, TlsSource } from './tls-source.ts';
+
+// An UPDATE review carries the new and the old object, each up to the apiserver's 3 MiB request body
+// limit (MaxRequestBodyBytes in k8s.io/apiserver server/config.go), plus the envelope and options:
+// 2 x 3 MiB + 1 MiB. fastify's default of 1 MiB would refuse a large legitimate update.
+export const DEFAULT_BODY_LIMIT = 7 * 1024 * 1024;
+export const DEFAULT_DRAIN_MS = 5_000;
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+export const DEFAULT_PORT = 8443;
+
+// The apiserver gives up on a webhook after its `timeoutSeconds` (at most 30 s): a request body still
+// arriving after that has nobody waiting for the answer, so a stalled client is cut off there.
+const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+// Longer than the 90 s idle timeout of Go's http.Transport that the apiserver's webhook client keeps:
+// if the server closed an idle connection first, a POST racing the close fails, and Go does not retry
+// non-idempotent requests.
+const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+
+export interface WebhookServerOptions {
+  readonly admission: Admission;
+  readonly logger: Logger;
+  /** Owned by the server from here on: `close()` stops its file watching. */
+  readonly tls: TlsSource;
+  readonly bodyLimit?: number;
+  /** After close begins: how long to keep serving while the apiserver still sends on kept-alive connections. */
+  readonly drainMs?: number;
+  /** After the drain: how long in-flight requests get before their connections are cut. */
+  readonly closeTimeoutMs?: number;
+  /** Node's timeout for receiving a whole request (lowered in tests to see a stalled client cut off). */
+  readonly requestTimeoutMs?: number;
+  /** prom-client's process and Node.js metrics (`process_*`, `nodejs_*`) on the same registry; default on. */
+  readonly defaultMetrics?: boolean;
+}
+
+export interface WebhookServer {
+  readonly metrics: WebhookMetrics;
+  readonly fastify: FastifyInstance<HttpsServer>;
+  listen(options?: { port?: number; host?: string }): Promise<AddressInfo>;
+  /**
+   * Not ready at once, keep serving for the drain period, then stop accepting, close idle connections
+   * and wait for in-flight requests. Idempotent; a call with `drainMs: 0` during the drain ends it.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+export function createServer(options: WebhookServerOptions): WebhookServer {
+  const { admission, logger, tls } = options;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  let draining = false;
+
+  const metrics = createMetrics({ cacheSynced: () => cacheReady(admission, logger), defaultMetrics: options.defaultMetrics ?? true });
+  metrics.certificateLoaded(tls.current().notAfter);
+
+  const httpsServer = createHttpsServer({
+    ...secureOptions(tls.current()),
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // Node enforces the two timeouts above only at this interval (default 30 s).
+    connectionsCheckingInterval: Math.min(1_000, requestTimeout),
+  } satisfies ServerOptions);
+  httpsServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code !== 'ECONNRESET') logger.warn({ err, remoteAddress: socket.remoteAddress }, 'TLS handshake failed');
+  });
+
+  const unsubscribe = tls.subscribe((event) => {
+    if (event.type === 'rejected') {
+      metrics.certificateReload('failure');
+      return;
+    }
+    // Connections already open keep the certificate they were made with; new ones get this one.
+    try {
+      httpsServer.setSecureContext(secureOptions(event.material));
+    } catch (err) {
+      logger.error({ err, fingerprint: event.material.fingerprint }, 'TLS certificate swap failed: keeping the current certificate');
+      metrics.certificateReload('failure');
+      return;
+    }
+    metrics.certificateLoaded(event.material.notAfter);
+    metrics.certificateReload('success');
+  });
+
+  const app = Fastify<HttpsServer>({
+    serverFactory: (handler) => httpsServer.on('request', handler),
+    logger: false,
+    bodyLimit,
+    // Requests that arrive on a kept-alive connection after close begins are admission calls like any
+    // other: answer them (with `Connection: close`) rather than fail them with fastify's 503.
+    return503OnClosing: false,
+    clientErrorHandler: clientErrorHandler(logger),
+  });
+  const refuser = createRefuser(logger, metrics);
+
+  app.removeAllContentTypeParsers();
+  // Parsed by review.ts, which names what is wrong; fastify only enforces the type and the size.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+  installErrorHandlers(app, refuser, logger, bodyLimit);
+  app.addHook('onRequest', async (_request, reply) => {
+    // During the drain, tell each client to reconnect, so new connections go to ready replicas.
+    if (draining) reply.header('connection', 'close');
+  });
+
+  registerAdmissionRoutes(app, { admission, logger, metrics, refuser });
+  registerHealthRoutes(app, {
+    metrics,
+    // openTlsSource resolves only once a pair has loaded, and a failed reload keeps the old one.
+    readiness: () => ({ tls: true, cache: cacheReady(admission, logger), draining }),
+  });
+
+  let closing: Promise<void> | undefined;
+  let endDrain: (() => void) | undefined;
+  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+
+  return {
+    metrics,
+    fastify: app,
+    async listen(listenOptions = {}) {
+      await app.listen({ port: listenOptions.port ?? DEFAULT_PORT, host: listenOptions.host ?? '0.0.0.0' });
+      const address = httpsServer.address() as AddressInfo;
+      logger.info({ address: address.address, port: address.port, tls: tls.origin }, 'webhook server listening');
+      return address;
+    },
+    close(closeOptions = {}) {
+      if (closing !== undefined) {
+        if (closeOptions.drainMs === 0) endDrain?.();
+        return closing;
+      }
+      draining = true;
+      const period = closeOptions.drainMs ?? drainMs;
+      logger.info({ drainMs: period }, 'shutting down: not ready, draining');
+      closing = (async () => {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, period);
+          endDrain = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        const deadline = setTimeout(() => {
+          logger.warn({ closeTimeoutMs }, 'requests still in flight after the close timeout: cutting their connections');
+          httpsServer.closeAllConnections();
+        }, closeTimeoutMs);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(deadline);
+          unsubscribe();
+          tls.close();
+        }
+        logger.info('webhook server closed');
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * `setSecureContext` resets every option it is not given (minVersion included) to Node's default,
+ * so the same full set is passed at creation and at each swap.
+ */
+function secureOptions(material: TlsMaterial): ServerOptions {
+  return { cert: material.cert, key: material.key, minVersion: 'TLSv1.2' };
+}
+
+function cacheReady(admission: Admission, logger: Logger): boolean {
+  try {
+    return admission.ready();
+  } catch (err) {
+    logger.error({ err }, 'readiness check failed');
+    return false;
+  }
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import jsonpatch from 'fast-json-patch';
+import t from 'tap';
+import { escapePointer, mutateNamespace, type NamespaceDefaults } from '../../src/admission/mutate-namespace.ts';
+import type { AdmissionRequest } from '../../src/admission/types.ts';
+
+const defaults: NamespaceDefaults = {
+  environmentLabel: 'env',
+  exemptNamespaces: ['kube-system', 'nsguard'],
+  defaultIsolation: 'strict',
+  defaultTemplate: 'default',
+  environmentFromName: [{ suffix: '-prod', environment: 'prod' }, { suffix: '-test', environment: 'test' }, { suffix: '-staging', environment: 'test' }],
+};
+
+function request(metadata: Record<string, unknown>, overrides: Partial<AdmissionRequest> = {}): AdmissionRequest {
+  const name = typeof metadata.name === 'string' ? metadata.name : '';
+  return {
+    uid: 'u1',
+    kind: { group: '', version: 'v1', kind: 'Namespace' },
+    resource: { group: '', version: 'v1', resource: 'namespaces' },
+    name,
+    namespace: name,
+    operation: 'CREATE',
+    userInfo: { username: 'jane', groups: ['system:authenticated'] },
+    object: { apiVersion: 'v1', kind: 'Namespace', metadata, spec: {} },
+    oldObject: null,
+    ...overrides,
+  };
+}
+
+/** The namespace after the webhook's patch, as the apiserver would store it. */
+function admitted(req: AdmissionRequest, options = defaults): unknown {
+  const { patch } = mutateNamespace(req, options);
+  return jsonpatch.applyPatch(structuredClone(req.object), [...patch], true, false).newDocument;
+}
+
+const cases: { name: string; metadata: Record<string, unknown>; expect: Record<string, unknown> }[] = [
+  {
+    name: 'a bare namespace named -prod gets both annotations and env=prod, maps created',
+    metadata: { name: 'shop-prod' },
+    expect: { name: 'shop-prod', annotations: { 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' }, labels: { env: 'prod' } },
+  },
+  {
+    name: 'existing maps keep their keys and gain the missing ones',
+    metadata: { name: 'shop-test', labels: { team: 'shop' }, annotations: { owner: 'jane' } },
+    expect: {
+      name: 'shop-test',
+      labels: { team: 'shop', env: 'test' },
+      annotations: { owner: 'jane', 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' },
+    },
+  },
+  {
+    name: 'values the user gave win: isolation none and env=prod on a -test name stay',
+    metadata: { name: 'shop-test', labels: { env: 'prod' }, annotations: { 'nsguard.io/isolation': 'none' } },
+    expect: { name: 'shop-test', labels: { env: 'prod' }, annotations: { 'nsguard.io/isolation': 'none', 'nsguard.io/template': 'default' } },
+  },
+  {
+    name: 'a name with no matching suffix gets no env label and no labels map',
+    metadata: { name: 'sandbox' },
+    expect: { name: 'sandbox', annotations: { 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' } },
+  },
+  {
+    name: 'generateName: no name to read an environment from, annotations still stamped',
+    metadata: { generateName: 'ci-prod-' },
+    expect: { generateName: 'ci-prod-', annotations: { 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' } },
+  },
+  {
+    name: 'a null annotations map is replaced by one',
+    metadata: { name: 'x-prod', annotations: null, labels: {} },
+    expect: { name: 'x-prod', annotations: { 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' }, labels: { env: 'prod' } },
+  },
+];
+
+for (const c of cases) {
+  t.test(c.name, async (t) => {
+    t.strictSame((admitted(request(c.metadata)) as { metadata: unknown }).metadata, c.expect);
+  });
+}
+
+t.test('annotation keys escape / as ~1 in the pointer', async (t) => {
+  const { patch } = mutateNamespace(request({ name: 'a-prod', annotations: {} }), defaults);
+  t.strictSame(patch.map((op) => op.path), ['/metadata/annotations/nsguard.io~1isolation', '/metadata/annotations/nsguard.io~1template', '/metadata/labels']);
+  t.equal(escapePointer('a~b/c'), 'a~0b~1c');
+});
+
+t.test('an exempt namespace is never mutated', async (t) => {
+  t.strictSame(mutateNamespace(request({ name: 'kube-system' }), defaults), { patch: [], warnings: [] });
+});
+
+t.test('only Namespace CREATE is mutated', async (t) => {
+  const update = request({ name: 'shop-prod' }, { operation: 'UPDATE', oldObject: { metadata: { name: 'shop-prod' } } });
+  t.strictSame(mutateNamespace(update, defaults).patch, []);
+  const policy = request({ name: 'p' }, { kind: { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' } });
+  t.strictSame(mutateNamespace(policy, defaults).patch, []);
+  const calico = request({ name: 'p' }, { kind: { group: 'projectcalico.org', version: 'v3', kind: 'Namespace' } });
+  t.strictSame(mutateNamespace(calico, defaults).patch, [], 'a Namespace kind in another group is not a Namespace');
+});
+
+t.test('an empty default template stamps no template annotation', async (t) => {
+  const out = admitted(request({ name: 'a' }), { ...defaults, defaultTemplate: '' }) as { metadata: unknown };
+  t.strictSame(out.metadata, { name: 'a', annotations: { 'nsguard.io/isolation': 'strict' } });
+});
+
+t.test('the first matching suffix rule wins', async (t) => {
+  const out = admitted(request({ name: 'a-prod' }), { ...defaults, environmentFromName: [{ suffix: 'prod', environment: 'first' }, { suffix: '-prod', environment: 'second' }] });
+  t.match(out, { metadata: { labels: { env: 'first' } } });
+});
+
+const keyArb = fc.oneof(fc.constantFrom('env', 'team', 'nsguard.io/isolation', 'nsguard.io/template', 'a~b/c'), fc.string({ maxLength: 12 }));
+const mapArb = fc.option(fc.dictionary(keyArb, fc.string({ maxLength: 8 }), { maxKeys: 4 }), { nil: undefined });
+const nameArb = fc.oneof(fc.constantFrom('shop-prod', 'shop-test', 'kube-system', 'x-staging', ''), fc.string({ maxLength: 12 }));
+
+t.test('property: applying the patch twice changes nothing, and a second pass patches nothing', async (t) => {
+  fc.assert(
+    fc.property(nameArb, mapArb, mapArb, (name, labels, annotations) => {
+      const metadata: Record<string, unknown> = { ...(name === '' ? { generateName: 'g-' } : { name }) };
+      if (labels !== undefined) metadata.labels = labels;
+      if (annotations !== undefined) metadata.annotations = annotations;
+      const req = request(metadata);
+      const { patch } = mutateNamespace(req, defaults);
+      const once = jsonpatch.applyPatch(structuredClone(req.object), [...patch], true, false).newDocument;
+      const twice = jsonpatch.applyPatch(structuredClone(once), [...patch], true, false).newDocument;
+      // node:assert throws, so fast-check can shrink a failure to its smallest namespace.
+      assert.deepEqual(twice, once);
+      // Reinvocation (reinvocationPolicy: IfNeeded) sees the patched object: nothing more to do.
+      assert.deepEqual(mutateNamespace(request((once as { metadata: Record<string, unknown> }).metadata), defaults).patch, []);
+      // User values are never overwritten.
+      const stored = (once as { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } }).metadata;
+      for (const [key, value] of Object.entries(annotations ?? {})) assert.equal(stored.annotations?.[key], value);
+      for (const [key, value] of Object.entries(labels ?? {})) assert.equal(stored.labels?.[key], value);
+    }),
+    { numRuns: 200 },
+  );
+  t.pass('idempotent on 200 generated namespaces');
+});

@@ -1,0 +1,126 @@
+import t from 'tap';
+import { decide } from '../../src/policy/decision.ts';
+import { shortPatch } from '../../src/webhook/audit-log.ts';
+import { redact } from '../../src/webhook/redact.ts';
+import { auditLines, startServer } from './harness.ts';
+import { networkPolicy, policyDelete, policyUpdate } from './reviews.ts';
+
+const FIELDS = [
+  'level',
+  'time',
+  'pid',
+  'hostname',
+  'webhook',
+  'uid',
+  'operation',
+  'kind',
+  'namespace',
+  'name',
+  'user',
+  'groups',
+  'dryRun',
+  'mode',
+  'verdict',
+  'allowed',
+  'rules',
+  'messages',
+  'diff',
+  'durationMs',
+  'msg',
+];
+
+t.test('one audit line per decision, with exactly the contract fields', async (t) => {
+  const h = await startServer(t);
+  h.admission.onValidate = () => ({
+    decision: decide('enforce', [{ rule: 'env-boundary', message: 'shop-prod would accept ingress from env=test' }], []),
+  });
+  await h.request({ path: '/validate', body: policyUpdate() });
+  t.equal(h.logs.lines.length, 1, 'nothing else logged at info');
+  const [line] = auditLines(h.logs);
+  t.strictSame(Object.keys(line ?? {}), FIELDS);
+  const { time, pid, hostname, durationMs, ...stable } = line ?? {};
+  t.type(time, 'number');
+  t.type(pid, 'number');
+  t.type(hostname, 'string');
+  t.type(durationMs, 'number');
+  t.strictSame(stable, {
+    level: 30,
+    webhook: 'validate',
+    uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+    operation: 'UPDATE',
+    kind: 'NetworkPolicy.networking.k8s.io',
+    namespace: 'shop-prod',
+    name: 'allow-web',
+    user: 'jane@example.com',
+    groups: ['team-shop', 'system:authenticated'],
+    dryRun: false,
+    mode: 'enforce',
+    verdict: 'denied',
+    allowed: false,
+    rules: ['env-boundary'],
+    messages: ['[env-boundary] shop-prod would accept ingress from env=test'],
+    // managedFields and resourceVersion changed too, but say nothing about the policy.
+    diff: [{ op: 'add', path: '/spec/ingress/0/ports/1', value: { protocol: 'TCP', port: 9090 } }],
+    msg: 'admission',
+  });
+});
+
+t.test('a DELETE has no diff; namespace and name come from the outcome when it names them', async (t) => {
+  const h = await startServer(t);
+  h.admission.onValidate = () => ({ decision: decide('enforce', [], []), namespace: 'shop-prod', name: 'allow-web' });
+  await h.request({ path: '/validate', body: policyDelete() });
+  t.match(auditLines(h.logs)[0], { operation: 'DELETE', diff: null, namespace: 'shop-prod', name: 'allow-web' });
+});
+
+t.test('tokens and keys never reach the log', async (t) => {
+  const h = await startServer(t, { logLevel: 'debug' });
+  const jwt = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLWJ5dGVz';
+  const review = policyUpdate() as { request: Record<string, unknown> };
+  const object = networkPolicy({ ports: [8080, 9090], annotations: { 'example.com/api-token': 'hunter2-secret-value', note: `Bearer ${jwt}` } });
+  h.admission.onValidate = () => ({ decision: decide('warn', [{ rule: 'dns-egress', message: `leaked ${jwt} here` }], []) });
+  await h.request({ path: '/validate', body: { ...review, request: { ...review.request, object } } });
+  const text = JSON.stringify(h.logs.lines);
+  t.notMatch(text, /hunter2/, 'value under a secret-sounding key');
+  t.notMatch(text, /eyJhbGciOi/, 'JWT in a value and in a message');
+  t.match(auditLines(h.logs)[0], { messages: ['[dns-egress] leaked [REDACTED] here'] });
+  const detail = h.logs.lines.find((line) => line.msg === 'admission detail');
+  t.ok(detail, 'detail is logged at debug');
+  t.equal(detail?.level, 20);
+});
+
+t.test('at info no detail line is built', async (t) => {
+  const h = await startServer(t);
+  await h.request({ path: '/validate', body: policyUpdate() });
+  t.strictSame(h.logs.lines.map((line) => line.msg), ['admission']);
+});
+
+t.test('the diff is capped and says how much was left out', async (t) => {
+  const patch = Array.from({ length: 200 }, (_, i) => ({ op: 'add' as const, path: `/spec/ingress/${i}`, value: { from: [{ podSelector: { matchLabels: { app: `a${i}` } } }] } }));
+  const diff = shortPatch(patch);
+  t.ok(JSON.stringify(diff).length <= 2048 + 40);
+  const last = diff.at(-1);
+  t.equal(last?.op, 'more');
+  t.equal((diff.length - 1) + Number(last?.value), 200);
+  const long = shortPatch([{ op: 'replace', path: '/spec', value: { blob: 'y'.repeat(5000) } }]);
+  t.match(long, [{ op: 'replace', path: '/spec', value: /^\{"blob":"y+\.\.\.$/ }]);
+});
+
+t.test('redact replaces values under secret-sounding keys, private keys and bearer tokens', async (t) => {
+  t.strictSame(
+    redact({
+      password: 'p',
+      nested: { clientSecret: 's', ok: 'fine', list: ['Bearer abcdefghijklmnop', 'plain'] },
+      pem: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----',
+      podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] },
+    }),
+    {
+      password: '[REDACTED]',
+      nested: { clientSecret: '[REDACTED]', ok: 'fine', list: ['[REDACTED]', 'plain'] },
+      pem: '[REDACTED]',
+      podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] },
+    },
+  );
+  const polluted = redact(JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+  t.equal(({} as Record<string, unknown>).polluted, undefined);
+  t.strictSame(Object.keys(polluted), ['__proto__']);
+});
