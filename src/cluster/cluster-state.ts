@@ -225,6 +225,16 @@ export class ClusterState implements ClusterView {
     return this.#pods.get(namespace)?.pods.get(name)?.group.snapshot();
   }
 
+  /** Every policy as [namespace, name]: what a relist compares against to find policies that went away. */
+  *policyNames(): Generator<readonly [string, string]> {
+    for (const [namespace, byName] of this.#policies) for (const name of byName.keys()) yield [namespace, name];
+  }
+
+  /** Every pod as [namespace, name], for the same purpose; names only, no group is built. */
+  *podNames(): Generator<readonly [string, string]> {
+    for (const [namespace, space] of this.#pods) for (const name of space.pods.keys()) yield [namespace, name];
+  }
+
   stats(): ClusterStats {
     return { namespaces: this.#namespaces.size, policies: this.#policyCount, pods: this.#podCount, podGroups: this.#groupCount };
   }

@@ -1,0 +1,113 @@
+// The live-cluster ClusterView behind `nsguard serve` without `--state`: a ClusterState kept in step
+// with the API by one list+watch loop per kind (namespaces, networking.k8s.io/v1 networkpolicies,
+// pods, all namespaces). Pods are folded into groups as they arrive; no whole object is kept.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { BackoffOptions } from './backoff.ts';
+import type { ClusterState } from './cluster-state.ts';
+import type { ListWatch, ListWatchStats } from './list-watch.ts';
+import { startListWatch } from './list-watch.ts';
+import type { StateFeed } from './state-feed.ts';
+import { namespaceFeed, podFeed, policyFeed } from './state-feed.ts';
+
+export interface LiveViewOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly state: ClusterState;
+  readonly logger: Logger;
+  readonly backoff?: BackoffOptions;
+  /** Items per list page (default 500). */
+  readonly pageSize?: number;
+  /** Server-side watch timeout in seconds (default a random 20-27, see list-watch.ts). */
+  readonly watchTimeoutSeconds?: number;
+}
+
+export const WATCHED_RESOURCES = ['namespaces', 'networkpolicies', 'pods'] as const;
+export type WatchedResource = (typeof WATCHED_RESOURCES)[number];
+
+export interface ResourceStats extends ListWatchStats {
+  /** The first list has landed. */
+  readonly synced: boolean;
+  /** Objects skipped because they could not be read. */
+  readonly skipped: number;
+}
+
+export interface LiveViewStats {
+  readonly synced: boolean;
+  readonly resources: Readonly<Record<WatchedResource, ResourceStats>>;
+}
+
+export interface LiveView {
+  /** True once the first list of every kind has landed in the state (then stays true). */
+  synced(): boolean;
+  /** Resolves when synced; rejects if the view is stopped first. */
+  whenSynced(): Promise<void>;
+  stats(): LiveViewStats;
+  /** Ends every watch, list and retry timer; resolves once all loops have ended. */
+  stop(): Promise<void>;
+}
+
+const PATHS: Readonly<Record<WatchedResource, string>> = {
+  namespaces: '/api/v1/namespaces',
+  networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
+  pods: '/api/v1/pods',
+};
+
+export function startLiveView(options: LiveViewOptions): LiveView {
+  const { state, logger } = options;
+  const feeds: Readonly<Record<WatchedResource, StateFeed>> = {
+    namespaces: namespaceFeed(state, logger),
+    networkpolicies: policyFeed(state, logger),
+    pods: podFeed(state, logger),
+  };
+  const waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  const listed = new Set<WatchedResource>();
+  let synced = false;
+  let stopped = false;
+
+  const onListed = (resource: WatchedResource): void => {
+    listed.add(resource);
+    if (synced || listed.size < WATCHED_RESOURCES.length) return;
+    synced = true;
+    logger.info({ ...state.stats() }, 'cluster view synced');
+    for (const waiter of waiters.splice(0)) waiter.resolve();
+  };
+
+  const loops = Object.fromEntries(
+    WATCHED_RESOURCES.map((resource) => [
+      resource,
+      startListWatch({
+        kubeConfig: options.kubeConfig,
+        path: PATHS[resource],
+        resource,
+        sink: feeds[resource],
+        logger,
+        backoff: options.backoff,
+        pageSize: options.pageSize,
+        watchTimeoutSeconds: options.watchTimeoutSeconds,
+        onListed: () => onListed(resource),
+      }),
+    ]),
+  ) as Record<WatchedResource, ListWatch>;
+
+  return {
+    synced: () => synced,
+    whenSynced: () => {
+      if (synced) return Promise.resolve();
+      if (stopped) return Promise.reject(new Error('the cluster view was stopped before it synced'));
+      return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+    },
+    stats: () => {
+      const resources = Object.fromEntries(
+        WATCHED_RESOURCES.map((r) => [r, { ...loops[r].stats(), synced: listed.has(r), skipped: feeds[r].skipped }]),
+      ) as Record<WatchedResource, ResourceStats>;
+      return { synced, resources };
+    },
+    stop: async () => {
+      if (!stopped) {
+        stopped = true;
+        for (const waiter of waiters.splice(0)) waiter.reject(new Error('the cluster view was stopped before it synced'));
+      }
+      await Promise.all(WATCHED_RESOURCES.map((r) => loops[r].stop()));
+    },
+  };
+}

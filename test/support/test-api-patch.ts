@@ -1,0 +1,106 @@
+// PATCH bodies of the test API server. JSON merge patch (RFC 7386) also stands in for strategic merge
+// patch (they differ only on lists with patch strategies, which the kinds used here do not rely on);
+// JSON patch (RFC 6902) goes through fast-json-patch. Server-side apply is approximated, see
+// applyConfiguration: field ownership and apply conflicts are not modelled.
+import jsonpatch from 'fast-json-patch';
+import type { KubeObject } from './test-api-object.ts';
+import { copy, isObject, metadataOf } from './test-api-object.ts';
+import { ApiError, badRequest, statusBody } from './test-api-status.ts';
+
+export type PatchType = 'apply' | 'merge' | 'json';
+
+const PATCH_TYPES: Readonly<Record<string, PatchType>> = {
+  'application/apply-patch+yaml': 'apply',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'merge',
+  'application/json-patch+json': 'json',
+};
+
+/** The patch type named by a Content-Type header, parameters (`; charset=utf-8`) ignored. */
+export function patchTypeOf(contentType: string | undefined): PatchType | undefined {
+  const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return PATCH_TYPES[media];
+}
+
+/** RFC 7386: objects merge key by key, `null` deletes, anything else (arrays included) replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return patch;
+  const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
+
+/** Failed `test` operations and unresolvable paths are the request's fault but well-formed: 422, as the API answers. */
+const UNPROCESSABLE = new Set(['TEST_OPERATION_FAILED', 'OPERATION_PATH_UNRESOLVABLE', 'OPERATION_FROM_UNRESOLVABLE']);
+
+export function applyJsonPatch(target: KubeObject, operations: unknown): KubeObject {
+  if (!Array.isArray(operations)) throw badRequest('a JSON patch must be a list of operations');
+  try {
+    const { newDocument } = jsonpatch.applyPatch(target, operations as jsonpatch.Operation[], true, false);
+    if (!isObject(newDocument)) throw badRequest('the JSON patch replaced the whole object with a non-object');
+    return newDocument;
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    const name = error instanceof jsonpatch.JsonPatchError ? error.name : '';
+    const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+    if (UNPROCESSABLE.has(name)) throw new ApiError(statusBody(422, 'Invalid', `the server rejected our request due to an error in our request: ${message}`));
+    throw badRequest(`invalid JSON patch: ${message}`);
+  }
+}
+
+function stringMap(value: unknown): Record<string, unknown> {
+  return isObject(value) ? value : {};
+}
+
+/**
+ * Server-side apply, approximated: top-level fields the applied object sets (spec, data, rules, ...)
+ * replace the stored ones; `metadata.labels` and `metadata.annotations` merge key by key (keys the
+ * manager stopped applying are kept, where real apply would remove those it owned); `finalizers` and
+ * `ownerReferences` replace when given; status is left to the /status subresource where there is one.
+ */
+export function applyConfiguration(stored: KubeObject, applied: KubeObject, keepStatus: boolean): KubeObject {
+  const result = copy(stored);
+  for (const [key, value] of Object.entries(applied)) {
+    if (key === 'apiVersion' || key === 'kind' || (key === 'status' && keepStatus)) continue;
+    if (key !== 'metadata') {
+      result[key] = structuredClone(value);
+      continue;
+    }
+    const from = stringMap(value);
+    const metadata = metadataOf(result);
+    for (const map of ['labels', 'annotations']) {
+      if (isObject(from[map])) metadata[map] = { ...stringMap(metadata[map]), ...structuredClone(from[map]) };
+    }
+    for (const list of ['finalizers', 'ownerReferences']) {
+      if (Array.isArray(from[list])) metadata[list] = structuredClone(from[list]);
+    }
+    result['metadata'] = metadata;
+  }
+  return result;
+}
+
+export interface ManagerEntry {
+  readonly manager: string;
+  readonly operation: 'Apply' | 'Update';
+  readonly apiVersion: string;
+  readonly time: string;
+  readonly subresource?: string;
+}
+
+/**
+ * Records who wrote the object in `metadata.managedFields` (fieldsV1 left empty). An existing entry of
+ * the same manager and operation is kept as it is, so repeating a write stays a no-op.
+ */
+export function recordManager(object: KubeObject, entry: ManagerEntry): void {
+  const metadata = metadataOf(object);
+  const entries = Array.isArray(metadata['managedFields']) ? (metadata['managedFields'] as unknown[]) : [];
+  const same = (e: unknown): boolean =>
+    isObject(e) && e['manager'] === entry.manager && e['operation'] === entry.operation && (e['subresource'] ?? '') === (entry.subresource ?? '');
+  if (entries.some(same)) return;
+  const fields = { ...entry, fieldsType: 'FieldsV1', fieldsV1: {} };
+  metadata['managedFields'] = [...entries, fields];
+  object['metadata'] = metadata;
+}

@@ -1,0 +1,294 @@
+// An in-repo Kubernetes API server for tests, over real HTTP(S), that @kubernetes/client-node talks to
+// through an ordinary KubeConfig. Request handling, the request log and the test controls (bookmarks,
+// dropped watches, compaction) live here; URL layout in test-api-routes.ts, write semantics in test-api-store.ts (storage and history in
+// test-api-table.ts), watch streams in test-api-watch.ts, PATCH in test-api-patch.ts.
+// Not modelled: authentication/authorization (any token passes), admission webhooks, schema
+// validation (malformed objects are stored as sent, so clients' own validation can be tested),
+// DeleteOptions (grace periods, preconditions, propagation: deletes are immediate), garbage
+// collection, list resourceVersionMatch=Exact, protobuf, and field ownership in server-side apply.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject } from './test-api-object.ts';
+import { patchTypeOf } from './test-api-patch.ts';
+import type { Route, Verb } from './test-api-routes.ts';
+import { discoveryOf, routeOf, verbOf } from './test-api-routes.ts';
+import type { ApiResource } from './test-api-resources.ts';
+import { apiVersionOf } from './test-api-resources.ts';
+import { bothFilters, parseFieldSelector, parseLabelSelector } from './test-api-selectors.ts';
+import type { Status } from './test-api-status.ts';
+import { ApiError, badRequest, methodNotAllowed, noSuchPath, notFound, statusBody, unsupportedMediaType } from './test-api-status.ts';
+import { ApiStore } from './test-api-store.ts';
+import type { DropMode } from './test-api-watch.ts';
+import { WatchStream } from './test-api-watch.ts';
+
+/** One request as the server saw it; `status` is set once answered (200 for a watch that started). */
+export interface RequestRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly verb: Verb | undefined;
+  readonly resource: string | undefined;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+  readonly subresource: string | undefined;
+  readonly contentType: string | undefined;
+  readonly fieldManager: string | undefined;
+  readonly dryRun: boolean;
+  status: number;
+}
+
+export interface TestApiServerOptions {
+  /** Serve HTTPS with this pair; `ca` (PEM) goes into the KubeConfig, otherwise it skips verification. */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string };
+  /** Send a BOOKMARK on every open watch that allows them at this interval (off by default). */
+  readonly bookmarkIntervalMs?: number;
+  /** Clock for creationTimestamp and friends. */
+  readonly now?: () => Date;
+}
+
+/** The real apiserver's request body limit (3 MiB), so oversized writes fail here as there. */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const WRITE_VERBS: ReadonlySet<Verb | undefined> = new Set<Verb | undefined>(['create', 'update', 'patch', 'delete']);
+
+export class TestApiServer {
+  readonly store: ApiStore;
+  readonly url: string;
+  readonly #server: Server;
+  readonly #ca: string | undefined;
+  readonly #watches = new Set<WatchStream>();
+  readonly #requests: RequestRecord[] = [];
+  readonly #interval: NodeJS.Timeout | undefined;
+  /**
+   * Runs as each request arrives, before it is handled: lets a test act "between" two client
+   * requests, or answer one itself by returning a Status (a 500, a 429, an HTTP 410 on a watch...).
+   */
+  beforeRequest: ((record: RequestRecord) => Status | undefined) | undefined;
+
+  private constructor(server: Server, url: string, store: ApiStore, options: TestApiServerOptions) {
+    this.#server = server;
+    this.url = url;
+    this.store = store;
+    this.#ca = options.tls?.ca;
+    if (options.bookmarkIntervalMs !== undefined) {
+      this.#interval = setInterval(() => this.sendBookmark(), options.bookmarkIntervalMs);
+      this.#interval.unref();
+    }
+  }
+
+  static async start(options: TestApiServerOptions = {}): Promise<TestApiServer> {
+    const store = new ApiStore(options.now === undefined ? {} : { now: options.now });
+    let self: TestApiServer | undefined;
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
+      if (self !== undefined) void self.#handle(req, res);
+    };
+    const server = options.tls === undefined ? createHttpServer(listener) : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    self = new TestApiServer(server, `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`, store, options);
+    return self;
+  }
+
+  /** A KubeConfig pointing at this server, as `kubectl` would have it. */
+  kubeConfig(): KubeConfig {
+    const kc = new KubeConfig();
+    const cluster = this.#ca === undefined ? { skipTLSVerify: true } : { caData: Buffer.from(this.#ca).toString('base64'), skipTLSVerify: false };
+    kc.loadFromOptions({
+      clusters: [{ name: 'test', server: this.url, ...cluster }],
+      users: [{ name: 'test', token: 'test-token' }],
+      contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
+      currentContext: 'test',
+    });
+    return kc;
+  }
+
+  requests(): readonly RequestRecord[] {
+    return [...this.#requests];
+  }
+
+  /** Mutating requests (create, update, patch, delete), answered or refused, dry runs included. */
+  writes(): readonly RequestRecord[] {
+    return this.#requests.filter((r) => WRITE_VERBS.has(r.verb));
+  }
+
+  clearRequests(): void {
+    this.#requests.length = 0;
+  }
+
+  openWatches(): number {
+    return this.#watches.size;
+  }
+
+  /** A BOOKMARK at the current resourceVersion on every open watch that asked for bookmarks. */
+  sendBookmark(): void {
+    for (const watch of this.#watches) watch.bookmark();
+  }
+
+  /** Cuts every open watch mid-stream; the events that follow stay in history for a re-watch. */
+  dropWatches(mode: DropMode = 'reset'): void {
+    for (const watch of [...this.#watches]) watch.drop(mode);
+  }
+
+  compact(revision?: number): void {
+    this.store.compact(revision);
+  }
+
+  finalizeNamespace(name: string): void {
+    this.store.finalizeNamespace(name);
+  }
+
+  async close(): Promise<void> {
+    if (this.#interval !== undefined) clearInterval(this.#interval);
+    this.dropWatches('reset');
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const query = url.searchParams;
+    let route: Route | undefined;
+    let discovery: unknown;
+    let routeError: ApiError | undefined;
+    try {
+      discovery = discoveryOf(this.store, url.pathname);
+      if (discovery === undefined) route = routeOf(this.store, url.pathname);
+    } catch (error) {
+      routeError = error instanceof ApiError ? error : noSuchPath();
+    }
+    const record: RequestRecord = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(query),
+      verb: discovery !== undefined ? 'discovery' : route === undefined ? undefined : verbOf(method, route, query),
+      resource: route?.resource.resource,
+      namespace: route?.namespace,
+      name: route?.name,
+      subresource: route?.subresource,
+      contentType: req.headers['content-type'],
+      fieldManager: query.get('fieldManager') ?? undefined,
+      dryRun: query.get('dryRun') === 'All',
+      status: 0,
+    };
+    this.#requests.push(record);
+    try {
+      const injected = this.beforeRequest?.(record);
+      if (injected !== undefined) throw new ApiError(injected);
+      if (routeError !== undefined) throw routeError;
+      if (discovery !== undefined) return this.#send(res, record, 200, discovery);
+      if (route === undefined || record.verb === undefined) throw methodNotAllowed(method);
+      const body = await readBody(req, record.verb === 'patch' && patchTypeOf(record.contentType) === 'apply');
+      this.#serve(res, record, route, query, body);
+    } catch (error) {
+      const status: Status = error instanceof ApiError ? error.status : statusBody(500, 'InternalError', `an error on the server: ${String(error)}`);
+      if (!res.headersSent) this.#send(res, record, status.code, status);
+      else res.destroy();
+    }
+  }
+
+  #serve(res: ServerResponse, record: RequestRecord, route: Route, query: URLSearchParams, body: unknown): void {
+    const { resource, namespace, name, subresource } = route;
+    const options = {
+      dryRun: record.dryRun,
+      ...(record.fieldManager !== undefined && { fieldManager: record.fieldManager }),
+      ...(subresource !== undefined && { subresource }),
+    };
+    switch (record.verb) {
+      case 'list':
+        return this.#send(res, record, 200, this.#list(resource, namespace, query));
+      case 'watch':
+        return this.#watch(res, record, resource, namespace, query);
+      case 'get': {
+        const object = this.store.get(resource, namespace, name ?? '');
+        if (object === undefined) throw notFound(resource, name ?? '');
+        return this.#send(res, record, 200, object);
+      }
+      case 'create':
+        return this.#send(res, record, 201, this.store.create(resource, namespace, body, options));
+      case 'update':
+        return this.#send(res, record, 200, this.store.update(resource, namespace, name ?? '', body, options));
+      case 'patch': {
+        const type = patchTypeOf(record.contentType);
+        if (type === undefined) throw unsupportedMediaType(record.contentType ?? '(none)');
+        const result = this.store.patch(resource, namespace, name ?? '', type, body, options);
+        return this.#send(res, record, result.created ? 201 : 200, result.object);
+      }
+      case 'delete': {
+        const result = this.store.delete(resource, namespace, name ?? '', options);
+        return this.#send(res, record, result.deleted ? 200 : 202, result.body);
+      }
+      case 'discovery':
+      case undefined:
+        throw methodNotAllowed(record.method);
+    }
+  }
+
+  #list(resource: ApiResource, namespace: string | undefined, query: URLSearchParams): KubeObject {
+    const filter = bothFilters(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector')));
+    const limit = query.get('limit');
+    const token = query.get('continue');
+    const page = this.store.list(resource, {
+      namespace,
+      filter,
+      ...(limit !== null && { limit: Number(limit) }),
+      ...(token !== null && token !== '' && { continue: token }),
+    });
+    const metadata: Record<string, unknown> = { resourceVersion: String(page.revision) };
+    if (page.continue !== undefined) Object.assign(metadata, { continue: page.continue, remainingItemCount: page.remainingItemCount });
+    // Items of typed lists carry no apiVersion/kind: the list's own say what they are.
+    const items = page.items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest);
+    return { kind: `${resource.kind}List`, apiVersion: apiVersionOf(resource), metadata, items };
+  }
+
+  #watch(res: ServerResponse, record: RequestRecord, resource: ApiResource, namespace: string | undefined, query: URLSearchParams): void {
+    const filter = bothFilters(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector')));
+    const rvText = query.get('resourceVersion') ?? '';
+    const resourceVersion = rvText === '' || rvText === '0' ? undefined : Number(rvText);
+    if (resourceVersion !== undefined && !Number.isSafeInteger(resourceVersion)) throw badRequest(`invalid resource version: ${JSON.stringify(rvText)}`);
+    const timeout = query.get('timeoutSeconds');
+    const stream: WatchStream = new WatchStream(
+      this.store,
+      res,
+      {
+        resource,
+        namespace,
+        filter,
+        bookmarks: query.get('allowWatchBookmarks') === 'true',
+        resourceVersion,
+        timeoutSeconds: timeout === null ? undefined : Number(timeout),
+      },
+      () => this.#watches.delete(stream),
+    );
+    this.#watches.add(stream);
+    record.status = 200;
+    stream.start();
+  }
+
+  #send(res: ServerResponse, record: RequestRecord, code: number, body: unknown): void {
+    record.status = code;
+    res.writeHead(code, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+/** JSON, or YAML for apply patches (JSON is YAML too, which is how client-node sends them). */
+async function readBody(req: IncomingMessage, yaml: boolean): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(statusBody(413, 'RequestEntityTooLarge', 'the request body is too large'));
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return yaml ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+  } catch (error) {
+    throw badRequest(`the request body is not valid ${yaml ? 'YAML' : 'JSON'}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
