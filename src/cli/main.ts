@@ -6,14 +6,19 @@ import { check } from './check.ts';
 import { explain } from './explain.ts';
 import type { CommandIo } from './io.ts';
 import { processIo } from './io.ts';
+import { serve } from './serve.ts';
 
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 
-const COMMANDS: Readonly<Record<string, Command>> = { check, explain };
+const COMMANDS: Readonly<Record<string, Command>> = { serve, check, explain };
 
 const USAGE = `usage: nsguard <command> [options]
 
 commands:
+  serve   [--state FILE] [--config FILE] [--port N] [--tls-cert F --tls-key F] [--host ADDR]
+          [--drain-seconds N] [--log-level LEVEL]
+          the admission webhook over HTTPS (without --state: the cluster of KUBECONFIG or in-cluster;
+          without TLS files: a self-signed development certificate)
   check   --state FILE [--config FILE] [--delete] [--output text|json] FILE...
           admit the objects in FILE(s) against a cluster snapshot as the webhook would
           (exit 0 allowed, 1 denied, 2 bad input)

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { spawnLogging } from '../support/spawned.ts';
 import { createTestCa, writeSecretVolume } from '../support/test-ca.ts';
 import { send, startServer } from './harness.ts';
 import { policyUpdate } from './reviews.ts';
@@ -62,7 +61,7 @@ t.test('close: not ready at once, serves during the drain, finishes the request 
   await t.rejects(send(h.port, h.ca.cert, { path: '/healthz' }), { code: 'ECONNREFUSED' }, 'no longer listening');
   // The server's own record: the request in flight was answered before the server reported closed.
   t.strictSame(
-    h.logs.lines.map((line) => line.msg),
+    h.logs.lines.map((line) => line['msg']),
     ['shutting down: not ready, draining', 'admission', 'admission', 'webhook server closed'],
   );
 });
@@ -72,21 +71,7 @@ t.test('SIGTERM: the process stops being ready, keeps answering, and exits 0', a
   const dir = await mkdtemp(join(tmpdir(), 'nsguard-shutdown-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const volume = await writeSecretVolume(join(dir, 'tls'), await ca.issue());
-  const fixture = fileURLToPath(new URL('./fixtures/serve.ts', import.meta.url));
-  const child = spawn(process.execPath, [fixture, volume.certFile, volume.keyFile, '60000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const lines: Record<string, unknown>[] = [];
-  const waiters: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (text) => {
-    const line = JSON.parse(text) as Record<string, unknown>;
-    lines.push(line);
-    for (const waiter of waiters.filter((w) => w.msg === line.msg)) waiter.resolve(line);
-  });
-  const logged = (msg: string) => new Promise<Record<string, unknown>>((resolve) => waiters.push({ msg, resolve }));
-
+  const { child, lines, logged, exited } = spawnLogging(t, fileURLToPath(new URL('./fixtures/serve.ts', import.meta.url)), [volume.certFile, volume.keyFile, '60000']);
   const listening = logged('webhook server listening');
   const port = Number((await listening).port);
   t.equal((await send(port, ca.cert, { path: '/validate', body: policyUpdate() })).status, 200);
@@ -99,7 +84,7 @@ t.test('SIGTERM: the process stops being ready, keeps answering, and exits 0', a
 
   child.kill('SIGTERM');
   t.equal(await exited, 0, 'exit code 0');
-  t.match(lines.map((line) => line.msg), [
+  t.match(lines.map((line) => line['msg']), [
     'webhook server listening',
     'admission',
     'signal received: closing',

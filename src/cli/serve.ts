@@ -1,0 +1,91 @@
+// `nsguard serve [--state FILE] [--config FILE] [--port N] [--tls-cert F --tls-key F]`
+// The webhook: a cluster view (a state file, or the live cluster through list+watch), TLS (files, or a
+// development certificate), the HTTPS server, and a graceful close on SIGTERM.
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { createAdmission } from '../admission/admission.ts';
+import { ClusterState } from '../cluster/cluster-state.ts';
+import { openFileView } from '../cluster/file-view.ts';
+import { startLiveView } from '../cluster/live-view.ts';
+import { NsguardError } from '../errors.ts';
+import type { ClusterView } from '../policy/cluster-view.ts';
+import { DEFAULT_PORT, closeOnSignals, createServer, openTlsSource } from '../webhook/index.ts';
+import { parseCommandArgs } from './args.ts';
+import { configFrom } from './inputs.ts';
+import type { CommandIo } from './io.ts';
+
+interface ViewSource {
+  readonly current: () => ClusterView;
+  readonly synced: () => boolean;
+  readonly close: () => Promise<void> | void;
+}
+
+export async function serve(args: readonly string[], _io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('serve', args, {
+    state: { type: 'string' },
+    config: { type: 'string' },
+    port: { type: 'string', default: String(DEFAULT_PORT) },
+    host: { type: 'string', default: '::' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'drain-seconds': { type: 'string' },
+    'log-level': { type: 'string', default: process.env['LOG_LEVEL'] ?? 'info' },
+  });
+  if (positionals.length > 0) throw new NsguardError('NSG_USAGE', `nsguard serve: unexpected argument ${JSON.stringify(positionals[0])}`);
+  const port = integerOption('port', values.port, 0, 65535);
+  const drainMs = values['drain-seconds'] === undefined ? undefined : integerOption('drain-seconds', values['drain-seconds'], 0, 25) * 1000;
+  const logger = pino({ level: logLevel(values['log-level']), base: { app: 'nsguard' }, redact: ['*.token', '*.password', '*.key'] });
+
+  const config = await configFrom(values.config);
+  const view = values.state === undefined ? liveView(logger) : await fileView(values.state, logger);
+  const tls = await openTlsSource({ certFile: values['tls-cert'], keyFile: values['tls-key'], logger });
+  const server = createServer({
+    admission: createAdmission({ view: view.current, config, synced: view.synced }),
+    logger,
+    tls,
+    ...(drainMs === undefined ? {} : { drainMs }),
+  });
+  const closed = new Promise<void>((resolve) => {
+    closeOnSignals(server, {
+      logger,
+      afterClose: async () => {
+        await view.close();
+        resolve();
+      },
+    });
+  });
+  logger.info({ mode: config.mode, state: values.state ?? 'live cluster' }, 'serving');
+  await server.listen({ port, host: values.host });
+  await closed;
+  return 0;
+}
+
+async function fileView(file: string, logger: Logger): Promise<ViewSource> {
+  const view = await openFileView(file, logger);
+  return { current: view.current, synced: () => true, close: view.close };
+}
+
+/** In-cluster service account, or KUBECONFIG / ~/.kube/config outside a cluster. */
+function liveView(logger: Logger): ViewSource {
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromDefault();
+  } catch (cause) {
+    throw new NsguardError('NSG_USAGE', `nsguard serve: no cluster to watch (in-cluster config or KUBECONFIG): ${(cause as Error).message}; pass --state FILE to serve from a snapshot`, { cause });
+  }
+  const state = new ClusterState();
+  const live = startLiveView({ kubeConfig, state, logger });
+  return { current: () => state, synced: () => live.synced(), close: () => live.stop() };
+}
+
+function integerOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new NsguardError('NSG_USAGE', `nsguard serve: --${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text)}`);
+  return value;
+}
+
+function logLevel(text: string): string {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(text)) throw new NsguardError('NSG_USAGE', `nsguard serve: --log-level must be one of ${levels.join(', ')}, not ${JSON.stringify(text)}`);
+  return text;
+}

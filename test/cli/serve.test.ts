@@ -1,0 +1,113 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { EXAMPLE } from '../support/cluster.ts';
+import { nsguard } from '../support/cli.ts';
+import { spawnLogging } from '../support/spawned.ts';
+import { createTestCa, writeSecretVolume } from '../support/test-ca.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { send } from '../webhook/harness.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** A NetworkPolicy CREATE as the apiserver sends it. */
+function createReview(uid: string, namespace: string, spec: Record<string, unknown>) {
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid,
+      kind: { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' },
+      resource: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
+      requestKind: { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' },
+      requestResource: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
+      name: 'deny-egress',
+      namespace,
+      operation: 'CREATE',
+      userInfo: { username: 'alice@example.com', groups: ['tenants', 'system:authenticated'] },
+      object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-egress', namespace }, spec },
+      oldObject: null,
+      dryRun: false,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', fieldManager: 'kubectl-client-side-apply' },
+    },
+  };
+}
+
+const DENY_EGRESS = { podSelector: {}, policyTypes: ['Egress'] };
+
+// The namespace `apps` with a DNS rule: a default deny of egress there keeps DNS.
+const APPS_WITH_DNS = `
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: apps }
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: allow-dns, namespace: apps }
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - to: [ { namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: kube-system } }, podSelector: { matchLabels: { k8s-app: kube-dns } } } ]
+      ports: [ { port: 53, protocol: UDP }, { port: 53, protocol: TCP } ]
+`;
+
+t.test('serve --state: judges against the file, follows its changes, keeps the last good one, exits 0 on SIGTERM', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'nsguard-serve-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const ca = await createTestCa();
+  const volume = await writeSecretVolume(join(dir, 'tls'), await ca.issue());
+  const snapshot = await readFile(EXAMPLE, 'utf8');
+  await mkdir(join(dir, 'state'));
+  const state = join(dir, 'state', 'cluster.yaml');
+  await writeFile(state, snapshot);
+
+  const server = spawnLogging(t, MAIN, ['serve', '--state', state, '--port', '0', '--host', '127.0.0.1', '--tls-cert', volume.certFile, '--tls-key', volume.keyFile, '--drain-seconds', '0']);
+  const port = Number((await server.logged('webhook server listening'))['port']);
+  const call = (path: string, body?: unknown) => send(port, ca.cert, { path, body, agent: false });
+
+  const ready = await call('/readyz');
+  t.equal(ready.status, 200, 'ready once the state file is loaded');
+
+  // The README's curl example, answered as the README shows.
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const shown = readme.split('\n').find((line) => line.startsWith('{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response"'));
+  const example = await call('/validate', JSON.parse(await readFile(new URL('../../examples/review-create.json', import.meta.url), 'utf8')));
+  t.strictSame(example.json, JSON.parse(shown ?? 'null'), 'the README example answer is what the server says');
+
+  const denied = await call('/validate', createReview('a1', 'apps', DENY_EGRESS));
+  t.match(denied.json, { response: { uid: 'a1', allowed: false, status: { code: 403, reason: 'Forbidden', message: /^\[dns-egress\] creating NetworkPolicy apps\/deny-egress cuts DNS for any pod in apps/ } } });
+  const audit = await server.logged('admission', (line) => line['uid'] === 'a1');
+  t.match(audit, { verdict: 'denied', allowed: false, rules: ['dns-egress'], namespace: 'apps', name: 'deny-egress', user: 'alice@example.com' });
+
+  await writeFile(state, snapshot + APPS_WITH_DNS);
+  await server.logged('state file reloaded');
+  const allowed = await call('/validate', createReview('a2', 'apps', DENY_EGRESS));
+  t.match(allowed.json, { response: { uid: 'a2', allowed: true } }, 'the reloaded state has a DNS rule in apps');
+
+  await writeFile(state, 'kind: [unclosed\n');
+  await server.logged('state file reload failed: keeping the previous snapshot');
+  const kept = await call('/validate', createReview('a3', 'apps', DENY_EGRESS));
+  t.match(kept.json, { response: { uid: 'a3', allowed: true } }, 'a broken file keeps the last good snapshot');
+
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0);
+  await waitFor(() => server.lines.some((line) => line['msg'] === 'webhook server closed'), 'the close log line');
+});
+
+t.test('serve refuses bad options with exit 2 before listening', async (t) => {
+  const cases: { name: string; args: string[]; stderr: RegExp }[] = [
+    { name: 'a port that is not a number', args: ['serve', '--state', EXAMPLE, '--port', 'http'], stderr: /NSG_USAGE: nsguard serve: --port must be a whole number from 0 to 65535, not "http"/ },
+    { name: 'a certificate without its key', args: ['serve', '--state', EXAMPLE, '--tls-cert', EXAMPLE], stderr: /NSG_USAGE: TLS needs both a certificate file and a key file/ },
+    { name: 'a missing state file', args: ['serve', '--state', '/nonexistent/cluster.yaml'], stderr: /NSG_STATE_READ: .*\/nonexistent\/cluster\.yaml/ },
+    { name: 'a bad log level', args: ['serve', '--state', EXAMPLE, '--log-level', 'loud'], stderr: /--log-level must be one of/ },
+  ];
+  for (const c of cases) {
+    const r = nsguard(...c.args);
+    t.equal(r.code, 2, `${c.name}: exit 2`);
+    t.match(r.stderr, c.stderr, `${c.name}: ${r.stderr}`);
+  }
+});
