@@ -7,6 +7,7 @@ import { EXAMPLE } from '../support/cluster.ts';
 import { nsguard } from '../support/cli.ts';
 import { spawnLogging } from '../support/spawned.ts';
 import { createTestCa, writeSecretVolume } from '../support/test-ca.ts';
+import { TestApiServer } from '../support/test-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { send } from '../webhook/harness.ts';
 
@@ -110,4 +111,58 @@ t.test('serve refuses bad options with exit 2 before listening', async (t) => {
     t.equal(r.code, 2, `${c.name}: exit 2`);
     t.match(r.stderr, c.stderr, `${c.name}: ${r.stderr}`);
   }
+});
+
+t.test('serve without --state: watches the cluster of KUBECONFIG and judges against what it holds', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'nsguard-serve-live-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const api = await TestApiServer.start();
+  t.teardown(() => api.close());
+  api.store.upsert({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } });
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, api.kubeConfig().exportConfig());
+  const ca = await createTestCa();
+  const volume = await writeSecretVolume(join(dir, 'tls'), await ca.issue());
+
+  const server = spawnLogging(
+    t,
+    MAIN,
+    ['serve', '--port', '0', '--host', '127.0.0.1', '--tls-cert', volume.certFile, '--tls-key', volume.keyFile, '--drain-seconds', '0'],
+    { ...process.env, KUBECONFIG: kubeconfig },
+  );
+  const port = Number((await server.logged('webhook server listening'))['port']);
+  const call = (path: string, body?: unknown) => send(port, ca.cert, { path, body, agent: false });
+  const ready = await waitFor(async () => (await call('/readyz')).status === 200, 'ready once the first lists have landed', 20_000);
+  t.ok(ready);
+
+  const denied = await call('/validate', createReview('l1', 'apps', DENY_EGRESS));
+  t.match(denied.json, { response: { uid: 'l1', allowed: false, status: { message: /^\[dns-egress\]/ } } }, 'no DNS rule in apps yet');
+
+  api.store.upsert({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'allow-dns', namespace: 'apps' },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+        },
+      ],
+    },
+  });
+  const allowed = await waitFor(
+    async () => {
+      const r = await call('/validate', createReview('l2', 'apps', DENY_EGRESS));
+      return (r.json as { response: { allowed: boolean } }).response.allowed;
+    },
+    'the watched DNS rule to reach the view',
+    20_000,
+  );
+  t.ok(allowed, 'the policy created in the cluster is seen through the watch');
+
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0);
 });

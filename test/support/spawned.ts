@@ -12,8 +12,8 @@ export interface Spawned {
   readonly exited: Promise<number | null>;
 }
 
-export function spawnLogging(t: Test, script: string, args: readonly string[]): Spawned {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnLogging(t: Test, script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Spawned {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
