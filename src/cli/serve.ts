@@ -1,12 +1,10 @@
 // `nsguard serve [--state FILE] [--config FILE] [--port N] [--tls-cert F --tls-key F]`
 // The webhook: a cluster view (a state file, or the live cluster through list+watch), TLS (files, or a
 // development certificate), the HTTPS server, and a graceful close on SIGTERM.
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { createAdmission } from '../admission/admission.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import { openFileView } from '../cluster/file-view.ts';
-import { startLiveView } from '../cluster/live-view.ts';
 import { NsguardError } from '../errors.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
 import { DEFAULT_PORT, closeOnSignals, createServer, openTlsSource } from '../webhook/index.ts';
@@ -37,7 +35,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   const logger = pino({ level: logLevel(values['log-level']), base: { app: 'nsguard' }, redact: ['*.token', '*.password', '*.key'] });
 
   const config = await configFrom(values.config);
-  const view = values.state === undefined ? liveView(logger) : await fileView(values.state, logger);
+  const view = values.state === undefined ? await liveView(logger) : await fileView(values.state, logger);
   const tls = await openTlsSource({ certFile: values['tls-cert'], keyFile: values['tls-key'], logger });
   const server = createServer({
     admission: createAdmission({ view: view.current, config, synced: view.synced }),
@@ -65,8 +63,12 @@ async function fileView(file: string, logger: Logger): Promise<ViewSource> {
   return { current: view.current, synced: () => true, close: view.close };
 }
 
-/** In-cluster service account, or KUBECONFIG / ~/.kube/config outside a cluster. */
-function liveView(logger: Logger): ViewSource {
+/**
+ * In-cluster service account, or KUBECONFIG / ~/.kube/config outside a cluster. client-node is loaded
+ * only here: it costs tens of MiB of memory that a webhook serving a state file does not need.
+ */
+async function liveView(logger: Logger): Promise<ViewSource> {
+  const [{ KubeConfig }, { startLiveView }] = await Promise.all([import('@kubernetes/client-node'), import('../cluster/live-view.ts')]);
   const kubeConfig = new KubeConfig();
   try {
     kubeConfig.loadFromDefault();
