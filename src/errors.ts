@@ -2,6 +2,7 @@
 // the two in step. Messages name the file, document, field and value so bad input is fixable.
 
 export const ERROR_CODES = {
+  NSG_CERTS: 'nsguard certs cannot read or write its certificate directory, or finds half a CA there',
   NSG_CONFIG_READ: 'the configuration file cannot be read',
   NSG_CONFIG_PARSE: 'the configuration file is not valid YAML',
   NSG_CONFIG_KEY: 'a configuration key is unknown or has a bad value',

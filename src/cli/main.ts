@@ -2,6 +2,7 @@
 // The `nsguard` command: one file per subcommand; this file only dispatches and maps errors to exit
 // codes (0 yes, 1 no, 2 bad input), so every failure is a message, never a stack trace.
 import { NsguardError } from '../errors.ts';
+import { certs } from './certs.ts';
 import { check } from './check.ts';
 import { explain } from './explain.ts';
 import type { CommandIo } from './io.ts';
@@ -10,7 +11,7 @@ import { serve } from './serve.ts';
 
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 
-const COMMANDS: Readonly<Record<string, Command>> = { serve, check, explain };
+const COMMANDS: Readonly<Record<string, Command>> = { serve, check, explain, certs };
 
 const USAGE = `usage: nsguard <command> [options]
 
@@ -24,7 +25,10 @@ commands:
           (exit 0 allowed, 1 denied, 2 bad input)
   explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [--output text|json]
           is the path FROM → TO open, and which policies and rules decide it
-          (exit 0 open, 1 closed, 2 bad input)`;
+          (exit 0 open, 1 closed, 2 bad input)
+  certs   --out DIR [--service NAME] [--namespace NS]
+          a CA (kept across runs) and a serving certificate for the webhook Service, the TLS Secret
+          and the caBundle patch for manifests/overlays/certs; prints the caBundle`;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...args] = argv;

@@ -46,7 +46,8 @@ export interface LiveView {
   stop(): Promise<void>;
 }
 
-const PATHS: Readonly<Record<WatchedResource, string>> = {
+/** The collection each resource is listed and watched at: the API calls RBAC must allow (manifests/base/rbac.yaml). */
+export const PATHS: Readonly<Record<WatchedResource, string>> = {
   namespaces: '/api/v1/namespaces',
   networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
   pods: '/api/v1/pods',

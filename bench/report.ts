@@ -1,0 +1,119 @@
+// Output of a run: a table on stdout, the JSON in bench/results/<timestamp>.json, and a Markdown table
+// for the README (written to a file for a person to paste; the bench never edits README.md).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export interface Machine {
+  readonly nproc: number;
+  readonly cpu: string;
+  readonly node: string;
+  readonly date: string;
+}
+
+export interface LoadRow {
+  readonly scenario: string;
+  readonly floorRps: number;
+  readonly nsguardRps: number;
+  readonly ratio: number;
+  readonly clientP50Ms: { readonly floor: number; readonly nsguard: number };
+  readonly clientP99Ms: { readonly floor: number; readonly nsguard: number };
+  readonly serverP50Ms: number;
+  readonly serverP99Ms: number;
+  readonly errors: number;
+}
+
+export interface SizeRow {
+  readonly size: string;
+  readonly namespaces: number;
+  readonly pods: number;
+  readonly policies: number;
+  readonly readyMs: number;
+  readonly rssMiB: number;
+  readonly heapUsedMiB: number;
+}
+
+export interface CostRow {
+  readonly size: string;
+  readonly scenario: string;
+  readonly medianUs: number;
+  readonly p99Us: number;
+}
+
+export interface Goal {
+  readonly goal: string;
+  readonly measured: string;
+  readonly met: boolean;
+}
+
+export interface Results {
+  readonly machine: Machine;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly load: { readonly size: string; readonly rows: readonly LoadRow[]; readonly rssAfterLoadMiB: number };
+  readonly sizes: readonly SizeRow[];
+  readonly costs: readonly CostRow[];
+  readonly goals: readonly Goal[];
+}
+
+export function machine(): Machine {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch {
+    // Not Linux: os.cpus() already named it.
+  }
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+  } catch {
+    // No coreutils: os.cpus() counts the same CPUs, ignoring affinity.
+  }
+  return { nproc, cpu, node: process.version, date: new Date().toISOString() };
+}
+
+const f = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function markdown(results: Results): string {
+  const { machine: m } = results;
+  return [
+    `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, Node ${m.node}, ${m.date.slice(0, 10)}. Client, server and floor share these cores, so figures are indicative.`,
+    '',
+    `Load (${results.load.size}, ${String(results.options['connections'])} keep-alive HTTPS connections, ${String(results.options['seconds'])} s per run; floor = no-op fastify HTTPS server, same TLS and response):`,
+    '',
+    table(
+      ['scenario', 'floor req/s', 'nsguard req/s', 'ratio', 'client p50 floor / nsguard (ms)', 'client p99 floor / nsguard (ms)', 'server p50 / p99 (ms)', 'errors'],
+      results.load.rows.map((r) => [r.scenario, f(r.floorRps, 0), f(r.nsguardRps, 0), `${f(r.ratio * 100, 0)}%`, `${f(r.clientP50Ms.floor)} / ${f(r.clientP50Ms.nsguard)}`, `${f(r.clientP99Ms.floor)} / ${f(r.clientP99Ms.nsguard)}`, `${f(r.serverP50Ms, 2)} / ${f(r.serverP99Ms, 2)}`, String(r.errors)]),
+    ),
+    '',
+    'Start-up and memory after loading the state file (RSS and heap from /metrics):',
+    '',
+    table(
+      ['size', 'namespaces', 'pods', 'NetworkPolicies', 'ready (s)', 'RSS (MiB)', 'heap used (MiB)'],
+      results.sizes.map((s) => [s.size, String(s.namespaces), String(s.pods), String(s.policies), f(s.readyMs / 1000, 2), f(s.rssMiB), f(s.heapUsedMiB)]),
+    ),
+    '',
+    'One decision in-process (judge(), median and p99 of 5000 calls):',
+    '',
+    table(['size', 'scenario', 'median (µs)', 'p99 (µs)'], results.costs.map((c) => [c.size, c.scenario, f(c.medianUs), f(c.p99Us)])),
+    '',
+    'Goals (issue 7):',
+    '',
+    table(['goal', 'measured', 'met'], results.goals.map((g) => [g.goal, g.measured, g.met ? 'yes' : 'no'])),
+    '',
+  ].join('\n');
+}
+
+export async function writeResults(results: Results, readmeFile: string): Promise<string> {
+  const file = join('bench', 'results', `${results.machine.date.replaceAll(':', '-')}.json`);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  await mkdir(dirname(readmeFile), { recursive: true });
+  await writeFile(readmeFile, markdown(results));
+  return file;
+}

@@ -1,0 +1,94 @@
+// `nsguard serve --state FILE` as a separate process, as it runs in a cluster: its start-to-ready time,
+// the `durationMs` of its audit lines (server-side latency), and its memory as /metrics reports it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { open, readFile } from 'node:fs/promises';
+import { call, metricValue } from './https-client.ts';
+import type { TlsFiles } from './tls-files.ts';
+
+export interface NsguardProcess {
+  readonly port: number;
+  /** Spawn to the first /readyz 200, polled every 10 ms. */
+  readonly readyMs: number;
+  /** Audit-line durations logged since the last `resetDurations()`. */
+  durations(): Promise<readonly number[]>;
+  resetDurations(): Promise<void>;
+  memory(): Promise<Memory>;
+  stop(): Promise<void>;
+}
+
+export interface Memory {
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+}
+
+const AUDIT = '"msg":"admission"';
+const DURATION = /"durationMs":([0-9.e-]+)/;
+
+/** `nodeArgs` go to node (e.g. `--cpu-prof`); `--drain-seconds 0` because no load balancer drains here. */
+export async function spawnNsguard(stateFile: string, tls: TlsFiles, logFile: string, nodeArgs: readonly string[] = []): Promise<NsguardProcess> {
+  // stdout goes to a file, read between runs: parsing audit lines during a run would take CPU from the
+  // load client (same process, same 2 cores) for nsguard only, not for the floor, and skew the ratio.
+  const log = await open(logFile, 'w');
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, 'src/cli/main.ts', 'serve', '--state', stateFile, '--port', '0', '--host', '127.0.0.1', '--tls-cert', tls.certFile, '--tls-key', tls.keyFile, '--drain-seconds', '0'],
+    { stdio: ['ignore', log.fd, 'pipe'] },
+  );
+  await log.close();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  let port: number | undefined;
+  while (port === undefined) {
+    if (exited) throw new Error(`nsguard serve exited before listening: ${stderr}`);
+    const line = (await readFile(logFile, 'utf8')).split('\n').find((l) => l.includes('"msg":"webhook server listening"'));
+    if (line !== undefined) port = (JSON.parse(line) as { port: number }).port;
+    else await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  for (;;) {
+    const reply = await call({ port, ca: tls.ca, path: '/readyz' }).catch(() => undefined);
+    if (reply?.status === 200) break;
+    if (exited) throw new Error(`nsguard serve exited before ready: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const readyMs = performance.now() - started;
+  let mark = 0;
+  return {
+    port,
+    readyMs,
+    durations: async () => {
+      const text = (await readFile(logFile)).subarray(mark).toString('utf8');
+      const found: number[] = [];
+      for (const line of text.split('\n')) {
+        if (!line.includes(AUDIT)) continue;
+        const match = DURATION.exec(line);
+        if (match !== null) found.push(Number(match[1]));
+      }
+      return found;
+    },
+    resetDurations: async () => {
+      mark = (await readFile(logFile)).length;
+    },
+    memory: async () => {
+      const text = (await call({ port, ca: tls.ca, path: '/metrics' })).text;
+      return { rssBytes: metricValue(text, 'process_resident_memory_bytes') ?? NaN, heapUsedBytes: metricValue(text, 'nodejs_heap_size_used_bytes') ?? NaN };
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,132 @@
+import type { Test } from 'tap';
+import t from 'tap';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Secret, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1';
+import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
+import { serviceNames } from '../../src/cli/certs.ts';
+import { find, idOf, isRecord, MANIFESTS, readYamlDocuments, render, type KubeObject } from './kustomize.ts';
+import { renderBase, renderCertManager, renderCertsInstall } from './overlays.ts';
+
+// Each model's validate() checks an object against the Kubernetes (or cert-manager) OpenAPI schema.
+interface Model {
+  validate(): void;
+}
+const MODELS: Readonly<Record<string, new (data: never) => Model>> = {
+  'v1 Namespace': Namespace,
+  'v1 ServiceAccount': ServiceAccount,
+  'v1 Service': Service,
+  'v1 Secret': Secret,
+  'apps/v1 Deployment': Deployment,
+  'policy/v1 PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
+  'rbac.authorization.k8s.io/v1 ClusterRole': ClusterRole,
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': ClusterRoleBinding,
+  'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration': MutatingWebhookConfiguration,
+  'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration': ValidatingWebhookConfiguration,
+  'cert-manager.io/v1 Certificate': Certificate,
+  'cert-manager.io/v1 Issuer': Issuer,
+};
+
+function validate(t: Test, objects: readonly KubeObject[]): void {
+  for (const object of objects) {
+    const Model = MODELS[`${object.apiVersion} ${object.kind}`];
+    if (Model === undefined) {
+      t.fail(`${idOf(object)}: no schema for ${object.apiVersion} ${object.kind}`);
+      continue;
+    }
+    t.doesNotThrow(() => new Model(object as never).validate(), `${idOf(object)} matches the ${object.apiVersion} schema`);
+  }
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return yamlFiles(path);
+    return name.endsWith('.yaml') ? [path] : [];
+  });
+}
+
+const ids = (objects: readonly KubeObject[]): string[] => objects.map(idOf).sort();
+
+const BASE = [
+  'ClusterRole nsguard',
+  'ClusterRoleBinding nsguard',
+  'Deployment nsguard/nsguard',
+  'MutatingWebhookConfiguration nsguard',
+  'Namespace nsguard',
+  'NetworkPolicy nsguard/allow-apiserver-egress',
+  'NetworkPolicy nsguard/allow-dns',
+  'NetworkPolicy nsguard/allow-webhook-ingress',
+  'NetworkPolicy nsguard/default-deny',
+  'PodDisruptionBudget nsguard/nsguard',
+  'Service nsguard/nsguard',
+  'ServiceAccount nsguard/nsguard',
+  'ValidatingWebhookConfiguration nsguard',
+];
+
+t.test('every YAML file under manifests/ parses', async (t) => {
+  for (const file of yamlFiles(MANIFESTS)) {
+    t.doesNotThrow(() => readYamlDocuments(file), relative(MANIFESTS, file));
+  }
+});
+
+t.test('the base renders to the expected objects, each valid against its schema', async (t) => {
+  const objects = renderBase();
+  t.same(ids(objects), BASE);
+  validate(t, objects);
+});
+
+const webhooks = (o: KubeObject): Record<string, unknown>[] => (Array.isArray(o['webhooks']) ? o['webhooks'].filter(isRecord) : []);
+const caBundleOf = (webhook: Record<string, unknown>): unknown => (isRecord(webhook['clientConfig']) ? webhook['clientConfig']['caBundle'] : undefined);
+
+t.test('manifests/ (the nsguard certs overlay) adds the TLS Secret and the caBundle on every webhook', async (t) => {
+  const { objects, caBundle, root } = renderCertsInstall();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  t.same(ids(objects), [...BASE, 'Secret nsguard/nsguard-tls'].sort());
+  validate(t, objects);
+  const base = renderBase();
+  for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
+    const patched = webhooks(find(objects, kind, 'nsguard'));
+    t.same(patched.map((w) => w['name']), webhooks(find(base, kind, 'nsguard')).map((w) => w['name']), `${kind}: the patch adds no webhook`);
+    for (const webhook of patched) t.equal(caBundleOf(webhook), caBundle, `${kind} ${String(webhook['name'])} has the printed caBundle`);
+  }
+  const secret = find(objects, 'Secret', 'nsguard-tls');
+  t.equal(secret['type'], 'kubernetes.io/tls');
+  t.same(Object.keys(isRecord(secret['data']) ? secret['data'] : {}).sort(), ['tls.crt', 'tls.key']);
+});
+
+t.test('the cert-manager overlay issues the serving certificate and injects its CA into both configurations', async (t) => {
+  const objects = renderCertManager();
+  t.same(ids(objects), [...BASE, 'Certificate nsguard/nsguard-ca', 'Certificate nsguard/nsguard-tls', 'Issuer nsguard/nsguard-ca', 'Issuer nsguard/nsguard-selfsigned'].sort());
+  validate(t, objects);
+  for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
+    const object = find(objects, kind, 'nsguard');
+    t.same(object.metadata['annotations'], { 'cert-manager.io/inject-ca-from': 'nsguard/nsguard-tls' }, `${kind} is annotated`);
+    t.same(object['webhooks'], find(renderBase(), kind, 'nsguard')['webhooks'], `${kind}: webhooks untouched`);
+  }
+  const serving = find(objects, 'Certificate', 'nsguard-tls')['spec'] as Record<string, unknown>;
+  t.same(serving['dnsNames'], serviceNames('nsguard', 'nsguard'), 'the same service names as nsguard certs');
+  t.equal((serving['issuerRef'] as Record<string, unknown>)['name'], 'nsguard-ca');
+  const volumes = ((find(objects, 'Deployment', 'nsguard')['spec'] as { template: { spec: { volumes: { secret?: { secretName: string } }[] } } }).template.spec.volumes);
+  t.ok(volumes.some((v) => v.secret?.secretName === serving['secretName']), 'the Deployment mounts the Secret cert-manager writes');
+  const ca = find(objects, 'Certificate', 'nsguard-ca')['spec'] as Record<string, unknown>;
+  t.equal(ca['isCA'], true);
+  t.same((find(objects, 'Issuer', 'nsguard-ca')['spec'] as Record<string, unknown>)['ca'], { secretName: ca['secretName'] });
+});
+
+t.test('`kustomize edit set image nsguard=…` in an overlay replaces the image', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'nsguard-image-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  symlinkSync(join(MANIFESTS, 'base'), join(root, 'base'));
+  mkdirSync(join(root, 'overlay'));
+  writeFileSync(join(root, 'overlay/kustomization.yaml'), 'resources: [../base]\nimages:\n  - name: nsguard\n    newName: registry.example.com/nsguard\n    newTag: "9.9.9"\n');
+  const deployment = find(render(join(root, 'overlay')), 'Deployment', 'nsguard');
+  t.match(deployment, { spec: { template: { spec: { containers: [{ name: 'nsguard', image: 'registry.example.com/nsguard:9.9.9' }] } } } });
+});

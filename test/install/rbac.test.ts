@@ -1,0 +1,51 @@
+import t from 'tap';
+import { PATHS, WATCHED_RESOURCES } from '../../src/cluster/live-view.ts';
+import { find, isRecord } from './kustomize.ts';
+import { renderBase } from './overlays.ts';
+
+// What the code calls, derived from the code: live-view.ts runs one startListWatch per watched
+// resource on its PATHS entry, and a list+watch loop issues exactly the verbs list and watch.
+const LIST_WATCH_VERBS = ['list', 'watch'];
+
+/** `/api/v1/pods` → core pods; `/apis/networking.k8s.io/v1/networkpolicies` → that group's resource. */
+function groupResource(path: string): { group: string; resource: string } {
+  const core = /^\/api\/v1\/([a-z]+)$/.exec(path);
+  if (core?.[1] !== undefined) return { group: '', resource: core[1] };
+  const named = /^\/apis\/([^/]+)\/[^/]+\/([a-z]+)$/.exec(path);
+  if (named?.[1] !== undefined && named[2] !== undefined) return { group: named[1], resource: named[2] };
+  throw new Error(`not a cluster-wide collection path: ${path}`);
+}
+
+const needed = WATCHED_RESOURCES.flatMap((name) => {
+  const { group, resource } = groupResource(PATHS[name]);
+  return LIST_WATCH_VERBS.map((verb) => `${group}/${resource} ${verb}`);
+}).sort();
+
+const objects = renderBase();
+const role = find(objects, 'ClusterRole', 'nsguard');
+const granted = (role['rules'] as Record<string, string[]>[])
+  .flatMap((rule) => {
+    for (const field of ['apiGroups', 'resources', 'verbs']) {
+      if (!Array.isArray(rule[field]) || rule[field].includes('*')) throw new Error(`a ClusterRole rule without an explicit ${field}`);
+    }
+    if (rule['resourceNames'] !== undefined || rule['nonResourceURLs'] !== undefined) throw new Error('unexpected resourceNames/nonResourceURLs');
+    return (rule['apiGroups'] ?? []).flatMap((group) => (rule['resources'] ?? []).flatMap((resource) => (rule['verbs'] ?? []).map((verb) => `${group}/${resource} ${verb}`)));
+  })
+  .sort();
+
+t.test('the ClusterRole grants every API call the code makes, and nothing else', async (t) => {
+  t.ok(needed.length > 0, 'the code makes API calls');
+  t.same([...new Set(granted)], needed);
+});
+
+t.test('only the nsguard ServiceAccount is bound to it, and nothing else is bound', async (t) => {
+  const bindings = objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
+  t.equal(bindings.length, 1);
+  const binding = find(objects, 'ClusterRoleBinding', 'nsguard');
+  t.same(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'nsguard' });
+  t.same(binding['subjects'], [{ kind: 'ServiceAccount', name: 'nsguard', namespace: 'nsguard' }]);
+  t.equal(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').length, 1, 'one role');
+  const spec = find(objects, 'Deployment', 'nsguard')['spec'];
+  const podSpec = isRecord(spec) && isRecord(spec['template']) ? spec['template']['spec'] : undefined;
+  t.equal(isRecord(podSpec) ? podSpec['serviceAccountName'] : undefined, 'nsguard', 'the pods run as that ServiceAccount');
+});

@@ -1,0 +1,163 @@
+import t from 'tap';
+import { mutateNamespace } from '../../src/admission/mutate-namespace.ts';
+import type { AdmissionOperation, AdmissionRequest } from '../../src/admission/types.ts';
+import { validateRequest } from '../../src/admission/validate.ts';
+import { MUTATING_WEBHOOKS, VALIDATING_WEBHOOKS } from '../../src/cli/certs.ts';
+import { ClusterState } from '../../src/cluster/cluster-state.ts';
+import { DEFAULT_CONFIG } from '../../src/config/load-config.ts';
+import { NsguardError } from '../../src/errors.ts';
+import { DEFAULT_PORT } from '../../src/webhook/index.ts';
+import { find } from './kustomize.ts';
+import { renderBase } from './overlays.ts';
+
+interface Rule {
+  readonly apiGroups: string[];
+  readonly apiVersions: string[];
+  readonly operations: AdmissionOperation[];
+  readonly resources: string[];
+  readonly scope: string;
+}
+interface Webhook {
+  readonly name: string;
+  readonly admissionReviewVersions: string[];
+  readonly sideEffects: string;
+  readonly failurePolicy: string;
+  readonly timeoutSeconds: number;
+  readonly clientConfig: { service: { name: string; namespace: string; path: string; port: number } };
+  readonly rules: Rule[];
+  readonly namespaceSelector: { matchExpressions: { key: string; operator: string; values: string[] }[] };
+  readonly matchConditions?: { name: string; expression: string }[];
+}
+
+const objects = renderBase();
+const mutating = (find(objects, 'MutatingWebhookConfiguration', 'nsguard')['webhooks'] as Webhook[]);
+const validating = (find(objects, 'ValidatingWebhookConfiguration', 'nsguard')['webhooks'] as Webhook[]);
+const service = find(objects, 'Service', 'nsguard');
+const deployment = find(objects, 'Deployment', 'nsguard');
+
+// The kind the apiserver puts in request.kind for each resource a rule names.
+const KINDS: Readonly<Record<string, string>> = { namespaces: 'Namespace', networkpolicies: 'NetworkPolicy' };
+
+function objectOf(kind: string, name: string): Record<string, unknown> {
+  const apiVersion = kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'v1';
+  const metadata = kind === 'NetworkPolicy' ? { name, namespace: 'shop' } : { name };
+  return { apiVersion, kind, metadata, ...(kind === 'NetworkPolicy' ? { spec: { podSelector: {}, policyTypes: ['Ingress'] } } : {}) };
+}
+
+/** A minimal apiserver-shaped request for one rule's group, version, resource and operation. */
+function requestFor(rule: Rule, group: string, version: string, resource: string, operation: AdmissionOperation): AdmissionRequest {
+  const kind = KINDS[resource];
+  if (kind === undefined) throw new Error(`no kind known for resource ${resource}`);
+  const object = objectOf(kind, 'probe');
+  return {
+    uid: 'probe',
+    kind: { group, version, kind },
+    resource: { group, version, resource },
+    name: 'probe',
+    ...(rule.scope === 'Namespaced' ? { namespace: 'shop' } : {}),
+    operation,
+    userInfo: { username: 'probe', groups: [] },
+    object: operation === 'DELETE' ? null : object,
+    oldObject: operation === 'CREATE' ? null : object,
+  };
+}
+
+function* expand(webhook: Webhook): Generator<[Rule, string, string, string, AdmissionOperation]> {
+  for (const rule of webhook.rules)
+    for (const group of rule.apiGroups)
+      for (const version of rule.apiVersions)
+        for (const resource of rule.resources) for (const operation of rule.operations) yield [rule, group, version, resource, operation];
+}
+
+function containerPort(name: string): number {
+  const spec = deployment['spec'] as { template: { spec: { containers: { ports: { name: string; containerPort: number }[] }[] } } };
+  const port = spec.template.spec.containers[0]?.ports.find((p) => p.name === name);
+  if (port === undefined) throw new Error(`no container port ${name}`);
+  return port.containerPort;
+}
+
+t.test('the Service sends port 443 to the port the server listens on', async (t) => {
+  const ports = (service['spec'] as { ports: { port: number; targetPort: number | string }[] }).ports;
+  t.equal(ports.length, 1);
+  t.equal(ports[0]?.port, 443);
+  const target = ports[0]?.targetPort;
+  t.equal(typeof target === 'string' ? containerPort(target) : target, DEFAULT_PORT, 'targetPort resolves to DEFAULT_PORT');
+});
+
+t.test('every webhook calls the nsguard Service on a path the server serves', async (t) => {
+  t.same(mutating.map((w) => w.name), [...MUTATING_WEBHOOKS], 'the mutating webhooks nsguard certs patches');
+  t.same(validating.map((w) => w.name), [...VALIDATING_WEBHOOKS], 'the validating webhooks nsguard certs patches');
+  for (const [webhooks, path] of [[mutating, '/mutate'], [validating, '/validate']] as const) {
+    for (const webhook of webhooks) {
+      const port = (service['spec'] as { ports: { port: number }[] }).ports.map((p) => p.port);
+      t.same(webhook.clientConfig.service, { name: 'nsguard', namespace: 'nsguard', path, port: port[0] }, `${webhook.name} → ${path}`);
+      t.same(webhook.admissionReviewVersions, ['v1'], `${webhook.name}: AdmissionReview v1 only`);
+      t.equal(webhook.sideEffects, 'None');
+      t.equal(webhook.timeoutSeconds, 3);
+    }
+  }
+});
+
+t.test('failure policies: validation fails closed, namespace mutation open (the controller backfills)', async (t) => {
+  for (const webhook of validating) t.equal(webhook.failurePolicy, 'Fail', webhook.name);
+  for (const webhook of mutating) t.equal(webhook.failurePolicy, 'Ignore', webhook.name);
+});
+
+t.test('the validating rules are NetworkPolicy CREATE/UPDATE/DELETE and Namespace CREATE/UPDATE, and no other kind', async (t) => {
+  const registered = validating.flatMap((w) => [...expand(w)].map(([, group, version, resource, operation]) => `${group}/${version}/${resource} ${operation}`));
+  t.same(registered.sort(), [
+    '/v1/namespaces CREATE',
+    '/v1/namespaces UPDATE',
+    'networking.k8s.io/v1/networkpolicies CREATE',
+    'networking.k8s.io/v1/networkpolicies DELETE',
+    'networking.k8s.io/v1/networkpolicies UPDATE',
+  ]);
+});
+
+t.test('every registered validating rule is a kind validateRequest judges', async (t) => {
+  const view = new ClusterState();
+  for (const webhook of validating) {
+    for (const [rule, group, version, resource, operation] of expand(webhook)) {
+      const request = requestFor(rule, group, version, resource, operation);
+      let thrown: unknown;
+      try {
+        validateRequest(request, view, DEFAULT_CONFIG);
+      } catch (err) {
+        thrown = err;
+      }
+      t.notOk(thrown instanceof NsguardError && thrown.code === 'NSG_UNSUPPORTED_KIND', `${group}/${version} ${resource} ${operation} is judged`);
+      t.equal(thrown, undefined, `${group}/${version} ${resource} ${operation} judges a minimal object without error`);
+    }
+  }
+});
+
+t.test('the mutating rule is Namespace CREATE, which mutateNamespace patches', async (t) => {
+  const registered = mutating.flatMap((w) => [...expand(w)]);
+  t.same(registered.map(([, g, v, r, o]) => `${g}/${v}/${r} ${o}`), ['/v1/namespaces CREATE']);
+  for (const [rule, group, version, resource, operation] of registered) {
+    const outcome = mutateNamespace(requestFor(rule, group, version, resource, operation), DEFAULT_CONFIG);
+    t.ok(outcome.patch.length > 0, 'a plain namespace gets the isolation defaults');
+  }
+});
+
+t.test('namespaceSelectors keep nsguard out, so nsguard never needs nsguard; validation still judges kube-system', async (t) => {
+  for (const webhook of [...mutating, ...validating]) {
+    const [expression, ...rest] = webhook.namespaceSelector.matchExpressions;
+    t.same(rest, [], webhook.name);
+    t.equal(expression?.key, 'kubernetes.io/metadata.name');
+    t.equal(expression?.operator, 'NotIn');
+    t.ok(expression?.values.includes('nsguard'), `${webhook.name} excludes nsguard`);
+  }
+  for (const webhook of validating) t.same(webhook.namespaceSelector.matchExpressions[0]?.values, ['nsguard'], `${webhook.name} judges kube-system: exempt never means unchecked`);
+  t.same(mutating[0]?.namespaceSelector.matchExpressions[0]?.values, DEFAULT_CONFIG.exemptNamespaces, 'mutation skips what the mutation itself exempts');
+});
+
+t.test('the namespace matchCondition guards every map access and passes anything but UPDATE', async (t) => {
+  const conditions = validating.flatMap((w) => w.matchConditions ?? []);
+  t.equal(conditions.length, 1);
+  const expression = conditions[0]?.expression ?? '';
+  t.match(expression, /^request\.operation != 'UPDATE' \|\|/);
+  for (const field of ['object.metadata.labels', 'oldObject.metadata.labels', 'object.metadata.annotations', 'oldObject.metadata.annotations']) {
+    t.match(expression, `has(${field}) ? ${field} : {}`, `${field} is read only when present (a missing key is a CEL error)`);
+  }
+});
