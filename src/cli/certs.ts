@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NsguardError } from '../errors.ts';
 import { createCertificateAuthority, issueServingCertificate } from '../webhook/certificate-authority.ts';
-import type { CertificatePair } from '../webhook/dev-certificate.ts';
+import type { CertificatePair } from '../webhook/certificate-authority.ts';
 import { parseCommandArgs, requireOption } from './args.ts';
 import type { CommandIo } from './io.ts';
 

@@ -1,14 +1,18 @@
-// A small CA and the serving certificates it signs, made in process with WebCrypto (no openssl binary):
-// `nsguard certs` writes them for a cluster, and the tests trust one to talk real TLS to the server.
+// Certificates made in process with WebCrypto (no openssl binary): a small CA and the serving
+// certificates it signs (`nsguard certs` writes them for a cluster; the tests trust one to talk real TLS),
+// and the self-signed development certificate of `nsguard serve` without TLS files.
 import { randomBytes, webcrypto } from 'node:crypto';
-import type { CertificatePair } from './dev-certificate.ts';
-import { loadX509 } from './dev-certificate.ts';
 
 // P-256 ECDSA: accepted by the apiserver's Go TLS client and far cheaper to make than RSA.
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const DAY_MS = 24 * 60 * 60 * 1000;
 // Clocks slightly behind the signer's must still accept a fresh certificate.
 const BACKDATE_MS = 60 * 60 * 1000;
+
+export interface CertificatePair {
+  readonly cert: string;
+  readonly key: string;
+}
 
 export interface IssuedCertificate extends CertificatePair {
   /** Upper-case hex, as Node's `getPeerCertificate().serialNumber` shows it. */
@@ -53,6 +57,40 @@ export async function createCertificateAuthority(options: CaOptions): Promise<Is
     crypto,
   );
   return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey), serial: serialNumber.toUpperCase() };
+}
+
+/**
+ * A self-signed serving certificate for localhost, for `nsguard serve` without TLS files. Never meant for
+ * a cluster: nothing trusts it.
+ */
+export async function createDevCertificate(options: { validDays?: number; now?: Date } = {}): Promise<CertificatePair> {
+  const x509 = await loadX509();
+  const crypto = webcrypto;
+  const keys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const now = (options.now ?? new Date()).getTime();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: serial(),
+      name: 'CN=nsguard development certificate (localhost)',
+      notBefore: new Date(now - BACKDATE_MS),
+      notAfter: new Date(now + (options.validDays ?? 365) * DAY_MS),
+      signingAlgorithm: ALGORITHM,
+      keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension([
+          { type: 'dns', value: 'localhost' },
+          { type: 'ip', value: '127.0.0.1' },
+          { type: 'ip', value: '::1' },
+        ]),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+      ],
+    },
+    crypto,
+  );
+  return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey) };
 }
 
 /** A server certificate for `dnsNames` (and IPs), signed by `ca` (PEM certificate and PKCS#8 key). */
@@ -101,4 +139,13 @@ function serial(): string {
   const bytes = randomBytes(16);
   bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x10;
   return bytes.toString('hex');
+}
+
+/**
+ * @peculiar/x509 2.x resolves its algorithms through tsyringe, which needs a Reflect metadata polyfill
+ * loaded first. Loaded on demand: a server with real certificate files never pays for it.
+ */
+async function loadX509(): Promise<typeof import('@peculiar/x509')> {
+  await import('reflect-metadata');
+  return import('@peculiar/x509');
 }

@@ -9,7 +9,7 @@ export {
   type WebhookServerOptions,
 } from './server.ts';
 export { openTlsSource, type TlsEvent, type TlsMaterial, type TlsSource, type TlsSourceOptions } from './tls-source.ts';
-export { createDevCertificate, type CertificatePair } from './dev-certificate.ts';
+export { createDevCertificate, type CertificatePair } from './certificate-authority.ts';
 export { type WebhookMetrics } from './metrics.ts';
 export { closeOnSignals, type SignalOptions } from './shutdown-signals.ts';
 export { AUDIT_MESSAGE, type AuditEntry } from './audit-log.ts';

@@ -8,7 +8,7 @@ import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { NsguardError } from '../errors.ts';
 import { watchChanges } from '../files/watch-changes.ts';
-import { createDevCertificate, type CertificatePair } from './dev-certificate.ts';
+import { createDevCertificate, type CertificatePair } from './certificate-authority.ts';
 
 export interface TlsMaterial extends CertificatePair {
   /** The serving certificate's `notAfter`, for the expiry metric. */

@@ -79,6 +79,15 @@ t.test('serve --state: judges against the file, follows its changes, keeps the l
   const example = await call('/validate', JSON.parse(await readFile(new URL('../../examples/review-create.json', import.meta.url), 'utf8')));
   t.strictSame(example.json, JSON.parse(shown ?? 'null'), 'the README example answer is what the server says');
 
+  const deployment = createReview('k1', 'apps', DENY_EGRESS);
+  deployment.request.kind = { group: 'apps', version: 'v1', kind: 'Deployment' };
+  const unknown = await call('/validate', deployment);
+  t.match(
+    unknown.json,
+    { response: { uid: 'k1', allowed: false, status: { code: 500, message: /nsguard does not judge apps\/v1 Deployment/ } } },
+    'a kind the webhook configuration should not send is refused with the reason, never allowed',
+  );
+
   const denied = await call('/validate', createReview('a1', 'apps', DENY_EGRESS));
   t.match(denied.json, { response: { uid: 'a1', allowed: false, status: { code: 403, reason: 'Forbidden', message: /^\[dns-egress\] creating NetworkPolicy apps\/deny-egress cuts DNS for any pod in apps/ } } });
   const audit = await server.logged('admission', (line) => line['uid'] === 'a1');

@@ -4,7 +4,7 @@ import { mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { IssuedCertificate } from '../../src/webhook/certificate-authority.ts';
 import { createCertificateAuthority, issueServingCertificate } from '../../src/webhook/certificate-authority.ts';
-import type { CertificatePair } from '../../src/webhook/dev-certificate.ts';
+import type { CertificatePair } from '../../src/webhook/certificate-authority.ts';
 
 export interface TestCa {
   /** PEM of the CA certificate: what a client trusts. */
