@@ -11,7 +11,7 @@ import { Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { BackoffOptions } from './backoff.ts';
 import { backoffDelay, pause } from './backoff.ts';
-import { ApiRequestError, getJson } from './raw-get.ts';
+import { ApiRequestError, getJson } from './kube-request.ts';
 
 /** Where a resource's objects go. Objects arrive raw (JSON as the API serves it), unvalidated. */
 export interface ListWatchSink {

@@ -1,6 +1,7 @@
 // The live-cluster ClusterView behind `nsguard serve` without `--state`: a ClusterState kept in step
 // with the API by one list+watch loop per kind (namespaces, networking.k8s.io/v1 networkpolicies,
-// pods, all namespaces). Pods are folded into groups as they arrive; no whole object is kept.
+// pods, all namespaces). Pods are folded into groups as they arrive; no whole object is kept. Each
+// change and each complete list is also reported by name (onChange, onListed), for the controller.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { BackoffOptions } from './backoff.ts';
@@ -19,6 +20,13 @@ export interface LiveViewOptions {
   readonly pageSize?: number;
   /** Server-side watch timeout in seconds (default a random 20-27, see list-watch.ts). */
   readonly watchTimeoutSeconds?: number;
+  /**
+   * An object changed in the state: put (list item, ADDED, MODIFIED), DELETED, or gone from a relist;
+   * namespace '' for namespaces. Called after the state has the change.
+   */
+  readonly onChange?: (resource: WatchedResource, namespace: string, name: string) => void;
+  /** A complete list of `resource` landed (the first one and every relist, e.g. after 410 Gone). */
+  readonly onListed?: (resource: WatchedResource) => void;
 }
 
 export const WATCHED_RESOURCES = ['namespaces', 'networkpolicies', 'pods'] as const;
@@ -54,11 +62,21 @@ export const PATHS: Readonly<Record<WatchedResource, string>> = {
 };
 
 export function startLiveView(options: LiveViewOptions): LiveView {
-  const { state, logger } = options;
+  const { state, logger, onChange, onListed: listedCallback } = options;
+  // A callback that throws is logged here: thrown into a list or watch, it would fail and restart the loop.
+  const report = (what: string, resource: WatchedResource, call: () => void): void => {
+    try {
+      call();
+    } catch (error) {
+      logger.error({ resource, err: error }, `the ${what} callback of the cluster view failed`);
+    }
+  };
+  const changes = (resource: WatchedResource) =>
+    onChange === undefined ? undefined : (namespace: string, name: string) => report('onChange', resource, () => onChange(resource, namespace, name));
   const feeds: Readonly<Record<WatchedResource, StateFeed>> = {
-    namespaces: namespaceFeed(state, logger),
-    networkpolicies: policyFeed(state, logger),
-    pods: podFeed(state, logger),
+    namespaces: namespaceFeed(state, logger, changes('namespaces')),
+    networkpolicies: policyFeed(state, logger, changes('networkpolicies')),
+    pods: podFeed(state, logger, changes('pods')),
   };
   const waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   const listed = new Set<WatchedResource>();
@@ -67,10 +85,12 @@ export function startLiveView(options: LiveViewOptions): LiveView {
 
   const onListed = (resource: WatchedResource): void => {
     listed.add(resource);
-    if (synced || listed.size < WATCHED_RESOURCES.length) return;
-    synced = true;
-    logger.info({ ...state.stats() }, 'cluster view synced');
-    for (const waiter of waiters.splice(0)) waiter.resolve();
+    if (!synced && listed.size === WATCHED_RESOURCES.length) {
+      synced = true;
+      logger.info({ ...state.stats() }, 'cluster view synced');
+      for (const waiter of waiters.splice(0)) waiter.resolve();
+    }
+    if (listedCallback !== undefined) report('onListed', resource, () => listedCallback(resource));
   };
 
   const loops = Object.fromEntries(

@@ -1,6 +1,7 @@
 // How each watched kind reaches ClusterState: raw objects are validated by the core's parse-*.ts (the
 // edge), an object that fails is logged and skipped (its previous state, if any, stays), and a list
-// replaces what the state held for that kind.
+// replaces what the state held for that kind. Every change is reported by name, after the state has
+// it, so a controller can queue the object.
 import type { Logger } from 'pino';
 import { parseNamespace } from '../policy/parse-namespace.ts';
 import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
@@ -12,6 +13,13 @@ export interface StateFeed extends ListWatchSink {
   /** Objects skipped because they could not be read. */
   readonly skipped: number;
 }
+
+/**
+ * An object the state took in (put, also when it parsed to "not governed" and was dropped), deleted,
+ * or dropped because a relist no longer held it; '' namespace for cluster-scoped kinds. Not called
+ * for objects skipped as unreadable: their previous state stays.
+ */
+export type ChangeListener = (namespace: string, name: string) => void;
 
 /** One kind's way into the state. `parse` returning undefined means "not governed": remove it. */
 interface KindAdapter<T> {
@@ -41,14 +49,16 @@ class KindFeed<T> implements StateFeed {
   readonly #adapter: KindAdapter<T>;
   readonly #logger: Logger;
   readonly #resource: string;
+  readonly #onChange: ChangeListener | undefined;
   /** Names seen by the list in progress, by namespace; only while a list runs. */
   #seen: Map<string, Set<string>> | undefined;
   skipped = 0;
 
-  constructor(resource: string, adapter: KindAdapter<T>, logger: Logger) {
+  constructor(resource: string, adapter: KindAdapter<T>, logger: Logger, onChange: ChangeListener | undefined) {
     this.#resource = resource;
     this.#adapter = adapter;
     this.#logger = logger;
+    this.#onChange = onChange;
   }
 
   beginList(): void {
@@ -72,11 +82,14 @@ class KindFeed<T> implements StateFeed {
     }
     if (value === undefined) this.#adapter.delete(id.namespace, id.name);
     else this.#adapter.upsert(value);
+    this.#onChange?.(id.namespace, id.name);
   }
 
   remove(raw: unknown, where: string): void {
     const id = this.#identify(raw, where);
-    if (id !== undefined) this.#adapter.delete(id.namespace, id.name);
+    if (id === undefined) return;
+    this.#adapter.delete(id.namespace, id.name);
+    this.#onChange?.(id.namespace, id.name);
   }
 
   endList(): void {
@@ -85,7 +98,10 @@ class KindFeed<T> implements StateFeed {
     if (seen === undefined) return;
     // Collected first: deleting while a generator walks the state's maps would skip entries.
     const gone = [...this.#adapter.keys()].filter(([namespace, name]) => seen.get(namespace)?.has(name) !== true);
-    for (const [namespace, name] of gone) this.#adapter.delete(namespace, name);
+    for (const [namespace, name] of gone) {
+      this.#adapter.delete(namespace, name);
+      this.#onChange?.(namespace, name);
+    }
   }
 
   #identify(raw: unknown, where: string): ObjectId | undefined {
@@ -101,7 +117,7 @@ class KindFeed<T> implements StateFeed {
   }
 }
 
-export function namespaceFeed(state: ClusterState, logger: Logger): StateFeed {
+export function namespaceFeed(state: ClusterState, logger: Logger, onChange?: ChangeListener): StateFeed {
   return new KindFeed(
     'namespaces',
     {
@@ -112,10 +128,11 @@ export function namespaceFeed(state: ClusterState, logger: Logger): StateFeed {
       keys: () => state.namespaces().map((ns) => ['', ns.name] as const),
     },
     logger,
+    onChange,
   );
 }
 
-export function policyFeed(state: ClusterState, logger: Logger): StateFeed {
+export function policyFeed(state: ClusterState, logger: Logger, onChange?: ChangeListener): StateFeed {
   return new KindFeed(
     'networkpolicies',
     {
@@ -126,11 +143,12 @@ export function policyFeed(state: ClusterState, logger: Logger): StateFeed {
       keys: () => state.policyNames(),
     },
     logger,
+    onChange,
   );
 }
 
 /** Pods that finished or use the host network parse to undefined: dropped, as if deleted. */
-export function podFeed(state: ClusterState, logger: Logger): StateFeed {
+export function podFeed(state: ClusterState, logger: Logger, onChange?: ChangeListener): StateFeed {
   return new KindFeed(
     'pods',
     {
@@ -141,5 +159,6 @@ export function podFeed(state: ClusterState, logger: Logger): StateFeed {
       keys: () => state.podNames(),
     },
     logger,
+    onChange,
   );
 }

@@ -1,13 +1,13 @@
 // The live ClusterView against the in-repo test API server: initial paged lists, following changes,
-// dropped watches, 410 and relist, bookmarks, unreadable objects, and a stop that leaves nothing behind.
+// dropped watches, 410 and relist, bookmarks, unreadable objects, the change callbacks, and a stop that
+// leaves nothing behind.
 import { spawn } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import t from 'tap';
 import { ClusterState } from '../../src/cluster/cluster-state.ts';
-import type { LiveView } from '../../src/cluster/live-view.ts';
-import { startLiveView } from '../../src/cluster/live-view.ts';
+import type { LiveView, LiveViewOptions, WatchedResource } from '../../src/cluster/live-view.ts';
+import { startLiveView, WATCHED_RESOURCES } from '../../src/cluster/live-view.ts';
+import { captureLogs } from '../support/capture-logs.ts';
 import type { KubeObject } from '../support/test-api-object.ts';
 import { createTestCa } from '../support/test-ca.ts';
 import { TestApiServer } from '../support/test-api-server.ts';
@@ -35,17 +35,6 @@ const policy = (ns: string, name: string, spec: Record<string, unknown> = { podS
   spec,
 });
 
-function captureLogs(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
-
 interface Setup {
   readonly server: TestApiServer;
   readonly state: ClusterState;
@@ -54,7 +43,7 @@ interface Setup {
 }
 
 /** A server seeded by `seed`, and a live view over it, synced (bookmarks and dropped streams need open watches). */
-async function setup(tap: Tap, seed: (server: TestApiServer) => void, options: { pageSize?: number } = {}): Promise<Setup> {
+async function setup(tap: Tap, seed: (server: TestApiServer) => void, options: Pick<LiveViewOptions, 'pageSize' | 'onChange' | 'onListed'> = {}): Promise<Setup> {
   const server = await TestApiServer.start();
   seed(server);
   const state = new ClusterState({ keepPodNames: true });
@@ -311,6 +300,86 @@ t.test('an object the core cannot read is logged and skipped, in a list and in a
     ],
   );
   t.match(view.stats().resources, { networkpolicies: { skipped: 1 }, pods: { skipped: 1, lists: 1 } });
+});
+
+/** What onChange and onListed reported, as `resource namespace/name` and `listed resource` lines. */
+function recordCallbacks(): { calls: string[]; options: Pick<LiveViewOptions, 'onChange' | 'onListed'> } {
+  const calls: string[] = [];
+  return {
+    calls,
+    options: {
+      onChange: (resource: WatchedResource, namespace: string, name: string) => calls.push(`${resource} ${namespace}/${name}`),
+      onListed: (resource: WatchedResource) => calls.push(`listed ${resource}`),
+    },
+  };
+}
+
+t.test('onChange reports every list item and watch event after the state has it; onListed each complete list', async (t) => {
+  const { calls, options } = recordCallbacks();
+  let seenInState: boolean | undefined;
+  const { server, state } = await setup(t, seedCluster, {
+    ...options,
+    onChange: (resource, namespace, name) => {
+      if (resource === 'pods' && name === 'web-3') seenInState = state.findPod(namespace, name) !== undefined;
+      options.onChange?.(resource, namespace, name);
+    },
+  });
+  const initial = (resource: WatchedResource) => calls.filter((c) => c.startsWith(`${resource} `) || c === `listed ${resource}`);
+  t.same(initial('namespaces'), ['namespaces /prod', 'namespaces /test', 'listed namespaces'], 'cluster-scoped: namespace ""');
+  t.same(initial('networkpolicies'), ['networkpolicies prod/default-deny', 'listed networkpolicies']);
+  t.same(
+    initial('pods').sort(),
+    ['listed pods', 'pods prod/db-1', 'pods prod/web-1', 'pods prod/web-2', 'pods test/job-1', 'pods test/web-1'],
+    'every item, including a pod the state leaves out (Succeeded)',
+  );
+
+  calls.length = 0;
+  const { store } = server;
+  store.upsert(pod('prod', 'web-3', { app: 'web' }, { ip: '10.0.0.4' }));
+  store.upsert(pod('prod', 'web-3', { app: 'api' }, { ip: '10.0.0.4' }));
+  store.remove('v1', 'Pod', 'prod', 'db-1');
+  store.upsert(policy('test', 'allow-dns'));
+  store.upsert(namespace('test', { env: 'staging' }));
+  await waitFor(() => calls.length === 5, 'five changes');
+  t.same(calls.filter((c) => c.startsWith('pods ')), ['pods prod/web-3', 'pods prod/web-3', 'pods prod/db-1'], 'ADDED, MODIFIED, DELETED');
+  t.same(calls.filter((c) => !c.startsWith('pods ')).sort(), ['namespaces /test', 'networkpolicies test/allow-dns']);
+  t.equal(seenInState, true, 'the state had the pod when onChange ran');
+});
+
+t.test('a relist after 410 reports the objects it removed, and onListed again', async (t) => {
+  const { calls, options } = recordCallbacks();
+  const { server, state, view } = await setup(t, seedCluster, options);
+  calls.length = 0;
+  const { store } = server;
+  server.dropWatches();
+  store.remove('v1', 'Pod', 'prod', 'db-1');
+  store.remove('networking.k8s.io/v1', 'NetworkPolicy', 'prod', 'default-deny');
+  store.upsert(namespace('dev'));
+  server.compact();
+  await waitFor(() => WATCHED_RESOURCES.every((r) => view.stats().resources[r].lists === 2), 'all three relists');
+
+  t.same(calls.filter((c) => c.startsWith('listed ')).sort(), ['listed namespaces', 'listed networkpolicies', 'listed pods']);
+  t.ok(calls.includes('pods prod/db-1'), 'the pod deleted while disconnected');
+  t.ok(calls.includes('networkpolicies prod/default-deny'), 'the policy deleted while disconnected');
+  t.ok(calls.includes('namespaces /dev'), 'the namespace created while disconnected');
+  t.ok(calls.indexOf('pods prod/db-1') < calls.indexOf('listed pods'), 'removals are reported before the list is');
+  t.equal(state.findPod('prod', 'db-1'), undefined);
+});
+
+t.test('a callback that throws is logged, and the view keeps following', async (t) => {
+  const { server, state, lines } = await setup(t, seedCluster, {
+    onChange: () => {
+      throw new Error('the controller is broken');
+    },
+    onListed: () => {
+      throw new Error('so is its resync');
+    },
+  });
+  server.store.upsert(pod('prod', 'web-3', { app: 'web' }));
+  await waitFor(() => state.findPod('prod', 'web-3'), 'the next pod event');
+  t.match(lines.find((l) => l['msg'] === 'the onChange callback of the cluster view failed'), { level: 50, resource: String, err: { message: 'the controller is broken' } });
+  t.match(lines.find((l) => l['msg'] === 'the onListed callback of the cluster view failed'), { level: 50, err: { message: 'so is its resync' } });
+  t.equal(lines.filter((l) => l['msg'] === 'list/watch loop ended by an error' || l['msg'] === 'applying a watch event failed').length, 0, 'no loop noticed');
 });
 
 t.test('stop before sync rejects whenSynced and ends the retry loop of an unreachable server', async (t) => {
