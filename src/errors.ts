@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   NSG_STATE_READ: 'a state or input file cannot be read',
   NSG_STATE_PARSE: 'a document of a state or input file is not valid YAML/JSON',
   NSG_OBJECT_INVALID: 'a Kubernetes object has a field with a bad value',
+  NSG_TEMPLATE: 'a policy template would break DNS or open a path between separated environments',
   NSG_TLS: 'a TLS certificate or key file cannot be read or does not load',
   NSG_UNSUPPORTED_KIND: 'an admission request is for a kind nsguard has no rules for',
   NSG_USAGE: 'the command line is wrong',

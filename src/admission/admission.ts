@@ -16,7 +16,7 @@ export interface AdmissionOptions {
 export function createAdmission(options: AdmissionOptions): Admission {
   return {
     validate: (request) => validateRequest(request, options.view(), options.config),
-    mutate: (request) => mutateNamespace(request, options.config),
+    mutate: (request) => mutateNamespace(request, options.config, options.view()),
     ready: options.synced,
   };
 }

@@ -1,30 +1,41 @@
 // Namespace CREATE defaults: stamp the isolation annotations and the environment label so that a plain
 // `kubectl create namespace x` is isolated with no extra step. Pure: request in, JSON patch out.
-import type { Config } from '../policy/model.ts';
+import type { ClusterView } from '../policy/cluster-view.ts';
+import { isExempt } from '../policy/generation.ts';
+import type { Config, Labels } from '../policy/model.ts';
+import { ISOLATION_ANNOTATION, PARENT_ANNOTATION, TEMPLATE_ANNOTATION } from '../policy/nsguard-metadata.ts';
 import type { AdmissionRequest, JsonPatchOperation, MutationOutcome } from './types.ts';
 
-export const ISOLATION_ANNOTATION = 'nsguard.io/isolation';
-export const TEMPLATE_ANNOTATION = 'nsguard.io/template';
-
 /** The configuration the mutation reads. */
-export type NamespaceDefaults = Pick<Config, 'environmentLabel' | 'exemptNamespaces' | 'defaultIsolation' | 'defaultTemplate' | 'environmentFromName'>;
+export type NamespaceDefaults = Pick<
+  Config,
+  'environmentLabel' | 'exemptNamespaces' | 'exemptNamespaceSelector' | 'defaultIsolation' | 'defaultTemplate' | 'environmentFromName'
+>;
 
 const NOTHING: MutationOutcome = { patch: [], warnings: [] };
 
-export function mutateNamespace(request: AdmissionRequest, options: NamespaceDefaults): MutationOutcome {
+/**
+ * A namespace naming a parent (`nsguard.io/parent`) takes the parent's template and environment: it will
+ * receive copies of the parent's policies, which are only safe within one environment.
+ */
+export function mutateNamespace(request: AdmissionRequest, options: NamespaceDefaults, view: Pick<ClusterView, 'namespace'>): MutationOutcome {
   if (request.operation !== 'CREATE' || request.kind.group !== '' || request.kind.kind !== 'Namespace') return NOTHING;
   const metadata = recordAt(request.object, 'metadata');
   if (metadata === undefined) return NOTHING;
   const name = typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : request.name;
-  if (options.exemptNamespaces.includes(name)) return NOTHING;
+  const givenLabels = stringsAt(metadata, 'labels');
+  if (isExempt({ name, labels: givenLabels }, options)) return NOTHING;
+  const parentName = stringsAt(metadata, 'annotations')[PARENT_ANNOTATION];
+  const parent = parentName === undefined ? undefined : view.namespace(parentName);
 
   const annotations: Record<string, string> = {};
   annotations[ISOLATION_ANNOTATION] = options.defaultIsolation;
-  if (options.defaultTemplate !== '') annotations[TEMPLATE_ANNOTATION] = options.defaultTemplate;
+  annotations[TEMPLATE_ANNOTATION] = parent?.annotations[TEMPLATE_ANNOTATION] ?? options.defaultTemplate;
 
   const labels: Record<string, string> = {};
   // With generateName the final name is unknown here, so no environment can be read from it.
-  const env = name === '' ? undefined : options.environmentFromName.find((rule) => name.endsWith(rule.suffix))?.environment;
+  const fromName = name === '' ? undefined : options.environmentFromName.find((rule) => name.endsWith(rule.suffix))?.environment;
+  const env = parent?.labels[options.environmentLabel] ?? fromName;
   if (env !== undefined) labels[options.environmentLabel] = env;
 
   const patch = [...stamp(metadata, 'annotations', annotations), ...stamp(metadata, 'labels', labels)];
@@ -48,6 +59,11 @@ function stamp(metadata: Record<string, unknown>, field: 'annotations' | 'labels
 /** RFC 6901: `~` is `~0` and `/` is `~1`, in that order so `~1` in a key stays literal. */
 export function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function stringsAt(metadata: Record<string, unknown>, key: string): Labels {
+  const inner = metadata[key];
+  return isRecord(inner) ? (Object.fromEntries(Object.entries(inner).filter(([, v]) => typeof v === 'string')) as Labels) : {};
 }
 
 function recordAt(value: unknown, key: string): Record<string, unknown> | undefined {

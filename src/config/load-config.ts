@@ -5,10 +5,15 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { NsguardError } from '../errors.ts';
 import { parseCidr, parseIp } from '../policy/cidr.ts';
-import type { Cidr, Config, DnsConfig, EnvironmentFromName, Labels, Protocol } from '../policy/model.ts';
+import type { Cidr, Config, DnsConfig, EnvironmentFromName, IngressControllerConfig, Labels, MonitoringConfig, PolicyManifest, Protocol, Selector, Template } from '../policy/model.ts';
 import { ISOLATIONS, MODES, PROTOCOLS } from '../policy/model.ts';
+import { checkTemplates } from '../policy/check-templates.ts';
+import { GENERATED_PREFIX, INHERITED_PREFIX, MANAGED_BY_LABEL } from '../policy/nsguard-metadata.ts';
 import type { Fields } from '../policy/parse-fields.ts';
-import { isFields, showValue } from '../policy/parse-fields.ts';
+import { isFields, isPortName, showValue } from '../policy/parse-fields.ts';
+import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
+import { parseSelector } from '../policy/parse-selector.ts';
+import { DEFAULT_TEMPLATE_NAME, defaultTemplate, fillPlaceholders, unknownPlaceholders } from '../policy/templates.ts';
 
 function knownCidr(text: string): Cidr {
   const cidr = parseCidr(text);
@@ -16,19 +21,23 @@ function knownCidr(text: string): Cidr {
   return cidr;
 }
 
+const DEFAULT_DNS: DnsConfig = {
+  namespace: 'kube-system',
+  podLabels: { 'k8s-app': 'kube-dns' },
+  port: 53,
+  protocols: ['UDP', 'TCP'],
+  nodeLocalIPs: [],
+  serviceIPs: [],
+};
+const DEFAULT_INGRESS_CONTROLLER: IngressControllerConfig = { namespaces: ['ingress-nginx'], ipBlocks: [] };
+const DEFAULT_MONITORING: MonitoringConfig = { namespaceLabels: { role: 'monitoring' }, ports: ['metrics', 9090] };
+
 export const DEFAULT_CONFIG: Config = {
   mode: 'enforce',
   environmentLabel: 'env',
   separateEnvironments: [['prod', 'test']],
   podCIDRs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(knownCidr),
-  dns: {
-    namespace: 'kube-system',
-    podLabels: { 'k8s-app': 'kube-dns' },
-    port: 53,
-    protocols: ['UDP', 'TCP'],
-    nodeLocalIPs: [],
-    serviceIPs: [],
-  },
+  dns: DEFAULT_DNS,
   adminGroups: ['system:masters'],
   adminUsers: [],
   exemptNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'nsguard'],
@@ -38,6 +47,11 @@ export const DEFAULT_CONFIG: Config = {
     { suffix: '-prod', environment: 'prod' },
     { suffix: '-test', environment: 'test' },
   ],
+  exemptNamespaceSelector: undefined,
+  controllerUsers: ['system:serviceaccount:nsguard:nsguard'],
+  ingressController: DEFAULT_INGRESS_CONTROLLER,
+  monitoring: DEFAULT_MONITORING,
+  templates: new Map([[DEFAULT_TEMPLATE_NAME, defaultTemplate({ dns: DEFAULT_DNS, ingressController: DEFAULT_INGRESS_CONTROLLER, monitoring: DEFAULT_MONITORING })]]),
 };
 
 export async function loadConfig(file: string): Promise<Config> {
@@ -69,7 +83,7 @@ export function parseConfig(text: string, file: string): Config {
   if (root === null || root === undefined) return DEFAULT_CONFIG;
   const top = read.fields(root, []);
   read.onlyKeys(top, [], Object.keys(DEFAULT_CONFIG));
-  return {
+  const partial = {
     mode: read.optional(top, ['mode'], DEFAULT_CONFIG.mode, (v, p) => read.oneOf(v, p, MODES)),
     environmentLabel: read.optional(top, ['environmentLabel'], DEFAULT_CONFIG.environmentLabel, (v, p) => read.labelKey(v, p)),
     separateEnvironments: read.optional(top, ['separateEnvironments'], DEFAULT_CONFIG.separateEnvironments, (v, p) =>
@@ -87,7 +101,21 @@ export function parseConfig(text: string, file: string): Config {
     environmentFromName: read.optional(top, ['environmentFromName'], DEFAULT_CONFIG.environmentFromName, (v, p) =>
       read.list(v, p, (rule, q) => read.environmentFromName(rule, q)),
     ),
+    exemptNamespaceSelector: read.optional(top, ['exemptNamespaceSelector'], DEFAULT_CONFIG.exemptNamespaceSelector, (v, p) => read.selector(v, p)),
+    controllerUsers: read.optional(top, ['controllerUsers'], DEFAULT_CONFIG.controllerUsers, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
+    ingressController: read.optional(top, ['ingressController'], DEFAULT_CONFIG.ingressController, (v, p) => read.ingressController(v, p)),
+    monitoring: read.optional(top, ['monitoring'], DEFAULT_CONFIG.monitoring, (v, p) => read.monitoring(v, p)),
   };
+  const given = read.optional(top, ['templates'], new Map<string, Template>(), (v, p) => read.templates(v, p));
+  // The built-in template follows the dns, ingressController and monitoring keys unless replaced.
+  const templates = new Map([[DEFAULT_TEMPLATE_NAME, defaultTemplate(partial)], ...given]);
+  if (!templates.has(partial.defaultTemplate)) {
+    throw read.bad(['defaultTemplate'], partial.defaultTemplate, `the name of a template (${[...templates.keys()].join(', ')})`);
+  }
+  const config = { ...partial, templates };
+  const failures = checkTemplates(config);
+  if (failures.length > 0) throw new NsguardError('NSG_TEMPLATE', `${file}: templates fail the checks nsguard applies to every write (${failures.length} ${failures.length === 1 ? 'case' : 'cases'}):\n  ${failures.join('\n  ')}`);
+  return config;
 }
 
 // Kubernetes name syntax (apimachinery validation): checked here so a typo fails at startup instead of
@@ -222,6 +250,72 @@ class Reader {
       nodeLocalIPs: this.optional(fields, at('nodeLocalIPs'), defaults.nodeLocalIPs, (v, p) => this.list(v, p, (ip, q) => this.ip(ip, q))),
       serviceIPs: this.optional(fields, at('serviceIPs'), defaults.serviceIPs, (v, p) => this.list(v, p, (ip, q) => this.ip(ip, q))),
     };
+  }
+
+  selector(value: unknown, path: Path): Selector {
+    try {
+      return parseSelector(value, showPath(path), { where: this.#file, object: 'configuration' });
+    } catch (error) {
+      throw this.bad(path, value, `a label selector (matchLabels, matchExpressions): ${(error as Error).message}`);
+    }
+  }
+
+  ingressController(value: unknown, path: Path): IngressControllerConfig {
+    const fields = this.fields(value, path);
+    this.onlyKeys(fields, path, Object.keys(DEFAULT_INGRESS_CONTROLLER));
+    return {
+      namespaces: this.optional(fields, [...path, 'namespaces'], DEFAULT_INGRESS_CONTROLLER.namespaces, (v, p) => this.list(v, p, (s, q) => this.namespaceName(s, q))),
+      ipBlocks: this.optional(fields, [...path, 'ipBlocks'], DEFAULT_INGRESS_CONTROLLER.ipBlocks, (v, p) => this.list(v, p, (c, q) => this.cidr(c, q))),
+    };
+  }
+
+  monitoring(value: unknown, path: Path): MonitoringConfig {
+    const fields = this.fields(value, path);
+    this.onlyKeys(fields, path, Object.keys(DEFAULT_MONITORING));
+    const namespaceLabels = this.optional(fields, [...path, 'namespaceLabels'], DEFAULT_MONITORING.namespaceLabels, (v, p) => this.labels(v, p));
+    // No labels would select every namespace: monitoring access for the whole cluster.
+    if (Object.keys(namespaceLabels).length === 0) throw this.bad([...path, 'namespaceLabels'], namespaceLabels, 'at least one label (an empty set matches every namespace)');
+    const ports = this.optional(fields, [...path, 'ports'], DEFAULT_MONITORING.ports, (v, p) =>
+      this.list(v, p, (port, q) => (typeof port === 'string' && isPortName(port) ? port : this.port(port, q))),
+    );
+    return { namespaceLabels, ports };
+  }
+
+  /** Each template is a list of NetworkPolicy manifests, checked as the API would check them once filled. */
+  templates(value: unknown, path: Path): Map<string, Template> {
+    const fields = this.fields(value, path);
+    return new Map(
+      Object.entries(fields).map(([name, policies]) => {
+        if (name === '' || !isLabelValue(name)) throw this.bad([...path, name], policies, 'a template name usable as a label value (letters, digits, -, _, .)');
+        const manifests = this.list(policies, [...path, name], (m, q) => this.templatePolicy(m, q, name));
+        const names = manifests.map((m) => (m['metadata'] as Fields)['name']);
+        const twice = names.find((n, i) => names.indexOf(n) !== i);
+        if (twice !== undefined) throw this.bad([...path, name], policies, `policies with different names (${String(twice)} appears twice)`);
+        return [name, { name, policies: manifests }];
+      }),
+    );
+  }
+
+  templatePolicy(value: unknown, path: Path, template: string): PolicyManifest {
+    const fields = this.fields(value, path);
+    this.onlyKeys(fields, path, ['apiVersion', 'kind', 'metadata', 'spec']);
+    const metadata = this.fields(fields['metadata'], [...path, 'metadata']);
+    this.onlyKeys(metadata, [...path, 'metadata'], ['name', 'labels', 'annotations']);
+    const name = metadata['name'];
+    if (typeof name !== 'string' || !name.startsWith(GENERATED_PREFIX) || name.startsWith(INHERITED_PREFIX)) {
+      throw this.bad([...path, 'metadata', 'name'], name, `a name starting with ${GENERATED_PREFIX} (and not ${INHERITED_PREFIX}, kept for inherited copies)`);
+    }
+    const labels = this.optional(metadata, [...path, 'metadata', 'labels'], {}, (v, p) => this.labels(v, p));
+    if (Object.hasOwn(labels, MANAGED_BY_LABEL)) throw this.bad([...path, 'metadata', 'labels', MANAGED_BY_LABEL], labels[MANAGED_BY_LABEL], 'no such label: nsguard sets it');
+    const unknown = unknownPlaceholders(JSON.stringify(fields));
+    if (unknown.length > 0) throw this.bad(path, `\${${unknown[0] ?? ''}}`, 'placeholders among ${namespace}, ${env}, ${template}');
+    try {
+      // Filled with sample values, as for a real namespace: the result must be a valid NetworkPolicy.
+      parseNetworkPolicy({ ...(fillPlaceholders(fields, { namespace: 'example', env: 'prod', template }) as Fields), metadata: { ...metadata, namespace: 'example' } }, this.#file);
+    } catch (error) {
+      throw this.bad(path, name, `a valid NetworkPolicy: ${(error as Error).message}`);
+    }
+    return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...fields };
   }
 
   labels(value: unknown, path: Path): Labels {

@@ -11,6 +11,7 @@ import type { EvaluationContext } from './reachability.ts';
 import { evaluatePath, isOpen } from './reachability.ts';
 import { describeLabels, selectorFromLabels, selects } from './selector.ts';
 import { representativeLabels, witnessNamespace, witnessPod } from './witness.ts';
+import { PARENT_ANNOTATION } from './nsguard-metadata.ts';
 
 /**
  * `env-boundary` for a Namespace CREATE/UPDATE, judged on real paths: the namespace's new labels must
@@ -82,4 +83,25 @@ function podsOf(view: ClusterView, namespace: Namespace, witnessLabels: readonly
 /** The same pod seen with its namespace carrying other labels. */
 function rehome(endpoint: Endpoint, from: Namespace, to: Namespace): Endpoint {
   return endpoint.kind === 'pod' && endpoint.namespace === from ? { ...endpoint, namespace: to } : endpoint;
+}
+
+/**
+ * `env-boundary` for a namespace under a parent: it receives copies of the parent's policies, so it
+ * must hold the parent's environment (the mutation stamps it; this catches a different one given).
+ */
+export function checkParentEnvironment(view: ClusterView, change: NamespaceChange, config: Config): Finding[] {
+  const after = change.after;
+  const parentName = after?.annotations[PARENT_ANNOTATION];
+  if (after === undefined || parentName === undefined) return [];
+  const parent = view.namespace(parentName);
+  const parentEnv = parent === undefined ? undefined : environmentOf(parent, config);
+  const env = environmentOf(after, config);
+  if (parentEnv === undefined || env === parentEnv) return [];
+  const own = env === undefined ? 'no environment label' : `${config.environmentLabel}=${env}`;
+  return [
+    {
+      rule: 'env-boundary',
+      message: `namespace ${change.name} names parent ${parentName} (${PARENT_ANNOTATION}), which is ${config.environmentLabel}=${parentEnv}, but has ${own}: a child receives its parent's policies and must hold its environment; label it ${config.environmentLabel}=${parentEnv}`,
+    },
+  ];
 }

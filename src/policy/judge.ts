@@ -1,7 +1,8 @@
 import type { Change, Requester } from './change.ts';
 import { checkDnsEgress } from './check-dns.ts';
 import { checkEnvBoundary } from './check-env.ts';
-import { checkNamespaceEnv } from './check-namespace.ts';
+import { checkNamespaceEnv, checkParentEnvironment } from './check-namespace.ts';
+import { checkNamespaceTamper, checkPolicyTamper } from './check-tamper.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { Decision, Finding } from './decision.ts';
 import { decide } from './decision.ts';
@@ -16,9 +17,10 @@ export function judge(change: Change, requester: Requester, view: ClusterView, c
       const mode = modeFor(namespace, config);
       // A namespace being deleted must be able to finish: its policies go with its pods.
       if (change.operation === 'DELETE' && namespace?.terminating === true) return decide(mode, [], []);
+      const tamper = checkPolicyTamper(change, requester, config);
       const dns = checkDnsEgress(view, change, config);
       const env = checkEnvBoundary(view, change, config);
-      return decide(mode, [...dns.violations, ...env.violations], [...dns.warnings, ...env.warnings]);
+      return decide(mode, [...tamper, ...dns.violations, ...env.violations], [...dns.warnings, ...env.warnings]);
     }
     case 'Namespace': {
       if (change.operation === 'DELETE') return decide(modeFor(change.before, config), [], []);
@@ -26,7 +28,7 @@ export function judge(change: Change, requester: Requester, view: ClusterView, c
       const mode = modeFor(isAdmin(requester, config) ? change.after : (change.before ?? undefined), config);
       const tamper = checkModeOverride(change, requester, config);
       const env = checkNamespaceEnv(view, change, config);
-      const violations: Finding[] = [...tamper.violations, ...env.violations];
+      const violations: Finding[] = [...tamper.violations, ...checkNamespaceTamper(change, requester, config), ...checkParentEnvironment(view, change, config), ...env.violations];
       return decide(mode, violations, [...tamper.warnings, ...env.warnings]);
     }
     default: {

@@ -70,6 +70,8 @@ export interface Policy extends PolicyRef {
 
 export interface Namespace {
   readonly name: string;
+  /** metadata.uid when known: Events about the namespace refer to it (`kubectl describe ns` matches on it). */
+  readonly uid?: string;
   readonly labels: Labels;
   readonly annotations: Labels;
   readonly terminating: boolean;
@@ -125,6 +127,31 @@ export interface EnvironmentFromName {
   readonly environment: string;
 }
 
+/** The ingress controller that may reach every isolated namespace (the default template's rule). */
+export interface IngressControllerConfig {
+  /** Namespaces (by name) the controller's pods run in. */
+  readonly namespaces: readonly string[];
+  /** Address ranges it connects from when it is outside the pod network (a cloud load balancer). */
+  readonly ipBlocks: readonly Cidr[];
+}
+
+/** The monitoring that may scrape every isolated namespace (the default template's rule). */
+export interface MonitoringConfig {
+  /** Namespaces carrying these labels (all of them) may reach the metrics ports. */
+  readonly namespaceLabels: Labels;
+  /** Port numbers or container port names, TCP. */
+  readonly ports: readonly (number | string)[];
+}
+
+/** A NetworkPolicy manifest as written in a template, placeholders not yet filled. */
+export type PolicyManifest = Readonly<Record<string, unknown>>;
+
+/** The policies generated in each namespace that names it, in the order they are created. */
+export interface Template {
+  readonly name: string;
+  readonly policies: readonly PolicyManifest[];
+}
+
 export interface Config {
   readonly mode: Mode;
   readonly environmentLabel: string;
@@ -142,6 +169,14 @@ export interface Config {
   readonly defaultTemplate: string;
   /** Tried in order on Namespace CREATE without an environment label; the first match labels it. */
   readonly environmentFromName: readonly EnvironmentFromName[];
+  /** Namespaces with these labels are exempt too, as if listed in exemptNamespaces. */
+  readonly exemptNamespaceSelector: Selector | undefined;
+  /** Users nsguard itself runs as: its writes to generated policies and namespaces are not tampering. */
+  readonly controllerUsers: readonly string[];
+  readonly ingressController: IngressControllerConfig;
+  readonly monitoring: MonitoringConfig;
+  /** By name; `default` is built from dns, ingressController and monitoring unless given here. */
+  readonly templates: ReadonlyMap<string, Template>;
 }
 
 /** One running pod as read from the API or a state file; the cluster index folds these into groups. */

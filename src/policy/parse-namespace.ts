@@ -12,8 +12,10 @@ export function parseNamespace(raw: unknown, where: string): Namespace {
   const status = optionalFields(head.fields['status'], 'status', ctx);
   const phase = optionalString(status?.['phase'], 'status.phase', ctx);
   const deletion = head.metadata['deletionTimestamp'];
+  const uid = optionalString(head.metadata['uid'], 'metadata.uid', ctx);
   return {
     name: head.name,
+    ...(uid !== undefined && { uid }),
     // Hand-written state files often leave the name label out; a real cluster always has it (the API
     // server overwrites it with the name), and a policy selecting on it must see the same namespaces here.
     labels: { ...head.labels, [NAME_LABEL]: head.name },

@@ -5,9 +5,13 @@ import t from 'tap';
 import { escapePointer, mutateNamespace, type NamespaceDefaults } from '../../src/admission/mutate-namespace.ts';
 import type { AdmissionRequest } from '../../src/admission/types.ts';
 
+/** No namespace exists yet: no parent to inherit from. */
+const NO_NAMESPACES = { namespace: () => undefined };
+
 const defaults: NamespaceDefaults = {
   environmentLabel: 'env',
   exemptNamespaces: ['kube-system', 'nsguard'],
+  exemptNamespaceSelector: undefined,
   defaultIsolation: 'strict',
   defaultTemplate: 'default',
   environmentFromName: [{ suffix: '-prod', environment: 'prod' }, { suffix: '-test', environment: 'test' }, { suffix: '-staging', environment: 'test' }],
@@ -31,7 +35,7 @@ function request(metadata: Record<string, unknown>, overrides: Partial<Admission
 
 /** The namespace after the webhook's patch, as the apiserver would store it. */
 function admitted(req: AdmissionRequest, options = defaults): unknown {
-  const { patch } = mutateNamespace(req, options);
+  const { patch } = mutateNamespace(req, options, NO_NAMESPACES);
   return jsonpatch.applyPatch(structuredClone(req.object), [...patch], true, false).newDocument;
 }
 
@@ -79,27 +83,22 @@ for (const c of cases) {
 }
 
 t.test('annotation keys escape / as ~1 in the pointer', async (t) => {
-  const { patch } = mutateNamespace(request({ name: 'a-prod', annotations: {} }), defaults);
+  const { patch } = mutateNamespace(request({ name: 'a-prod', annotations: {} }), defaults, NO_NAMESPACES);
   t.strictSame(patch.map((op) => op.path), ['/metadata/annotations/nsguard.io~1isolation', '/metadata/annotations/nsguard.io~1template', '/metadata/labels']);
   t.equal(escapePointer('a~b/c'), 'a~0b~1c');
 });
 
 t.test('an exempt namespace is never mutated', async (t) => {
-  t.strictSame(mutateNamespace(request({ name: 'kube-system' }), defaults), { patch: [], warnings: [] });
+  t.strictSame(mutateNamespace(request({ name: 'kube-system' }), defaults, NO_NAMESPACES), { patch: [], warnings: [] });
 });
 
 t.test('only Namespace CREATE is mutated', async (t) => {
   const update = request({ name: 'shop-prod' }, { operation: 'UPDATE', oldObject: { metadata: { name: 'shop-prod' } } });
-  t.strictSame(mutateNamespace(update, defaults).patch, []);
+  t.strictSame(mutateNamespace(update, defaults, NO_NAMESPACES).patch, []);
   const policy = request({ name: 'p' }, { kind: { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' } });
-  t.strictSame(mutateNamespace(policy, defaults).patch, []);
+  t.strictSame(mutateNamespace(policy, defaults, NO_NAMESPACES).patch, []);
   const calico = request({ name: 'p' }, { kind: { group: 'projectcalico.org', version: 'v3', kind: 'Namespace' } });
-  t.strictSame(mutateNamespace(calico, defaults).patch, [], 'a Namespace kind in another group is not a Namespace');
-});
-
-t.test('an empty default template stamps no template annotation', async (t) => {
-  const out = admitted(request({ name: 'a' }), { ...defaults, defaultTemplate: '' }) as { metadata: unknown };
-  t.strictSame(out.metadata, { name: 'a', annotations: { 'nsguard.io/isolation': 'strict' } });
+  t.strictSame(mutateNamespace(calico, defaults, NO_NAMESPACES).patch, [], 'a Namespace kind in another group is not a Namespace');
 });
 
 t.test('the first matching suffix rule wins', async (t) => {
@@ -118,13 +117,13 @@ t.test('property: applying the patch twice changes nothing, and a second pass pa
       if (labels !== undefined) metadata.labels = labels;
       if (annotations !== undefined) metadata.annotations = annotations;
       const req = request(metadata);
-      const { patch } = mutateNamespace(req, defaults);
+      const { patch } = mutateNamespace(req, defaults, NO_NAMESPACES);
       const once = jsonpatch.applyPatch(structuredClone(req.object), [...patch], true, false).newDocument;
       const twice = jsonpatch.applyPatch(structuredClone(once), [...patch], true, false).newDocument;
       // node:assert throws, so fast-check can shrink a failure to its smallest namespace.
       assert.deepEqual(twice, once);
       // Reinvocation (reinvocationPolicy: IfNeeded) sees the patched object: nothing more to do.
-      assert.deepEqual(mutateNamespace(request((once as { metadata: Record<string, unknown> }).metadata), defaults).patch, []);
+      assert.deepEqual(mutateNamespace(request((once as { metadata: Record<string, unknown> }).metadata), defaults, NO_NAMESPACES).patch, []);
       // User values are never overwritten.
       const stored = (once as { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } }).metadata;
       for (const [key, value] of Object.entries(annotations ?? {})) assert.equal(stored.annotations?.[key], value);

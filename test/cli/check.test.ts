@@ -34,7 +34,8 @@ t.test('--delete of the DNS rule under a default deny is denied', async (t) => {
   const dir = t.testdir({
     'allow-dns.yaml': 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: nsguard-allow-dns, namespace: shop-prod }\nspec: { podSelector: {} }\n',
   });
-  const r = nsguard('check', '--state', EXAMPLE, '--delete', `${dir}/allow-dns.yaml`);
+  // As an admin, so the DNS check and not tamper protection is what denies it.
+  const r = nsguard('check', '--state', EXAMPLE, '--as-group', 'system:masters', '--delete', `${dir}/allow-dns.yaml`);
   t.equal(r.code, 1);
   t.match(r.stdout, /NetworkPolicy shop-prod\/nsguard-allow-dns \(DELETE\): denied\n  \[dns-egress\] deleting NetworkPolicy shop-prod\/nsguard-allow-dns cuts DNS for shop-prod\/mysql-0/);
 });

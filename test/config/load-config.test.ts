@@ -38,7 +38,7 @@ t.test('defaults and merging', async (t) => {
     },
     {
       name: 'namespace defaults for the mutation are read',
-      text: 'defaultIsolation: ingress\ndefaultTemplate: web\nenvironmentFromName: [{ suffix: -staging, environment: test }]\n',
+      text: 'defaultIsolation: ingress\ndefaultTemplate: web\nenvironmentFromName: [{ suffix: -staging, environment: test }]\ntemplates:\n  web:\n    - metadata: { name: nsguard-deny-ingress }\n      spec: { podSelector: {}, policyTypes: [Ingress] }\n',
       expect: { defaultIsolation: 'ingress', defaultTemplate: 'web', environmentFromName: [{ suffix: '-staging', environment: 'test' }] },
     },
     {

@@ -10,6 +10,9 @@ import { DEFAULT_PORT } from '../../src/webhook/index.ts';
 import { find } from './kustomize.ts';
 import { renderBase } from './overlays.ts';
 
+/** No namespace exists yet: no parent to inherit from. */
+const NO_NAMESPACES = { namespace: () => undefined };
+
 interface Rule {
   readonly apiGroups: string[];
   readonly apiVersions: string[];
@@ -135,7 +138,7 @@ t.test('the mutating rule is Namespace CREATE, which mutateNamespace patches', a
   const registered = mutating.flatMap((w) => [...expand(w)]);
   t.same(registered.map(([, g, v, r, o]) => `${g}/${v}/${r} ${o}`), ['/v1/namespaces CREATE']);
   for (const [rule, group, version, resource, operation] of registered) {
-    const outcome = mutateNamespace(requestFor(rule, group, version, resource, operation), DEFAULT_CONFIG);
+    const outcome = mutateNamespace(requestFor(rule, group, version, resource, operation), DEFAULT_CONFIG, NO_NAMESPACES);
     t.ok(outcome.patch.length > 0, 'a plain namespace gets the isolation defaults');
   }
 });

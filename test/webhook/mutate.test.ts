@@ -4,11 +4,15 @@ import { mutateNamespace, type NamespaceDefaults } from '../../src/admission/mut
 import { auditLines, startServer } from './harness.ts';
 import { namespaceCreate } from './reviews.ts';
 
+/** No namespace exists yet: no parent to inherit from. */
+const NO_NAMESPACES = { namespace: () => undefined };
+
 const UID = '1f2e3d4c-3333-4c2d-8e3f-000000000004';
 
 const defaults: NamespaceDefaults = {
   environmentLabel: 'env',
   exemptNamespaces: ['kube-system'],
+  exemptNamespaceSelector: undefined,
   defaultIsolation: 'strict',
   defaultTemplate: 'default',
   environmentFromName: [{ suffix: '-prod', environment: 'prod' }, { suffix: '-test', environment: 'test' }],
@@ -20,7 +24,7 @@ interface ReviewResponse {
 
 t.test('the base64 JSONPatch, applied to the object sent, gives the isolated namespace', async (t) => {
   const h = await startServer(t);
-  h.admission.onMutate = (request) => mutateNamespace(request, defaults);
+  h.admission.onMutate = (request) => mutateNamespace(request, defaults, NO_NAMESPACES);
   const body = namespaceCreate('shop-prod');
   const res = await h.request({ path: '/mutate', body });
   const { response } = res.json as ReviewResponse;
@@ -47,7 +51,7 @@ t.test('the base64 JSONPatch, applied to the object sent, gives the isolated nam
 
 t.test('no patch: patch and patchType are left out', async (t) => {
   const h = await startServer(t);
-  h.admission.onMutate = (request) => mutateNamespace(request, defaults);
+  h.admission.onMutate = (request) => mutateNamespace(request, defaults, NO_NAMESPACES);
   const res = await h.request({ path: '/mutate', body: namespaceCreate('kube-system') });
   t.strictSame(res.json, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: UID, allowed: true } });
 });
