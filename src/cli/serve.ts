@@ -1,12 +1,15 @@
-// `nsguard serve [--state FILE] [--config FILE] [--port N] [--tls-cert F --tls-key F]`
-// The webhook: a cluster view (a state file, or the live cluster through list+watch), TLS (files, or a
-// development certificate), the HTTPS server, and a graceful close on SIGTERM.
+// `nsguard serve [--state FILE] [--config FILE] [--port N] [--tls-cert F --tls-key F] [--no-controller]`
+// The webhook: a cluster view (a state file, or the live cluster through list+watch, with the policy
+// controller), TLS (files, or a development certificate), the HTTPS server, and a graceful close on SIGTERM.
+import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { createAdmission } from '../admission/admission.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import { openFileView } from '../cluster/file-view.ts';
 import { NsguardError } from '../errors.ts';
+import type { Controller } from '../controller/controller.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
+import type { Config } from '../policy/model.ts';
 import { DEFAULT_PORT, closeOnSignals, createServer, openTlsSource } from '../webhook/index.ts';
 import { parseCommandArgs } from './args.ts';
 import { configFrom } from './inputs.ts';
@@ -28,6 +31,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
     'tls-key': { type: 'string' },
     'drain-seconds': { type: 'string' },
     'log-level': { type: 'string', default: process.env['LOG_LEVEL'] ?? 'info' },
+    'no-controller': { type: 'boolean', default: false },
   });
   if (positionals.length > 0) throw new NsguardError('NSG_USAGE', `nsguard serve: unexpected argument ${JSON.stringify(positionals[0])}`);
   const port = integerOption('port', values.port, 0, 65535);
@@ -35,7 +39,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   const logger = pino({ level: logLevel(values['log-level']), base: { app: 'nsguard' }, redact: ['*.token', '*.password', '*.key'] });
 
   const config = await configFrom(values.config);
-  const view = values.state === undefined ? await liveView(logger) : await fileView(values.state, logger);
+  const view = values.state === undefined ? await liveView(logger, values['no-controller'] ? undefined : config) : await fileView(values.state, logger);
   const tls = await openTlsSource({ certFile: values['tls-cert'], keyFile: values['tls-key'], logger });
   const server = createServer({
     admission: createAdmission({ view: view.current, config, synced: view.synced }),
@@ -66,9 +70,14 @@ async function fileView(file: string, logger: Logger): Promise<ViewSource> {
 /**
  * In-cluster service account, or KUBECONFIG / ~/.kube/config outside a cluster. client-node is loaded
  * only here: it costs tens of MiB of memory that a webhook serving a state file does not need.
+ * With a config, the controller runs too: it generates policies while this replica holds the Lease.
  */
-async function liveView(logger: Logger): Promise<ViewSource> {
-  const [{ KubeConfig }, { startLiveView }] = await Promise.all([import('@kubernetes/client-node'), import('../cluster/live-view.ts')]);
+async function liveView(logger: Logger, controllerConfig: Config | undefined): Promise<ViewSource> {
+  const [{ KubeConfig }, { startLiveView }, { startController }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../cluster/live-view.ts'),
+    import('../controller/controller.ts'),
+  ]);
   const kubeConfig = new KubeConfig();
   try {
     kubeConfig.loadFromDefault();
@@ -76,8 +85,35 @@ async function liveView(logger: Logger): Promise<ViewSource> {
     throw new NsguardError('NSG_USAGE', `nsguard serve: no cluster to watch (in-cluster config or KUBECONFIG): ${(cause as Error).message}; pass --state FILE to serve from a snapshot`, { cause });
   }
   const state = new ClusterState();
-  const live = startLiveView({ kubeConfig, state, logger });
-  return { current: () => state, synced: () => live.synced(), close: () => live.stop() };
+  let controller: Controller | undefined;
+  const live = startLiveView({
+    kubeConfig,
+    state,
+    logger,
+    onChange: (resource, namespace, name) => controller?.changed(resource, namespace, name),
+    onListed: (resource) => controller?.listed(resource),
+  });
+  if (controllerConfig !== undefined) {
+    controller = startController({
+      kubeConfig,
+      state,
+      config: controllerConfig,
+      logger,
+      whenSynced: () => live.whenSynced(),
+      // The downward API sets these in the Deployment; outside a cluster the host name stands in.
+      identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+      leaseNamespace: process.env['POD_NAMESPACE'] ?? 'nsguard',
+    });
+  }
+  return {
+    current: () => state,
+    synced: () => live.synced(),
+    close: async () => {
+      // The Lease is released first, so another replica takes over at once.
+      await controller?.stop();
+      await live.stop();
+    },
+  };
 }
 
 function integerOption(name: string, text: string, min: number, max: number): number {

@@ -7,7 +7,7 @@ import { Secret, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import { serviceNames } from '../../src/cli/certs.ts';
@@ -28,6 +28,8 @@ const MODELS: Readonly<Record<string, new (data: never) => Model>> = {
   'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
   'rbac.authorization.k8s.io/v1 ClusterRole': ClusterRole,
   'rbac.authorization.k8s.io/v1 ClusterRoleBinding': ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1 Role': Role,
+  'rbac.authorization.k8s.io/v1 RoleBinding': RoleBinding,
   'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration': MutatingWebhookConfiguration,
   'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration': ValidatingWebhookConfiguration,
   'cert-manager.io/v1 Certificate': Certificate,
@@ -66,6 +68,8 @@ const BASE = [
   'NetworkPolicy nsguard/allow-webhook-ingress',
   'NetworkPolicy nsguard/default-deny',
   'PodDisruptionBudget nsguard/nsguard',
+  'Role nsguard/nsguard-leader-election',
+  'RoleBinding nsguard/nsguard-leader-election',
   'Service nsguard/nsguard',
   'ServiceAccount nsguard/nsguard',
   'ValidatingWebhookConfiguration nsguard',

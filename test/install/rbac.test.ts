@@ -1,10 +1,13 @@
 import t from 'tap';
 import { PATHS, WATCHED_RESOURCES } from '../../src/cluster/live-view.ts';
+import { WRITES } from '../../src/controller/cluster-writer.ts';
+import { LEASE_API_GROUP, LEASE_RESOURCE, LEASE_VERBS } from '../../src/controller/leader-election.ts';
 import { find, isRecord } from './kustomize.ts';
 import { renderBase } from './overlays.ts';
 
 // What the code calls, derived from the code: live-view.ts runs one startListWatch per watched
-// resource on its PATHS entry, and a list+watch loop issues exactly the verbs list and watch.
+// resource on its PATHS entry, and a list+watch loop issues exactly the verbs list and watch; the
+// controller's writes are listed in cluster-writer.ts; the Lease calls in leader-election.ts.
 const LIST_WATCH_VERBS = ['list', 'watch'];
 
 /** `/api/v1/pods` → core pods; `/apis/networking.k8s.io/v1/networkpolicies` → that group's resource. */
@@ -16,14 +19,18 @@ function groupResource(path: string): { group: string; resource: string } {
   throw new Error(`not a cluster-wide collection path: ${path}`);
 }
 
-const needed = WATCHED_RESOURCES.flatMap((name) => {
-  const { group, resource } = groupResource(PATHS[name]);
-  return LIST_WATCH_VERBS.map((verb) => `${group}/${resource} ${verb}`);
-}).sort();
+const needed = [
+  ...WATCHED_RESOURCES.flatMap((name) => {
+    const { group, resource } = groupResource(PATHS[name]);
+    return LIST_WATCH_VERBS.map((verb) => `${group}/${resource} ${verb}`);
+  }),
+  ...WRITES.flatMap((w) => w.verbs.map((verb) => `${w.group}/${w.resource} ${verb}`)),
+].sort();
 
 const objects = renderBase();
-const role = find(objects, 'ClusterRole', 'nsguard');
-const granted = (role['rules'] as Record<string, string[]>[])
+
+function grants(role: Record<string, unknown>): string[] {
+  return (role['rules'] as Record<string, string[]>[])
   .flatMap((rule) => {
     for (const field of ['apiGroups', 'resources', 'verbs']) {
       if (!Array.isArray(rule[field]) || rule[field].includes('*')) throw new Error(`a ClusterRole rule without an explicit ${field}`);
@@ -32,19 +39,30 @@ const granted = (role['rules'] as Record<string, string[]>[])
     return (rule['apiGroups'] ?? []).flatMap((group) => (rule['resources'] ?? []).flatMap((resource) => (rule['verbs'] ?? []).map((verb) => `${group}/${resource} ${verb}`)));
   })
   .sort();
+}
+const granted = grants(find(objects, 'ClusterRole', 'nsguard'));
 
 t.test('the ClusterRole grants every API call the code makes, and nothing else', async (t) => {
   t.ok(needed.length > 0, 'the code makes API calls');
   t.same([...new Set(granted)], needed);
 });
 
-t.test('only the nsguard ServiceAccount is bound to it, and nothing else is bound', async (t) => {
+t.test('the Lease calls are granted in nsguard\'s own namespace only', async (t) => {
+  const role = find(objects, 'Role', 'nsguard-leader-election');
+  t.equal((role['metadata'] as Record<string, unknown>)['namespace'], 'nsguard');
+  t.same(grants(role), LEASE_VERBS.map((verb) => `${LEASE_API_GROUP}/${LEASE_RESOURCE} ${verb}`).sort());
+});
+
+t.test('only the nsguard ServiceAccount is bound to them, and nothing else is bound', async (t) => {
   const bindings = objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
-  t.equal(bindings.length, 1);
+  t.equal(bindings.length, 2);
   const binding = find(objects, 'ClusterRoleBinding', 'nsguard');
   t.same(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'nsguard' });
   t.same(binding['subjects'], [{ kind: 'ServiceAccount', name: 'nsguard', namespace: 'nsguard' }]);
-  t.equal(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').length, 1, 'one role');
+  const leaseBinding = find(objects, 'RoleBinding', 'nsguard-leader-election');
+  t.same(leaseBinding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'nsguard-leader-election' });
+  t.same(leaseBinding['subjects'], [{ kind: 'ServiceAccount', name: 'nsguard', namespace: 'nsguard' }]);
+  t.equal(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').length, 2, 'two roles');
   const spec = find(objects, 'Deployment', 'nsguard')['spec'];
   const podSpec = isRecord(spec) && isRecord(spec['template']) ? spec['template']['spec'] : undefined;
   t.equal(isRecord(podSpec) ? podSpec['serviceAccountName'] : undefined, 'nsguard', 'the pods run as that ServiceAccount');

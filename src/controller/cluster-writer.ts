@@ -1,0 +1,81 @@
+// Every write the controller makes, as raw JSON through client-node's transport (the typed APIs would
+// rename `from` to `_from` in NetworkPolicy rules and drop them). The calls are listed in WRITES so the
+// RBAC manifest is checked against the code.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { applyJson, createJson, deleteJson, mergePatchJson } from '../cluster/kube-request.ts';
+import type { PolicyManifest } from '../policy/model.ts';
+
+/** The field manager of every object nsguard applies: `kubectl get netpol --show-managed-fields` shows it. */
+export const FIELD_MANAGER = 'nsguard';
+
+/** API group, resource and verbs of each write below (the reads are the live view's list and watch). */
+export const WRITES: readonly { readonly group: string; readonly resource: string; readonly verbs: readonly string[] }[] = [
+  { group: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['patch', 'delete'] },
+  { group: '', resource: 'namespaces', verbs: ['patch'] },
+  { group: '', resource: 'events', verbs: ['create'] },
+];
+
+export interface NamespaceEvent {
+  readonly namespace: string;
+  readonly namespaceUid: string | undefined;
+  readonly type: 'Normal' | 'Warning';
+  /** UpperCamelCase, as `kubectl describe` lists it. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface ClusterWriter {
+  /** Server-side apply: creates the policy or brings it back to the manifest, in place. */
+  applyPolicy(manifest: PolicyManifest): Promise<void>;
+  deletePolicy(namespace: string, name: string): Promise<void>;
+  /** Sets annotations (a string) or removes them (null). */
+  annotateNamespace(name: string, annotations: Readonly<Record<string, string | null>>): Promise<void>;
+  recordEvent(event: NamespaceEvent): Promise<void>;
+}
+
+export interface KubeClusterWriterOptions {
+  readonly kubeConfig: KubeConfig;
+  /** This replica, named in each Event's reportingInstance. */
+  readonly identity: string;
+  readonly now?: () => Date;
+}
+
+const policyPath = (namespace: string, name: string): string =>
+  `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/networkpolicies/${encodeURIComponent(name)}`;
+
+export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWriter {
+  const { kubeConfig } = options;
+  const now = options.now ?? (() => new Date());
+  return {
+    applyPolicy: async (manifest) => {
+      const metadata = manifest['metadata'] as { namespace: string; name: string };
+      // force: nsguard owns generated policies whole; a field someone else set is taken back.
+      await applyJson(kubeConfig, policyPath(metadata.namespace, metadata.name), manifest, { fieldManager: FIELD_MANAGER, force: true });
+    },
+    deletePolicy: async (namespace, name) => {
+      await deleteJson(kubeConfig, policyPath(namespace, name));
+    },
+    annotateNamespace: async (name, annotations) => {
+      // A merge patch, not apply: it removes exactly the keys given as null, whoever set them.
+      await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata: { annotations } });
+    },
+    recordEvent: async (event) => {
+      const time = now().toISOString().replace(/\.\d+Z$/, 'Z');
+      await createJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(event.namespace)}/events`, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${event.namespace}.`, namespace: event.namespace },
+        involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: event.namespace, ...(event.namespaceUid !== undefined && { uid: event.namespaceUid }) },
+        type: event.type,
+        reason: event.reason,
+        message: event.message,
+        source: { component: FIELD_MANAGER },
+        reportingComponent: FIELD_MANAGER,
+        reportingInstance: options.identity,
+        firstTimestamp: time,
+        lastTimestamp: time,
+        count: 1,
+      });
+    },
+  };
+}

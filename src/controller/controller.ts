@@ -1,0 +1,133 @@
+// The controller inside `nsguard serve`: every replica watches (the live view), only the Lease holder
+// writes. Watch events name the namespaces to reconcile; each lease term starts with a backfill of every
+// namespace, and every relist resyncs them all (a dropped watch may have hidden a change).
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { BackoffOptions } from '../cluster/backoff.ts';
+import type { ClusterState } from '../cluster/cluster-state.ts';
+import type { WatchedResource } from '../cluster/live-view.ts';
+import type { Config } from '../policy/model.ts';
+import { PARENT_ANNOTATION } from '../policy/nsguard-metadata.ts';
+import type { ClusterWriter } from './cluster-writer.ts';
+import { kubeClusterWriter } from './cluster-writer.ts';
+import type { LeaderElector } from './leader-election.ts';
+import { startLeaderElection } from './leader-election.ts';
+import { NamespaceReconciler } from './namespace-reconciler.ts';
+import type { WorkQueue } from './work-queue.ts';
+import { startWorkQueue } from './work-queue.ts';
+
+export const LEASE_NAME = 'nsguard-controller';
+
+export interface ControllerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly state: ClusterState;
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Resolves once the live view has listed everything: reconciling a partial view would delete. */
+  readonly whenSynced: () => Promise<void>;
+  /** This replica (the pod name), unique among replicas. */
+  readonly identity: string;
+  /** Where the Lease lives: nsguard's own namespace. */
+  readonly leaseNamespace: string;
+  readonly lease?: { readonly durationSeconds?: number; readonly renewDeadlineSeconds?: number; readonly retryPeriodSeconds?: number };
+  readonly backoff?: BackoffOptions;
+  /** Tests replace the API writes; the default writes through kubeConfig. */
+  readonly writer?: ClusterWriter;
+  readonly now?: () => Date;
+}
+
+export interface Controller {
+  /** Feed from the live view's onChange. */
+  changed(resource: WatchedResource, namespace: string, name: string): void;
+  /** Feed from the live view's onListed. */
+  listed(resource: WatchedResource): void;
+  isLeader(): boolean;
+  /** Resolves when this replica leads and has nothing left to do (tests wait on it). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startController(options: ControllerOptions): Controller {
+  const { state, logger } = options;
+  const reconciler = new NamespaceReconciler({
+    view: state,
+    config: options.config,
+    writer: options.writer ?? kubeClusterWriter({ kubeConfig: options.kubeConfig, identity: options.identity, ...(options.now && { now: options.now }) }),
+    ...(options.now && { now: options.now }),
+  });
+  /** The current term's queue; published as `queue` only once the view has synced. */
+  let termQueue: WorkQueue | undefined;
+  let queue: WorkQueue | undefined;
+
+  const enqueueAll = (): void => {
+    for (const ns of state.namespaces()) queue?.add(ns.name);
+  };
+  /** A namespace and its children: they copy its policies and take its template and environment. */
+  const enqueueWithChildren = (name: string): void => {
+    if (queue === undefined) return;
+    queue.add(name);
+    for (const ns of state.namespaces()) if (ns.annotations[PARENT_ANNOTATION] === name) queue.add(ns.name);
+  };
+
+  const elector: LeaderElector = startLeaderElection({
+    kubeConfig: options.kubeConfig,
+    namespace: options.leaseNamespace,
+    name: LEASE_NAME,
+    identity: options.identity,
+    ...(options.lease?.durationSeconds !== undefined && { leaseDurationSeconds: options.lease.durationSeconds }),
+    ...(options.lease?.renewDeadlineSeconds !== undefined && { renewDeadlineSeconds: options.lease.renewDeadlineSeconds }),
+    ...(options.lease?.retryPeriodSeconds !== undefined && { retryPeriodSeconds: options.lease.retryPeriodSeconds }),
+    logger,
+    ...(options.now && { now: options.now }),
+    onStartedLeading: () => {
+      logger.info({ identity: options.identity }, 'leading: reconciling namespaces');
+      const started = startWorkQueue({
+        logger,
+        ...(options.backoff && { backoff: options.backoff }),
+        handler: async (name) => {
+          const result = await reconciler.reconcile(name);
+          const wrote = result.created.length + result.restored.length + result.removed.length;
+          if (wrote > 0) logger.info({ namespace: name, ...result }, 'reconciled namespace policies');
+        },
+      });
+      termQueue = started;
+      // Changes seen before the view synced need no queueing: the backfill covers every namespace.
+      void options.whenSynced().then(
+        () => {
+          if (termQueue !== started) return;
+          queue = started;
+          enqueueAll();
+        },
+        () => undefined,
+      );
+    },
+    onStoppedLeading: async () => {
+      const stopping = termQueue;
+      termQueue = undefined;
+      queue = undefined;
+      logger.info({ identity: options.identity }, 'no longer leading: reconciling stopped');
+      await stopping?.stop();
+    },
+  });
+
+  return {
+    changed: (resource, namespace, name) => {
+      if (resource === 'namespaces') enqueueWithChildren(name);
+      else if (resource === 'networkpolicies') {
+        reconciler.observed(namespace, name);
+        enqueueWithChildren(namespace);
+      }
+    },
+    listed: (resource) => {
+      if (resource === 'pods') return;
+      reconciler.observed();
+      enqueueAll();
+    },
+    isLeader: () => elector.isLeader(),
+    idle: async () => {
+      if (queue === undefined) throw new Error('this replica is not leading (or its view has not synced)');
+      await queue.idle();
+    },
+    stop: () => elector.stop(),
+  };
+}

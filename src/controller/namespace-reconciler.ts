@@ -1,0 +1,140 @@
+// One namespace brought to what nsguard generates there: missing policies created, drifted ones
+// restored in place, unwanted ones removed in a safe order, and the outcome recorded on the namespace
+// (annotations, Events). Decisions come from the policy core; this module only compares and writes.
+import { ApiRequestError } from '../cluster/kube-request.ts';
+import type { ClusterView } from '../policy/cluster-view.ts';
+import type { Generation } from '../policy/generation.ts';
+import { generationFor, needsUpdate, removalOrder } from '../policy/generation.ts';
+import type { Config, Namespace, Policy } from '../policy/model.ts';
+import { PROBLEM_ANNOTATION, READY_ANNOTATION, isGenerated } from '../policy/nsguard-metadata.ts';
+import type { ClusterWriter, NamespaceEvent } from './cluster-writer.ts';
+
+export interface ReconcilerOptions {
+  readonly view: ClusterView;
+  readonly config: Config;
+  readonly writer: ClusterWriter;
+  readonly now?: () => Date;
+}
+
+/** What one pass did, for logs and tests. */
+export interface ReconcileResult {
+  readonly created: readonly string[];
+  readonly restored: readonly string[];
+  readonly removed: readonly string[];
+  /** Writes the API refused (an admission denial, a namespace being deleted...), with its message. */
+  readonly blocked: readonly string[];
+}
+
+const NOTHING_DONE: ReconcileResult = { created: [], restored: [], removed: [], blocked: [] };
+
+/** A write was refused: retrying at once will not help, but the key is retried with backoff. */
+export class ReconcileBlocked extends Error {
+  constructor(namespace: string, blocked: readonly string[]) {
+    super(`namespace ${namespace}: ${blocked.length} write(s) refused: ${blocked.join('; ')}`);
+    this.name = 'ReconcileBlocked';
+  }
+}
+
+export class NamespaceReconciler {
+  readonly #options: ReconcilerOptions;
+  readonly #now: () => Date;
+  /** Policies written whose watch event has not come back yet: the view still shows the old state. */
+  readonly #inFlight = new Set<string>();
+  /** The warnings last reported per namespace (reason → message), so a problem that persists is reported once. */
+  readonly #warned = new Map<string, ReadonlyMap<string, string>>();
+
+  constructor(options: ReconcilerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** The view has caught up with a policy (its watch event arrived) or was relisted (key undefined). */
+  observed(namespace?: string, name?: string): void {
+    if (namespace === undefined || name === undefined) this.#inFlight.clear();
+    else this.#inFlight.delete(`${namespace}/${name}`);
+  }
+
+  async reconcile(name: string): Promise<ReconcileResult> {
+    const { view, config } = this.#options;
+    const namespace = view.namespace(name);
+    // Deleted, or being deleted: its policies go with it, and writes there would be refused.
+    if (namespace === undefined || namespace.terminating) return NOTHING_DONE;
+    const generation = generationFor(namespace, view, config);
+    if (generation.exempt) return NOTHING_DONE;
+
+    const current = new Map(view.policies(name).filter(isGenerated).map((p) => [p.name, p]));
+    const created: string[] = [];
+    const restored: string[] = [];
+    const removed: string[] = [];
+    const blocked: string[] = [];
+    for (const desired of generation.policies) {
+      const key = `${name}/${desired.policy.name}`;
+      const existing = current.get(desired.policy.name);
+      if (this.#inFlight.has(key) || (existing !== undefined && !needsUpdate(existing, desired.policy))) continue;
+      // Missing from a namespace that was complete before: someone deleted it, so it is a restore.
+      const restoring = existing !== undefined || namespace.annotations[READY_ANNOTATION] !== undefined;
+      if (await this.#write(key, blocked, () => this.#options.writer.applyPolicy(desired.manifest))) (restoring ? restored : created).push(desired.policy.name);
+    }
+    const wanted = new Set(generation.policies.map((d) => d.policy.name));
+    const leftovers = removalOrder([...current.values()].filter((p: Policy) => !wanted.has(p.name)), config);
+    for (const policy of leftovers) {
+      const key = `${name}/${policy.name}`;
+      if (this.#inFlight.has(key)) continue;
+      if (await this.#write(key, blocked, () => this.#options.writer.deletePolicy(name, policy.name))) removed.push(policy.name);
+    }
+
+    await this.#report(namespace, generation, { created, restored, removed, blocked });
+    if (blocked.length > 0) throw new ReconcileBlocked(name, blocked);
+    return { created, restored, removed, blocked };
+  }
+
+  /** True when written; a refusal is collected, anything else (the API unreachable) propagates. */
+  async #write(key: string, blocked: string[], write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
+      this.#inFlight.add(key);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ApiRequestError) || !isRefusal(error.statusCode)) throw error;
+      blocked.push(`${key}: ${error.message}`);
+      return false;
+    }
+  }
+
+  async #report(namespace: Namespace, generation: Generation, result: ReconcileResult): Promise<void> {
+    const { writer } = this.#options;
+    const event = (type: NamespaceEvent['type'], reason: string, message: string): Promise<void> =>
+      writer.recordEvent({ namespace: namespace.name, namespaceUid: namespace.uid, type, reason, message });
+    const events: Promise<void>[] = [];
+    const list = (names: readonly string[]): string => names.join(', ');
+    if (result.created.length > 0) events.push(event('Normal', 'PoliciesGenerated', `created ${list(result.created)} from template ${generation.template ?? '(none)'}`));
+    if (result.restored.length > 0) events.push(event('Normal', 'PoliciesRestored', `restored ${list(result.restored)} to what template ${generation.template ?? '(none)'} generates`));
+    if (result.removed.length > 0) events.push(event('Normal', 'PoliciesRemoved', `removed ${list(result.removed)}, no longer generated (isolation ${generation.isolation}${generation.template === undefined ? '' : `, template ${generation.template}`})`));
+    const warnings = [...generation.problems.map((p) => ({ reason: p.reason, message: p.message })), ...(result.blocked.length > 0 ? [{ reason: 'GenerationBlocked', message: result.blocked.join('; ') }] : [])];
+    const previous = this.#warned.get(namespace.name);
+    for (const warning of warnings) if (previous?.get(warning.reason) !== warning.message) events.push(event('Warning', warning.reason, warning.message));
+    if (warnings.length === 0) this.#warned.delete(namespace.name);
+    else this.#warned.set(namespace.name, new Map(warnings.map((w) => [w.reason, w.message])));
+    await Promise.all(events);
+
+    const problem = generation.problems.map((p) => `${p.reason}: ${p.message}`).join('; ');
+    const ready = generation.isolation !== 'none' && result.blocked.length === 0;
+    const annotations: Record<string, string | null> = {};
+    const has = namespace.annotations;
+    if (problem === '' && has[PROBLEM_ANNOTATION] !== undefined) annotations[PROBLEM_ANNOTATION] = null;
+    if (problem !== '' && has[PROBLEM_ANNOTATION] !== problem) annotations[PROBLEM_ANNOTATION] = problem;
+    // The time isolation first became complete: its distance from creationTimestamp is the window in
+    // which pods could run unprotected.
+    if (ready && has[READY_ANNOTATION] === undefined) annotations[READY_ANNOTATION] = this.#now().toISOString().replace(/\.\d+Z$/, 'Z');
+    if (generation.isolation === 'none' && has[READY_ANNOTATION] !== undefined) annotations[READY_ANNOTATION] = null;
+    if (Object.keys(annotations).length > 0) await writer.annotateNamespace(namespace.name, annotations);
+  }
+}
+
+/**
+ * Answers that mean "not this write" rather than "not now": an admission webhook's denial (403 from
+ * nsguard's own checks, or 400), an invalid object (422), or a namespace being deleted (403).
+ */
+function isRefusal(statusCode: number): boolean {
+  return statusCode === 400 || statusCode === 403 || statusCode === 422;
+}
