@@ -2,7 +2,7 @@
 // `kubectl create namespace x` is isolated with no extra step. Pure: request in, JSON patch out.
 import type { ClusterView } from '../policy/cluster-view.ts';
 import { isExempt } from '../policy/generation.ts';
-import type { Config, Labels } from '../policy/model.ts';
+import type { Config, Labels, Namespace } from '../policy/model.ts';
 import { ISOLATION_ANNOTATION, PARENT_ANNOTATION, TEMPLATE_ANNOTATION } from '../policy/nsguard-metadata.ts';
 import type { AdmissionRequest, JsonPatchOperation, MutationOutcome } from './types.ts';
 
@@ -23,9 +23,22 @@ export function mutateNamespace(request: AdmissionRequest, options: NamespaceDef
   const metadata = recordAt(request.object, 'metadata');
   if (metadata === undefined) return NOTHING;
   const name = typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : request.name;
-  const givenLabels = stringsAt(metadata, 'labels');
-  if (isExempt({ name, labels: givenLabels }, options)) return NOTHING;
-  const parentName = stringsAt(metadata, 'annotations')[PARENT_ANNOTATION];
+  const wanted = namespaceStamp({ name, labels: stringsAt(metadata, 'labels'), annotations: stringsAt(metadata, 'annotations') }, options, view);
+  const patch = [...stamp(metadata, 'annotations', wanted.annotations), ...stamp(metadata, 'labels', wanted.labels)];
+  return { patch, warnings: [] };
+}
+
+/** The annotations and labels the mutation wants on a namespace being created; keys given already keep their value. */
+export interface NamespaceStamp {
+  readonly annotations: Labels;
+  readonly labels: Labels;
+}
+
+/** What Namespace CREATE stamps, as values: the webhook turns it into a patch, `nsguard generate` merges it. */
+export function namespaceStamp(namespace: Pick<Namespace, 'name' | 'labels' | 'annotations'>, options: NamespaceDefaults, view: Pick<ClusterView, 'namespace'>): NamespaceStamp {
+  const { name } = namespace;
+  if (isExempt(namespace, options)) return { annotations: {}, labels: {} };
+  const parentName = namespace.annotations[PARENT_ANNOTATION];
   const parent = parentName === undefined ? undefined : view.namespace(parentName);
 
   const annotations: Record<string, string> = {};
@@ -37,9 +50,13 @@ export function mutateNamespace(request: AdmissionRequest, options: NamespaceDef
   const fromName = name === '' ? undefined : options.environmentFromName.find((rule) => name.endsWith(rule.suffix))?.environment;
   const env = parent?.labels[options.environmentLabel] ?? fromName;
   if (env !== undefined) labels[options.environmentLabel] = env;
+  return { annotations, labels };
+}
 
-  const patch = [...stamp(metadata, 'annotations', annotations), ...stamp(metadata, 'labels', labels)];
-  return { patch, warnings: [] };
+/** The namespace as the apiserver stores it after the mutation: given values win over stamped ones. */
+export function withNamespaceDefaults(namespace: Namespace, options: NamespaceDefaults, view: Pick<ClusterView, 'namespace'>): Namespace {
+  const wanted = namespaceStamp(namespace, options, view);
+  return { ...namespace, labels: { ...wanted.labels, ...namespace.labels }, annotations: { ...wanted.annotations, ...namespace.annotations } };
 }
 
 /**

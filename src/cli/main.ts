@@ -5,13 +5,14 @@ import { NsguardError } from '../errors.ts';
 import { certs } from './certs.ts';
 import { check } from './check.ts';
 import { explain } from './explain.ts';
+import { generate } from './generate.ts';
 import type { CommandIo } from './io.ts';
 import { processIo } from './io.ts';
 import { serve } from './serve.ts';
 
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 
-const COMMANDS: Readonly<Record<string, Command>> = { serve, check, explain, certs };
+const COMMANDS: Readonly<Record<string, Command>> = { serve, check, explain, generate, certs };
 
 const USAGE = `usage: nsguard <command> [options]
 
@@ -26,6 +27,9 @@ commands:
   explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [--output text|json]
           is the path FROM → TO open, and which policies and rules decide it
           (exit 0 open, 1 closed, 2 bad input)
+  generate [--state FILE] [--config FILE] [--output yaml|json] FILE...
+          the NetworkPolicies nsguard would generate in each Namespace of FILE(s), ready for
+          kubectl apply -f - (problems on stderr; exit 0, 2 bad input)
   certs   --out DIR [--service NAME] [--namespace NS]
           a CA (kept across runs) and a serving certificate for the webhook Service, the TLS Secret
           and the caBundle patch for manifests/overlays/certs; prints the caBundle`;

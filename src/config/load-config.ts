@@ -305,25 +305,28 @@ class Reader {
     if (typeof name !== 'string' || !name.startsWith(GENERATED_PREFIX) || name.startsWith(INHERITED_PREFIX)) {
       throw this.bad([...path, 'metadata', 'name'], name, `a name starting with ${GENERATED_PREFIX} (and not ${INHERITED_PREFIX}, kept for inherited copies)`);
     }
-    const labels = this.optional(metadata, [...path, 'metadata', 'labels'], {}, (v, p) => this.labels(v, p));
-    if (Object.hasOwn(labels, MANAGED_BY_LABEL)) throw this.bad([...path, 'metadata', 'labels', MANAGED_BY_LABEL], labels[MANAGED_BY_LABEL], 'no such label: nsguard sets it');
     const unknown = unknownPlaceholders(JSON.stringify(fields));
     if (unknown.length > 0) throw this.bad(path, `\${${unknown[0] ?? ''}}`, 'placeholders among ${namespace}, ${env}, ${template}');
+    // Filled with sample values, as for a real namespace: the result must be a valid NetworkPolicy.
+    const sample = { namespace: 'example', env: 'prod', template };
+    // Label values may use placeholders too ("any string"): they are checked as they will be once filled.
+    const labels = this.optional(metadata, [...path, 'metadata', 'labels'], {}, (v, p) => this.labels(v, p, (value) => fillPlaceholders(value, sample) as string));
+    if (Object.hasOwn(labels, MANAGED_BY_LABEL)) throw this.bad([...path, 'metadata', 'labels', MANAGED_BY_LABEL], labels[MANAGED_BY_LABEL], 'no such label: nsguard sets it');
     try {
-      // Filled with sample values, as for a real namespace: the result must be a valid NetworkPolicy.
-      parseNetworkPolicy({ ...(fillPlaceholders(fields, { namespace: 'example', env: 'prod', template }) as Fields), metadata: { ...metadata, namespace: 'example' } }, this.#file);
+      parseNetworkPolicy({ ...(fillPlaceholders(fields, sample) as Fields), metadata: { ...metadata, namespace: 'example' } }, this.#file);
     } catch (error) {
       throw this.bad(path, name, `a valid NetworkPolicy: ${(error as Error).message}`);
     }
     return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...fields };
   }
 
-  labels(value: unknown, path: Path): Labels {
+  /** `filled`: the value as it will be written, when that is not the value as given (template placeholders). */
+  labels(value: unknown, path: Path, filled: (value: string) => string = (v) => v): Labels {
     const fields = this.fields(value, path);
     return Object.fromEntries(
       Object.entries(fields).map(([key, v]) => {
         if (!isLabelKey(key)) throw this.bad([...path, key], v, 'a label key such as k8s-app');
-        if (typeof v !== 'string' || !isLabelValue(v)) throw this.bad([...path, key], v, 'a label value (a string; quote numbers)');
+        if (typeof v !== 'string' || !isLabelValue(filled(v))) throw this.bad([...path, key], v, 'a label value (a string; quote numbers)');
         return [key, v];
       }),
     );

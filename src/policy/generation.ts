@@ -225,12 +225,36 @@ function isRequirementList(value: unknown): value is { key: string; operator: st
  * one the webhook allowed on the way up (DNS stays allowed until nothing egress-isolates the pods).
  */
 export function removalOrder(leftovers: readonly Policy[], config: Config): Policy[] {
+  // Without its template's order (the template left the config), what isolates without allowing goes
+  // first, and what allows egress to the DNS port last.
+  const dnsPort = (rule: Policy['egress'][number]): boolean =>
+    rule.ports?.some((p) => p.kind === 'range' && p.from <= config.dns.port && config.dns.port <= p.to) ?? false;
+  const unordered = (policy: Policy): number => {
+    if (policy.ingress.length === 0 && policy.egress.length === 0) return 1;
+    return policy.egress.some(dnsPort) ? 3_000_000 : 2_000_000;
+  };
   const rank = (policy: Policy): number => {
-    if (isInheritedCopy(policy)) return -1;
+    if (isInheritedCopy(policy)) return 0;
     const template = config.templates.get(policy.labels[TEMPLATE_LABEL] ?? '');
-    const index = template?.policies.findIndex((m) => nameOf(m) === policy.name) ?? -1;
-    return index === -1 ? 0 : 1_000_000 - index;
+    if (template === undefined) return unordered(policy);
+    const exact = template.policies.findIndex((m) => nameOf(m) === policy.name);
+    const index = exact !== -1 ? exact : template.policies.findIndex((m) => namePattern(nameOf(m), policy.namespace, template.name).test(policy.name));
+    return index === -1 ? unordered(policy) : 2 + 1_000_000 - index;
   };
   return [...leftovers].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
 }
 
+/**
+ * A template policy's name as generated in `namespace`: the policy tells its namespace and template,
+ * not the environment the namespace had, so `${env}` matches any label value.
+ */
+function namePattern(written: string, namespace: string, template: string): RegExp {
+  const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const parts = written.split(/(\$\{(?:namespace|env|template)\})/).map((part) => {
+    if (part === '${namespace}') return literal(namespace);
+    if (part === '${template}') return literal(template);
+    if (part === '${env}') return '[-A-Za-z0-9_.]*';
+    return literal(part);
+  });
+  return new RegExp(`^${parts.join('')}$`);
+}

@@ -63,15 +63,17 @@ function portManifest(port: PortSpec): Record<string, unknown> {
 }
 
 function selectorManifest(selector: Selector): Record<string, unknown> {
-  const matchLabels: Record<string, string> = {};
+  // A Map, then fromEntries: assigning a key such as `__proto__` to a plain object would drop the
+  // requirement, and the copy would select more pods than the policy it copies.
+  const matchLabels = new Map<string, string>();
   const matchExpressions: Record<string, unknown>[] = [];
   for (const r of selector.requirements) {
     const [only] = r.values;
-    if (r.operator === 'In' && r.values.length === 1 && only !== undefined && !Object.hasOwn(matchLabels, r.key)) matchLabels[r.key] = only;
+    if (r.operator === 'In' && r.values.length === 1 && only !== undefined && !matchLabels.has(r.key)) matchLabels.set(r.key, only);
     else matchExpressions.push({ key: r.key, operator: r.operator, ...(r.values.length > 0 && { values: [...r.values] }) });
   }
   return {
-    ...(Object.keys(matchLabels).length > 0 && { matchLabels }),
+    ...(matchLabels.size > 0 && { matchLabels: Object.fromEntries(matchLabels) }),
     ...(matchExpressions.length > 0 && { matchExpressions }),
   };
 }

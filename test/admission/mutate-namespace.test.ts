@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import t from 'tap';
-import { escapePointer, mutateNamespace, type NamespaceDefaults } from '../../src/admission/mutate-namespace.ts';
+import { escapePointer, mutateNamespace, withNamespaceDefaults, type NamespaceDefaults } from '../../src/admission/mutate-namespace.ts';
+import type { Namespace } from '../../src/policy/model.ts';
 import type { AdmissionRequest } from '../../src/admission/types.ts';
 
 /** No namespace exists yet: no parent to inherit from. */
@@ -132,4 +133,59 @@ t.test('property: applying the patch twice changes nothing, and a second pass pa
     { numRuns: 200 },
   );
   t.pass('idempotent on 200 generated namespaces');
+});
+
+const PARENTS = new Map<string, Namespace>([
+  ['shop-prod', { name: 'shop-prod', labels: { env: 'prod' }, annotations: { 'nsguard.io/template': 'web' }, terminating: false }],
+  ['bare', { name: 'bare', labels: {}, annotations: {}, terminating: false }],
+]);
+const WITH_PARENTS = { namespace: (name: string) => PARENTS.get(name) };
+
+t.test('a namespace with a parent takes its template and environment', async (t) => {
+  const cases: { name: string; metadata: Record<string, unknown>; expect: Record<string, unknown> }[] = [
+    {
+      name: "the parent's template and env, over the name's",
+      metadata: { name: 'feature-test', annotations: { 'nsguard.io/parent': 'shop-prod' } },
+      expect: { labels: { env: 'prod' }, annotations: { 'nsguard.io/parent': 'shop-prod', 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'web' } },
+    },
+    {
+      name: 'given values still win',
+      metadata: { name: 'feature', labels: { env: 'test' }, annotations: { 'nsguard.io/parent': 'shop-prod', 'nsguard.io/template': 'mine' } },
+      expect: { labels: { env: 'test' }, annotations: { 'nsguard.io/parent': 'shop-prod', 'nsguard.io/template': 'mine', 'nsguard.io/isolation': 'strict' } },
+    },
+    {
+      name: 'a parent without template or env: the defaults and the name rule apply',
+      metadata: { name: 'x-prod', annotations: { 'nsguard.io/parent': 'bare' } },
+      expect: { labels: { env: 'prod' }, annotations: { 'nsguard.io/parent': 'bare', 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' } },
+    },
+    {
+      name: 'a missing parent: the defaults apply',
+      metadata: { name: 'y', annotations: { 'nsguard.io/parent': 'gone' } },
+      expect: { annotations: { 'nsguard.io/parent': 'gone', 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' } },
+    },
+  ];
+  for (const c of cases) {
+    const req = request(c.metadata);
+    const { patch } = mutateNamespace(req, defaults, WITH_PARENTS);
+    const stored = (jsonpatch.applyPatch(structuredClone(req.object), [...patch], true, false).newDocument as { metadata: Record<string, unknown> }).metadata;
+    t.strictSame({ labels: stored['labels'], annotations: stored['annotations'] }, { labels: undefined, ...c.expect }, c.name);
+  }
+});
+
+t.test('property: withNamespaceDefaults is the namespace the patch leaves', async (t) => {
+  const stringMap = fc.dictionary(keyArb.filter((k) => k !== ''), fc.string({ maxLength: 8 }), { maxKeys: 4 });
+  const parentArb = fc.option(fc.constantFrom('shop-prod', 'bare', 'gone'), { nil: undefined });
+  fc.assert(
+    fc.property(nameArb.filter((n) => n !== ''), stringMap, stringMap, parentArb, (name, labels, given, parent) => {
+      const annotations = parent === undefined ? given : { ...given, 'nsguard.io/parent': parent };
+      const req = request({ name, labels, annotations });
+      const { patch } = mutateNamespace(req, defaults, WITH_PARENTS);
+      const stored = (jsonpatch.applyPatch(structuredClone(req.object), [...patch], true, false).newDocument as { metadata: { labels: Record<string, string>; annotations: Record<string, string> } }).metadata;
+      const namespace = withNamespaceDefaults({ name, labels, annotations, terminating: false }, defaults, WITH_PARENTS);
+      assert.deepEqual(namespace.labels, stored.labels);
+      assert.deepEqual(namespace.annotations, stored.annotations);
+    }),
+    { numRuns: 200 },
+  );
+  t.pass('the same on 200 generated namespaces');
 });

@@ -145,3 +145,148 @@ t.test('loadConfig', async (t) => {
   await writeFile(file, 'mode: [');
   await t.rejects(loadConfig(file), { code: 'NSG_CONFIG_PARSE' }, 'a file with bad YAML is a parse error');
 });
+
+const WEB_TEMPLATE = `templates:
+  web:
+    - metadata: { name: nsguard-allow-dns }
+      spec:
+        podSelector: {}
+        policyTypes: [Egress]
+        egress:
+          - to: [ { namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: kube-system } }, podSelector: { matchLabels: { k8s-app: kube-dns } } } ]
+            ports: [ { protocol: UDP, port: 53 }, { protocol: TCP, port: 53 } ]
+    - metadata: { name: nsguard-allow-gateway, labels: { tenant: "\${namespace}" } }
+      spec:
+        podSelector: {}
+        ingress: [ { from: [ { namespaceSelector: { matchLabels: { gateway-for: "\${namespace}", env: "\${env}" } } } ] } ]
+    - metadata: { name: nsguard-default-deny }
+      spec: { podSelector: {}, policyTypes: [Ingress, Egress] }
+`;
+
+t.test('templates', async (t) => {
+  const config = parseConfig(WEB_TEMPLATE, FILE);
+  const web = config.templates.get('web');
+  t.strictSame(web?.policies.map((p) => (p['metadata'] as { name: string }).name), ['nsguard-allow-dns', 'nsguard-allow-gateway', 'nsguard-default-deny'], 'a custom template keeps its policies in order');
+  t.equal(web?.policies[0]?.['apiVersion'], 'networking.k8s.io/v1', 'apiVersion and kind may be left out');
+  t.strictSame(
+    (web?.policies[1]?.['spec'] as { ingress: unknown }).ingress,
+    [{ from: [{ namespaceSelector: { matchLabels: { 'gateway-for': '${namespace}', env: '${env}' } } }] }],
+    'placeholders are kept for each namespace to fill',
+  );
+  t.strictSame([...config.templates.keys()].sort(), ['default', 'web'], 'the built-in default template stays');
+
+  const replaced = parseConfig(WEB_TEMPLATE.replace('  web:', '  default:'), FILE).templates.get('default');
+  t.equal(replaced?.policies.length, 3, 'a template named default replaces the built-in one');
+
+  const followed = parseConfig('dns: { nodeLocalIPs: [169.254.20.10] }\ningressController: { namespaces: [], ipBlocks: [203.0.113.0/24] }\nmonitoring: { ports: [] }\n', FILE);
+  const builtIn = followed.templates.get('default')?.policies.map((p) => (p['metadata'] as { name: string }).name);
+  t.strictSame(builtIn, ['nsguard-allow-dns', 'nsguard-allow-same-namespace', 'nsguard-allow-ingress-controller', 'nsguard-default-deny'], 'the built-in template follows dns, ingressController and monitoring, and passes the checks');
+  t.strictSame(parseConfig('', FILE).templates.get('default'), DEFAULT_CONFIG.templates.get('default'), 'the built-in default passes the checks');
+});
+
+t.test('bad templates and namespace defaults', async (t) => {
+  const policyAt = (metadata: string, spec = '{ podSelector: {} }'): string => `templates:\n  web:\n    - metadata: ${metadata}\n      spec: ${spec}\n`;
+  // A missing key has no line of its own: the file is named.
+  const cases: { name: string; text: string; key: string; value: string; expected: string; line?: number; unknown?: true }[] = [
+    { name: 'a policy name without the nsguard- prefix is refused', text: policyAt('{ name: allow-dns }'), key: 'templates.web[0].metadata.name', value: '"allow-dns"', expected: 'a name starting with nsguard-', line: 3 },
+    { name: 'a policy name with the nsguard-inherit- prefix is refused', text: policyAt('{ name: nsguard-inherit-x }'), key: 'templates.web[0].metadata.name', value: '"nsguard-inherit-x"', expected: 'a name starting with nsguard- (and not nsguard-inherit-', line: 3 },
+    { name: 'a policy without a name is refused', text: policyAt('{ labels: { a: b } }'), key: 'templates.web[0].metadata.name', value: 'missing', expected: 'a name starting with nsguard-' },
+    {
+      name: 'two policies of one name are refused',
+      text: `${policyAt('{ name: nsguard-a }')}    - metadata: { name: nsguard-a }\n      spec: { podSelector: {} }\n`,
+      key: 'templates.web',
+      value: '[{"metadata":{"name":"nsguard-a"}',
+      expected: 'policies with different names (nsguard-a appears twice)',
+      line: 3,
+    },
+    { name: 'an unknown placeholder is refused', text: policyAt('{ name: nsguard-a }', '{ podSelector: { matchLabels: { team: "${team}" } } }'), key: 'templates.web[0]', value: '"${team}"', expected: 'placeholders among ${namespace}, ${env}, ${template}', line: 3 },
+    { name: 'an unknown placeholder in a label is refused as such', text: policyAt('{ name: nsguard-a, labels: { team: "${team}" } }'), key: 'templates.web[0]', value: '"${team}"', expected: 'placeholders among', line: 3 },
+    {
+      name: 'an invalid NetworkPolicy spec is refused with the reason',
+      text: policyAt('{ name: nsguard-a }', '{ podSelector: {}, ingress: [ { ports: [ { port: 70000 } ] } ] }'),
+      key: 'templates.web[0]',
+      value: '"nsguard-a"',
+      expected: 'a valid NetworkPolicy: nsguard.yaml: NetworkPolicy example/nsguard-a: spec.ingress[0].ports[0].port is 70000',
+      line: 3,
+    },
+    { name: 'a policy without podSelector is refused', text: policyAt('{ name: nsguard-a }', '{ policyTypes: [Ingress] }'), key: 'templates.web[0]', value: '"nsguard-a"', expected: 'a valid NetworkPolicy', line: 3 },
+    {
+      name: 'the managed-by label is nsguard\'s to set',
+      text: policyAt('{ name: nsguard-a, labels: { app.kubernetes.io/managed-by: me } }'),
+      key: 'templates.web[0].metadata.labels.app.kubernetes.io/managed-by',
+      value: '"me"',
+      expected: 'no such label: nsguard sets it',
+      line: 3,
+    },
+    { name: 'a label value that is no label value once filled is refused', text: policyAt('{ name: nsguard-a, labels: { team: "${namespace}!" } }'), key: 'templates.web[0].metadata.labels.team', value: '"${namespace}!"', expected: 'a label value', line: 3 },
+    { name: 'a namespace in template metadata is refused: nsguard places the policy', text: policyAt('{ name: nsguard-a, namespace: shop }'), key: 'templates.web[0].metadata.namespace', value: '"shop"', expected: 'one of name, labels, annotations', line: 3, unknown: true },
+    { name: 'a status in a template policy is refused', text: `${policyAt('{ name: nsguard-a }')}      status: {}\n`, key: 'templates.web[0].status', value: '{}', expected: 'one of apiVersion, kind, metadata, spec', line: 5, unknown: true },
+    { name: 'a template name that is no label value is refused', text: 'templates:\n  "web app": []\n', key: 'templates.web app', value: '[]', expected: 'a template name usable as a label value', line: 2 },
+    { name: 'a template that is not a list is refused', text: 'templates:\n  web: { name: nsguard-a }\n', key: 'templates.web', value: '{"name":"nsguard-a"}', expected: 'a list', line: 2 },
+    { name: 'templates as a list is refused', text: 'templates: [web]\n', key: 'templates', value: '["web"]', expected: 'a mapping', line: 1 },
+    { name: 'a default template that is not defined is refused', text: 'mode: warn\ndefaultTemplate: web\n', key: 'defaultTemplate', value: '"web"', expected: 'the name of a template (default)', line: 2 },
+    { name: 'an empty monitoring label set is refused: it would match every namespace', text: 'monitoring:\n  namespaceLabels: {}\n', key: 'monitoring.namespaceLabels', value: '{}', expected: 'at least one label', line: 2 },
+    { name: 'a bad monitoring port is refused', text: 'monitoring: { ports: [0] }', key: 'monitoring.ports[0]', value: '0', expected: 'a port number', line: 1 },
+    { name: 'an ingress controller namespace that is no name is refused', text: 'ingressController:\n  namespaces: [Ingress_Nginx]\n', key: 'ingressController.namespaces[0]', value: '"Ingress_Nginx"', expected: 'a namespace name', line: 2 },
+    { name: 'a bad ingress controller ipBlock is refused', text: 'ingressController: { ipBlocks: [10.0.0.0/33] }', key: 'ingressController.ipBlocks[0]', value: '"10.0.0.0/33"', expected: 'a CIDR', line: 1 },
+    { name: 'a bad exemptNamespaceSelector is refused', text: 'exemptNamespaceSelector:\n  matchExpressions: [ { key: a, operator: Near } ]\n', key: 'exemptNamespaceSelector', value: '{"matchExpressions"', expected: 'a label selector', line: 2 },
+    { name: 'an empty controller user is refused', text: 'controllerUsers: [""]', key: 'controllerUsers[0]', value: '""', expected: 'a non-empty string', line: 1 },
+  ];
+  for (const c of cases) {
+    t.test(c.name, async (t) => {
+      const error = t.throws(() => parseConfig(c.text, FILE));
+      t.match(error, { code: 'NSG_CONFIG_KEY' });
+      const message = error instanceof Error ? error.message : '';
+      t.ok(message.startsWith(c.line === undefined ? `${FILE}: ` : `${FILE} line ${c.line}: `), `names the file and line ${c.line ?? '(none)'}: ${message}`);
+      t.ok(message.includes(c.unknown ? `: unknown key ${c.key} ` : `: ${c.key} ${c.value === 'missing' ? 'is missing' : 'is '}`), `names the key ${c.key}`);
+      t.ok(message.includes(c.value), `shows the value ${c.value}`);
+      t.ok(message.includes(`expected ${c.expected}`), `says what is expected: ${c.expected}`);
+    });
+  }
+});
+
+t.test('new namespace keys are read', async (t) => {
+  const config = parseConfig(
+    'exemptNamespaceSelector: { matchLabels: { nsguard.io/exempt: "true" } }\ncontrollerUsers: [system:serviceaccount:ops:nsguard]\ningressController: { namespaces: [gateway] }\nmonitoring: { namespaceLabels: { team: obs }, ports: [http-metrics, 8080] }\n',
+    FILE,
+  );
+  t.strictSame(config.exemptNamespaceSelector, { requirements: [{ key: 'nsguard.io/exempt', operator: 'In', values: ['true'] }] });
+  t.strictSame(config.controllerUsers, ['system:serviceaccount:ops:nsguard']);
+  t.strictSame(config.ingressController, { namespaces: ['gateway'], ipBlocks: [] });
+  t.strictSame(config.monitoring, { namespaceLabels: { team: 'obs' }, ports: ['http-metrics', 8080] });
+});
+
+t.test('templates that fail the engine checks are NSG_TEMPLATE', async (t) => {
+  const cases: { name: string; text: string; mentions: string[] }[] = [
+    {
+      name: 'a template whose egress reaches only its own namespace breaks DNS',
+      text: 'templates:\n  locked:\n    - metadata: { name: nsguard-locked }\n      spec: { podSelector: {}, policyTypes: [Egress], egress: [ { to: [ { podSelector: {} } ] } ] }\n',
+      mentions: ['template locked (isolation strict', 'creating nsguard-locked', '[dns-egress]'],
+    },
+    {
+      name: 'a default deny before DNS is allowed breaks DNS (order matters)',
+      text: 'templates:\n  backwards:\n    - metadata: { name: nsguard-deny }\n      spec: { podSelector: {}, policyTypes: [Ingress, Egress] }\n',
+      mentions: ['template backwards', 'creating nsguard-deny', '[dns-egress]'],
+    },
+    {
+      name: 'an ingress controller ipBlock inside the pod CIDRs opens prod to test',
+      text: 'ingressController: { namespaces: [], ipBlocks: [10.1.0.0/16] }\n',
+      mentions: ['template default', 'env=prod', 'creating nsguard-allow-ingress-controller', '[env-boundary]'],
+    },
+    {
+      name: 'a template letting in every namespace opens prod to test',
+      text: 'templates:\n  open:\n    - metadata: { name: nsguard-open }\n      spec: { podSelector: {}, policyTypes: [Ingress], ingress: [ { from: [ { namespaceSelector: {} } ] } ] }\n',
+      mentions: ['template open', '[env-boundary]'],
+    },
+  ];
+  for (const c of cases) {
+    t.test(c.name, async (t) => {
+      const error = t.throws(() => parseConfig(c.text, FILE));
+      t.match(error, { code: 'NSG_TEMPLATE' });
+      const message = error instanceof Error ? error.message : '';
+      t.ok(message.startsWith(`${FILE}: templates fail the checks`), `names the file: ${message}`);
+      for (const m of c.mentions) t.ok(message.includes(m), `mentions ${m}: ${message}`);
+    });
+  }
+  t.doesNotThrow(() => parseConfig('ingressController: { ipBlocks: [203.0.113.0/24] }\n', FILE), 'an ipBlock outside the pod CIDRs is fine');
+});

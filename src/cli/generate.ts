@@ -1,0 +1,99 @@
+// `nsguard generate [--config FILE] [--state FILE] [--output yaml|json] FILE...`
+// Prints the NetworkPolicies nsguard would generate in each Namespace of FILE(s), as the controller
+// would create them, so `nsguard generate ns.yaml | kubectl apply -f -` sets a namespace up by hand.
+import { stringify } from 'yaml';
+import { withNamespaceDefaults } from '../admission/mutate-namespace.ts';
+import { ClusterState } from '../cluster/cluster-state.ts';
+import type { RawObject } from '../cluster/state-file.ts';
+import { readObjectsFromFile } from '../cluster/state-file.ts';
+import { NsguardError } from '../errors.ts';
+import type { Generation } from '../policy/generation.ts';
+import { generationFor } from '../policy/generation.ts';
+import type { Config, Namespace, PolicyManifest } from '../policy/model.ts';
+import { ISOLATION_ANNOTATION, PARENT_ANNOTATION } from '../policy/nsguard-metadata.ts';
+import { parseNamespace } from '../policy/parse-namespace.ts';
+import { parseCommandArgs } from './args.ts';
+import { configFrom, snapshotFrom } from './inputs.ts';
+import type { CommandIo } from './io.ts';
+
+type Output = 'yaml' | 'json';
+
+export async function generate(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('generate', args, {
+    state: { type: 'string' },
+    config: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+  });
+  const output = outputFormat(values.output);
+  if (positionals.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard generate: name at least one FILE of Namespace objects');
+  const config = await configFrom(values.config);
+  const state = values.state === undefined ? new ClusterState() : (await snapshotFrom(values.state)).state;
+  const given = namespacesOf((await Promise.all(positionals.map(readObjectsFromFile))).flat(), positionals);
+
+  const namespaces = admitAll(given, state, config);
+  const manifests: PolicyManifest[] = [];
+  for (const namespace of namespaces) {
+    const generation = generationFor(namespace, state, config);
+    for (const line of notes(generation, config)) io.err(`nsguard generate: namespace ${namespace.name}: ${line}`);
+    manifests.push(...generation.policies.map((p) => p.manifest));
+  }
+  if (output === 'json') io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifests }, null, 2));
+  else if (manifests.length > 0) io.out(manifests.map((m) => stringify(m).trimEnd()).join('\n---\n'));
+  return 0;
+}
+
+function outputFormat(value: string | undefined): Output {
+  if (value === undefined || value === 'yaml' || value === 'json') return value ?? 'yaml';
+  throw new NsguardError('NSG_USAGE', `nsguard generate: --output must be yaml or json, not ${JSON.stringify(value)}`);
+}
+
+/** Every object must be a Namespace: anything else means the wrong file was given. Repeats: the last wins. */
+function namespacesOf(objects: readonly RawObject[], files: readonly string[]): Namespace[] {
+  const byName = new Map<string, Namespace>();
+  for (const { object, where } of objects) {
+    const apiVersion = String(object['apiVersion']);
+    const kind = String(object['kind']);
+    if (apiVersion !== 'v1' || kind !== 'Namespace') {
+      throw new NsguardError('NSG_USAGE', `nsguard generate: ${where} is a ${kind} (${apiVersion}); generate reads only Namespace (v1) objects`);
+    }
+    const namespace = parseNamespace(object, where);
+    byName.set(namespace.name, namespace);
+  }
+  if (byName.size === 0) throw new NsguardError('NSG_USAGE', `nsguard generate: no Namespace objects in ${files.join(', ')}`);
+  return [...byName.values()];
+}
+
+/**
+ * FILE's namespaces as the mutating webhook leaves them, placed in `state` (over the snapshot's
+ * versions). A parent in FILE is admitted before its children whatever the file order, since a child
+ * takes its template and environment from the parent as stored.
+ */
+function admitAll(given: readonly Namespace[], state: ClusterState, config: Config): Namespace[] {
+  for (const namespace of given) state.upsertNamespace(namespace);
+  const pending = new Map(given.map((ns) => [ns.name, ns]));
+  const admitted = new Map<string, Namespace>();
+  const admit = (namespace: Namespace): Namespace => {
+    const done = admitted.get(namespace.name);
+    if (done !== undefined) return done;
+    pending.delete(namespace.name);
+    // A parent still pending is admitted first; one already in progress means a cycle, left to generationFor.
+    const parent = pending.get(namespace.annotations[PARENT_ANNOTATION] ?? '');
+    if (parent !== undefined) admit(parent);
+    const result = withNamespaceDefaults(namespace, config, state);
+    state.upsertNamespace(result);
+    admitted.set(namespace.name, result);
+    return result;
+  };
+  return given.map(admit);
+}
+
+/** Why a namespace gets less than its annotations ask, one line each, for stderr. */
+function notes(generation: Generation, config: Config): string[] {
+  const lines = generation.problems.map((p) => `${p.reason}: ${p.message}`);
+  if (generation.exempt) {
+    const why = config.exemptNamespaces.includes(generation.namespace) ? 'listed in exemptNamespaces' : 'its labels match exemptNamespaceSelector';
+    lines.push(`exempt (${why}): nothing is generated`);
+  }
+  else if (generation.isolation === 'none') lines.push(`${ISOLATION_ANNOTATION}=none: nothing is generated`);
+  return lines;
+}
