@@ -1,6 +1,6 @@
 // The controller inside `nsguard serve`: every replica watches (the live view), only the Lease holder
 // writes. Watch events name the namespaces to reconcile; each lease term starts with a backfill of every
-// namespace, and every relist resyncs them all (a dropped watch may have hidden a change).
+// namespace, and a relist (a dropped watch may have hidden a change) reports every object again.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { BackoffOptions } from '../cluster/backoff.ts';
@@ -112,16 +112,17 @@ export function startController(options: ControllerOptions): Controller {
 
   return {
     changed: (resource, namespace, name) => {
-      if (resource === 'namespaces') enqueueWithChildren(name);
-      else if (resource === 'networkpolicies') {
+      if (resource === 'namespaces') {
+        reconciler.observedNamespace(name);
+        enqueueWithChildren(name);
+      } else if (resource === 'networkpolicies') {
         reconciler.observed(namespace, name);
         enqueueWithChildren(namespace);
       }
     },
+    // The relist itself reports every object it holds or dropped through `changed`, which queues them.
     listed: (resource) => {
-      if (resource === 'pods') return;
-      reconciler.observed();
-      enqueueAll();
+      if (resource !== 'pods') reconciler.observed();
     },
     isLeader: () => elector.isLeader(),
     idle: async () => {

@@ -42,6 +42,8 @@ export class NamespaceReconciler {
   readonly #inFlight = new Set<string>();
   /** The warnings last reported per namespace (reason → message), so a problem that persists is reported once. */
   readonly #warned = new Map<string, ReadonlyMap<string, string>>();
+  /** Annotations written per namespace whose watch event has not come back yet (null: removed). */
+  readonly #annotating = new Map<string, Readonly<Record<string, string | null>>>();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -50,15 +52,26 @@ export class NamespaceReconciler {
 
   /** The view has caught up with a policy (its watch event arrived) or was relisted (key undefined). */
   observed(namespace?: string, name?: string): void {
-    if (namespace === undefined || name === undefined) this.#inFlight.clear();
-    else this.#inFlight.delete(`${namespace}/${name}`);
+    if (namespace === undefined || name === undefined) {
+      this.#inFlight.clear();
+      this.#annotating.clear();
+    } else this.#inFlight.delete(`${namespace}/${name}`);
+  }
+
+  /** The view has caught up with a namespace (its watch event arrived). */
+  observedNamespace(name: string): void {
+    this.#annotating.delete(name);
   }
 
   async reconcile(name: string): Promise<ReconcileResult> {
     const { view, config } = this.#options;
     const namespace = view.namespace(name);
     // Deleted, or being deleted: its policies go with it, and writes there would be refused.
-    if (namespace === undefined || namespace.terminating) return NOTHING_DONE;
+    if (namespace === undefined || namespace.terminating) {
+      // Its Events went with it: a namespace created again under this name hears of its problems afresh.
+      if (namespace === undefined) this.#warned.delete(name);
+      return NOTHING_DONE;
+    }
     const generation = generationFor(namespace, view, config);
     if (generation.exempt) return NOTHING_DONE;
 
@@ -67,17 +80,21 @@ export class NamespaceReconciler {
     const restored: string[] = [];
     const removed: string[] = [];
     const blocked: string[] = [];
+    // Each pass stops at the first refusal: later writes were ordered on the assumption that the earlier
+    // ones landed (a default deny must not follow a refused DNS allowance).
     for (const desired of generation.policies) {
+      if (blocked.length > 0) break;
       const key = `${name}/${desired.policy.name}`;
       const existing = current.get(desired.policy.name);
       if (this.#inFlight.has(key) || (existing !== undefined && !needsUpdate(existing, desired.policy))) continue;
       // Missing from a namespace that was complete before: someone deleted it, so it is a restore.
-      const restoring = existing !== undefined || namespace.annotations[READY_ANNOTATION] !== undefined;
+      const restoring = existing !== undefined || this.#annotationsOf(namespace)[READY_ANNOTATION] !== undefined;
       if (await this.#write(key, blocked, () => this.#options.writer.applyPolicy(desired.manifest))) (restoring ? restored : created).push(desired.policy.name);
     }
     const wanted = new Set(generation.policies.map((d) => d.policy.name));
     const leftovers = removalOrder([...current.values()].filter((p: Policy) => !wanted.has(p.name)), config);
     for (const policy of leftovers) {
+      if (blocked.length > 0) break;
       const key = `${name}/${policy.name}`;
       if (this.#inFlight.has(key)) continue;
       if (await this.#write(key, blocked, () => this.#options.writer.deletePolicy(name, policy.name))) removed.push(policy.name);
@@ -108,7 +125,7 @@ export class NamespaceReconciler {
     const events: Promise<void>[] = [];
     const list = (names: readonly string[]): string => names.join(', ');
     if (result.created.length > 0) events.push(event('Normal', 'PoliciesGenerated', `created ${list(result.created)} from template ${generation.template ?? '(none)'}`));
-    if (result.restored.length > 0) events.push(event('Normal', 'PoliciesRestored', `restored ${list(result.restored)} to what template ${generation.template ?? '(none)'} generates`));
+    if (result.restored.length > 0) events.push(event('Normal', 'PoliciesRestored', `rewrote ${list(result.restored)}: missing or different from what template ${generation.template ?? '(none)'} generates`));
     if (result.removed.length > 0) events.push(event('Normal', 'PoliciesRemoved', `removed ${list(result.removed)}, no longer generated (isolation ${generation.isolation}${generation.template === undefined ? '' : `, template ${generation.template}`})`));
     const warnings = [...generation.problems.map((p) => ({ reason: p.reason, message: p.message })), ...(result.blocked.length > 0 ? [{ reason: 'GenerationBlocked', message: result.blocked.join('; ') }] : [])];
     const previous = this.#warned.get(namespace.name);
@@ -120,14 +137,32 @@ export class NamespaceReconciler {
     const problem = generation.problems.map((p) => `${p.reason}: ${p.message}`).join('; ');
     const ready = generation.isolation !== 'none' && result.blocked.length === 0;
     const annotations: Record<string, string | null> = {};
-    const has = namespace.annotations;
+    const has = this.#annotationsOf(namespace);
     if (problem === '' && has[PROBLEM_ANNOTATION] !== undefined) annotations[PROBLEM_ANNOTATION] = null;
     if (problem !== '' && has[PROBLEM_ANNOTATION] !== problem) annotations[PROBLEM_ANNOTATION] = problem;
     // The time isolation first became complete: its distance from creationTimestamp is the window in
     // which pods could run unprotected.
     if (ready && has[READY_ANNOTATION] === undefined) annotations[READY_ANNOTATION] = this.#now().toISOString().replace(/\.\d+Z$/, 'Z');
     if (generation.isolation === 'none' && has[READY_ANNOTATION] !== undefined) annotations[READY_ANNOTATION] = null;
-    if (Object.keys(annotations).length > 0) await writer.annotateNamespace(namespace.name, annotations);
+    if (Object.keys(annotations).length > 0) {
+      await writer.annotateNamespace(namespace.name, annotations);
+      this.#annotating.set(namespace.name, { ...this.#annotating.get(namespace.name), ...annotations });
+    }
+  }
+
+  /**
+   * The namespace's annotations with our own writes whose watch event is still on its way: a pass that
+   * runs before it arrives (a policy's event came first) must not write them again (a later ready time).
+   */
+  #annotationsOf(namespace: Namespace): Readonly<Record<string, string>> {
+    const pending = this.#annotating.get(namespace.name);
+    if (pending === undefined) return namespace.annotations;
+    const annotations: Record<string, string> = { ...namespace.annotations };
+    for (const [key, value] of Object.entries(pending)) {
+      if (value === null) delete annotations[key];
+      else annotations[key] = value;
+    }
+    return annotations;
   }
 }
 
