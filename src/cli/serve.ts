@@ -7,7 +7,6 @@ import { createAdmission } from '../admission/admission.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import { openFileView } from '../cluster/file-view.ts';
 import { NsguardError } from '../errors.ts';
-import type { Controller } from '../controller/controller.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { Config } from '../policy/model.ts';
 import { DEFAULT_PORT, closeOnSignals, createServer, openTlsSource } from '../webhook/index.ts';
@@ -73,11 +72,7 @@ async function fileView(file: string, logger: Logger): Promise<ViewSource> {
  * With a config, the controller runs too: it generates policies while this replica holds the Lease.
  */
 async function liveView(logger: Logger, controllerConfig: Config | undefined): Promise<ViewSource> {
-  const [{ KubeConfig }, { startLiveView }, { startController }] = await Promise.all([
-    import('@kubernetes/client-node'),
-    import('../cluster/live-view.ts'),
-    import('../controller/controller.ts'),
-  ]);
+  const [{ KubeConfig }, { startLiveCluster }] = await Promise.all([import('@kubernetes/client-node'), import('../controller/live-cluster.ts')]);
   const kubeConfig = new KubeConfig();
   try {
     kubeConfig.loadFromDefault();
@@ -85,35 +80,20 @@ async function liveView(logger: Logger, controllerConfig: Config | undefined): P
     throw new NsguardError('NSG_USAGE', `nsguard serve: no cluster to watch (in-cluster config or KUBECONFIG): ${(cause as Error).message}; pass --state FILE to serve from a snapshot`, { cause });
   }
   const state = new ClusterState();
-  let controller: Controller | undefined;
-  const live = startLiveView({
+  const cluster = startLiveCluster({
     kubeConfig,
     state,
     logger,
-    onChange: (resource, namespace, name) => controller?.changed(resource, namespace, name),
-    onListed: (resource) => controller?.listed(resource),
+    ...(controllerConfig !== undefined && {
+      controller: {
+        config: controllerConfig,
+        // The downward API sets these in the Deployment; outside a cluster the host name stands in.
+        identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+        leaseNamespace: process.env['POD_NAMESPACE'] ?? 'nsguard',
+      },
+    }),
   });
-  if (controllerConfig !== undefined) {
-    controller = startController({
-      kubeConfig,
-      state,
-      config: controllerConfig,
-      logger,
-      whenSynced: () => live.whenSynced(),
-      // The downward API sets these in the Deployment; outside a cluster the host name stands in.
-      identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
-      leaseNamespace: process.env['POD_NAMESPACE'] ?? 'nsguard',
-    });
-  }
-  return {
-    current: () => state,
-    synced: () => live.synced(),
-    close: async () => {
-      // The Lease is released first, so another replica takes over at once.
-      await controller?.stop();
-      await live.stop();
-    },
-  };
+  return { current: () => state, synced: () => cluster.live.synced(), close: () => cluster.stop() };
 }
 
 function integerOption(name: string, text: string, min: number, max: number): number {

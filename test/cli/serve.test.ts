@@ -175,3 +175,40 @@ t.test('serve without --state: watches the cluster of KUBECONFIG and judges agai
   server.child.kill('SIGTERM');
   t.equal(await server.exited, 0);
 });
+
+t.test('serve without --state runs the controller: the Lease holder generates the policies; --no-controller does not', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'nsguard-serve-controller-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const api = await TestApiServer.start();
+  t.teardown(() => api.close());
+  api.store.upsert({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'nsguard' } });
+  api.store.upsert({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', annotations: { 'nsguard.io/isolation': 'strict' } } });
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, api.kubeConfig().exportConfig());
+  const env = { ...process.env, KUBECONFIG: kubeconfig, POD_NAME: 'nsguard-0', POD_NAMESPACE: 'nsguard' };
+  const resource = (apiVersion: string, kind: string) => {
+    const found = api.store.resourceFor(apiVersion, kind);
+    if (found === undefined) throw new Error(`no ${kind}`);
+    return found;
+  };
+  const generated = (): string[] =>
+    api.store
+      .list(resource('networking.k8s.io/v1', 'NetworkPolicy'), { namespace: 'shop' })
+      .items.map((p) => String((p['metadata'] as Record<string, unknown>)['name']))
+      .sort();
+  const lease = () => api.store.get(resource('coordination.k8s.io/v1', 'Lease'), 'nsguard', 'nsguard-controller');
+
+  const judgeOnly = spawnLogging(t, MAIN, ['serve', '--no-controller', '--port', '0', '--host', '127.0.0.1', '--drain-seconds', '0'], env);
+  await judgeOnly.logged('cluster view synced');
+  judgeOnly.child.kill('SIGTERM');
+  t.equal(await judgeOnly.exited, 0);
+  t.same(generated(), [], '--no-controller writes nothing');
+
+  const server = spawnLogging(t, MAIN, ['serve', '--port', '0', '--host', '127.0.0.1', '--drain-seconds', '0'], env);
+  await waitFor(() => generated().length === 5 && generated(), 'the default template in shop', 20_000);
+  t.same(generated(), ['nsguard-allow-dns', 'nsguard-allow-ingress-controller', 'nsguard-allow-monitoring', 'nsguard-allow-same-namespace', 'nsguard-default-deny']);
+  t.match(lease(), { spec: { holderIdentity: 'nsguard-0' } });
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0);
+  t.notMatch(lease(), { spec: { holderIdentity: 'nsguard-0' } }, 'the Lease is released on shutdown');
+});

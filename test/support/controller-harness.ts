@@ -4,12 +4,12 @@
 // wait for "nothing left to do" that also covers watch events still on their way.
 import { ClusterState } from '../../src/cluster/cluster-state.ts';
 import type { LiveView } from '../../src/cluster/live-view.ts';
-import { WATCHED_RESOURCES, startLiveView } from '../../src/cluster/live-view.ts';
+import { WATCHED_RESOURCES } from '../../src/cluster/live-view.ts';
 import { DEFAULT_CONFIG } from '../../src/config/load-config.ts';
 import type { ClusterWriter } from '../../src/controller/cluster-writer.ts';
 import { kubeClusterWriter } from '../../src/controller/cluster-writer.ts';
 import type { Controller } from '../../src/controller/controller.ts';
-import { startController } from '../../src/controller/controller.ts';
+import { startLiveCluster } from '../../src/controller/live-cluster.ts';
 import type { Config } from '../../src/policy/model.ts';
 import { captureLogs } from './capture-logs.ts';
 import type { KubeObject } from './test-api-object.ts';
@@ -119,49 +119,30 @@ export class ControllerHarness {
     return harness;
   }
 
-  /** One `nsguard serve` replica, wired as serve.ts's liveView does, with test timings. */
+  /** One `nsguard serve` replica (startLiveCluster, as serve.ts runs it), with test timings. */
   startReplica(options: ReplicaOptions = {}): Replica {
     const identity = options.identity ?? `nsguard-${this.replicas.length}`;
     const kubeConfig = this.server.kubeConfig();
     const { logger, lines } = captureLogs();
     const calls: WriterCall[] = [];
     const state = new ClusterState();
-    let controller: Controller | undefined;
-    const live = startLiveView({
+    const cluster = startLiveCluster({
       kubeConfig,
       state,
       logger,
       backoff: { initialMs: 1, maxMs: 20 },
-      onChange: (resource, namespace, name) => controller?.changed(resource, namespace, name),
-      onListed: (resource) => controller?.listed(resource),
+      controller: {
+        config: options.config ?? DEFAULT_CONFIG,
+        identity,
+        leaseNamespace: LEASE_NAMESPACE,
+        lease: TEST_LEASE,
+        backoff: TEST_BACKOFF,
+        writer: recording(kubeClusterWriter({ kubeConfig, identity }), calls),
+      },
     });
-    controller = startController({
-      kubeConfig,
-      state,
-      config: options.config ?? DEFAULT_CONFIG,
-      logger,
-      whenSynced: () => live.whenSynced(),
-      identity,
-      leaseNamespace: LEASE_NAMESPACE,
-      lease: TEST_LEASE,
-      backoff: TEST_BACKOFF,
-      writer: recording(kubeClusterWriter({ kubeConfig, identity }), calls),
-    });
-    const running = controller;
-    let stopping: Promise<void> | undefined;
-    const replica: Replica = {
-      identity,
-      state,
-      live,
-      controller: running,
-      calls,
-      lines,
-      stop: () =>
-        (stopping ??= (async () => {
-          await running.stop();
-          await live.stop();
-        })()),
-    };
+    const controller = cluster.controller;
+    if (controller === undefined) throw new Error('the controller did not start');
+    const replica: Replica = { identity, state, live: cluster.live, controller, calls, lines, stop: () => cluster.stop() };
     this.replicas.push(replica);
     return replica;
   }

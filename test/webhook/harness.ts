@@ -5,13 +5,12 @@ import { Agent, request as httpsRequest, type RequestOptions } from 'node:https'
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { pino, type Logger } from 'pino';
 import type { Admission, AdmissionRequest, MutationOutcome, ValidationOutcome } from '../../src/admission/types.ts';
 import { decide } from '../../src/policy/decision.ts';
 import { createServer, type WebhookServer, type WebhookServerOptions } from '../../src/webhook/server.ts';
 import { openTlsSource, type TlsSource } from '../../src/webhook/tls-source.ts';
+import { captureLogs, type LogCapture } from '../support/capture-logs.ts';
 import { createTestCa, writePlainFiles, writeSecretVolume, type SecretVolume, type TestCa } from '../support/test-ca.ts';
 
 export interface Tap {
@@ -44,22 +43,6 @@ export function fakeAdmission(): FakeAdmission {
   return fake;
 }
 
-export interface LogCapture {
-  readonly logger: Logger;
-  readonly lines: Record<string, unknown>[];
-}
-
-export function captureLogs(level = 'info'): LogCapture {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { logger: pino({ level }, stream), lines };
-}
-
 export interface Harness {
   readonly server: WebhookServer;
   readonly admission: FakeAdmission;
@@ -85,7 +68,7 @@ export async function startServer(
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const pair = await ca.issue();
   const volume = options.plainFiles === true ? await writePlainFiles(join(dir, 'tls'), pair) : await writeSecretVolume(join(dir, 'tls'), pair);
-  const logs = captureLogs(options.logLevel);
+  const logs = captureLogs(options.logLevel ?? 'info');
   const tls = await openTlsSource({ certFile: volume.certFile, keyFile: volume.keyFile, logger: logs.logger, debounceMs: 10 });
   const admission = fakeAdmission();
   const { logLevel: _level, plainFiles: _plain, ...serverOptions } = options;

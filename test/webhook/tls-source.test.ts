@@ -2,7 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import t from 'tap';
 import { createServer } from '../../src/webhook/server.ts';
 import { openTlsSource } from '../../src/webhook/tls-source.ts';
-import { captureLogs, fakeAdmission, send } from './harness.ts';
+import { captureLogs } from '../support/capture-logs.ts';
+import { fakeAdmission, send } from './harness.ts';
 
 t.test('without files: a self-signed development certificate for localhost and 127.0.0.1, with a warning', async (t) => {
   const logs = captureLogs();
