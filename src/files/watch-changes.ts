@@ -1,6 +1,8 @@
 // Reload-on-change for files mounted from Secrets and ConfigMaps: the kubelet swaps a `..data` symlink,
-// which a watch on the file itself misses, so the directories are watched and the reader re-reads.
-import { type FSWatcher, watch } from 'node:fs';
+// which a watch on the file itself misses, so the directories are watched and the reader re-reads, but
+// only when a watched file itself changed: anything else written in the same directory (a log, other
+// files) must not make a webhook re-read a 100 MB snapshot.
+import { type FSWatcher, statSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 
@@ -21,6 +23,7 @@ export interface ChangeWatchOptions {
  * run cause exactly one more run. `reload` handles its own errors (it keeps the old content).
  */
 export function watchChanges(files: readonly string[], reload: () => Promise<void>, options: ChangeWatchOptions): ChangeWatch {
+  let seen = signature(files);
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
@@ -35,6 +38,9 @@ export function watchChanges(files: readonly string[], reload: () => Promise<voi
     try {
       do {
         again = false;
+        const now = signature(files);
+        if (now === seen) continue;
+        seen = now;
         await reload();
       } while (again && !closed);
     } finally {
@@ -63,4 +69,21 @@ export function watchChanges(files: readonly string[], reload: () => Promise<voi
       for (const watcher of watchers) watcher.close();
     },
   };
+}
+
+/**
+ * What identifies the files' content without reading it: through symlinks (a `..data` swap shows as a
+ * new inode), size and modification time. A file that cannot be stat'ed (mid-swap) counts as changed.
+ */
+function signature(files: readonly string[]): string {
+  return files
+    .map((file) => {
+      try {
+        const s = statSync(file, { bigint: true });
+        return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+      } catch {
+        return 'unreadable';
+      }
+    })
+    .join('|');
 }
