@@ -69,11 +69,15 @@ export function checkNamespaceTamper(change: NamespaceChange, requester: Request
   const nowIsolation = effectiveIsolation(after, config);
   if (isolationStrength(nowIsolation) < isolationStrength(wasIsolation)) deny(`${ISOLATION_ANNOTATION} ${wasIsolation} → ${nowIsolation} weakens isolation`);
   for (const [key, value] of Object.entries(before.annotations)) {
-    if (!key.startsWith(ANNOTATION_PREFIX) || key === MODE_ANNOTATION || key === ISOLATION_ANNOTATION) continue;
+    if (!key.startsWith(ANNOTATION_PREFIX) || key === MODE_ANNOTATION) continue;
     const now = after.annotations[key];
     if (now === undefined) deny(`removing annotation ${key}=${value}`);
-    else if (now !== value && (key === TEMPLATE_ANNOTATION || key === PARENT_ANNOTATION)) deny(`changing annotation ${key} from ${value} to ${now}`);
+    else if (now !== value && key === PARENT_ANNOTATION) deny(`changing annotation ${key} from ${value} to ${now}`);
   }
+  // Absent means the default template, so adding the annotation can change the template too.
+  const templateBefore = before.annotations[TEMPLATE_ANNOTATION] ?? config.defaultTemplate;
+  const templateAfter = after.annotations[TEMPLATE_ANNOTATION];
+  if (templateAfter !== undefined && templateAfter !== templateBefore) deny(`changing annotation ${TEMPLATE_ANNOTATION} from ${templateBefore} to ${templateAfter}`);
   if (before.annotations[PARENT_ANNOTATION] === undefined && after.annotations[PARENT_ANNOTATION] !== undefined) {
     deny(`setting annotation ${PARENT_ANNOTATION}=${after.annotations[PARENT_ANNOTATION]} after creation`);
   }

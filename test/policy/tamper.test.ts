@@ -162,6 +162,7 @@ const ns = (name: string, labels: Record<string, string>, annotations: Record<st
 });
 
 const STRICT = { 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' };
+const STRICT_OPEN = { 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'open' };
 const shop = (labels: Record<string, string> = { env: 'prod' }, annotations: Record<string, string> = STRICT): Namespace => ns('shop-prod', labels, annotations);
 
 const relabel = (before: Namespace, after: Namespace): NamespaceChange => ({ kind: 'Namespace', operation: 'UPDATE', name: after.name, before, after });
@@ -199,7 +200,9 @@ runJudgeCases('isolation-tamper', [
     mentions: ['ingress → none'],
   }),
   namespaceCase('a typo in nsguard.io/isolation reads as the default: strict to "nope" is no weakening', shop(), shop({ env: 'prod' }, { ...STRICT, 'nsguard.io/isolation': 'nope' }), 'allowed'),
-  namespaceCase('removing nsguard.io/isolation under a strict default is no weakening', shop(), shop({ env: 'prod' }, without(STRICT, 'nsguard.io/isolation')), 'allowed'),
+  namespaceCase('removing nsguard.io/isolation is denied even where the default is the same', shop(), shop({ env: 'prod' }, without(STRICT, 'nsguard.io/isolation')), 'denied', {
+    mentions: ['removing annotation nsguard.io/isolation=strict'],
+  }),
   namespaceCase('removing nsguard.io/isolation under an ingress default weakens strict', shop(), shop({ env: 'prod' }, without(STRICT, 'nsguard.io/isolation')), 'denied', {
     config: configWith({ defaultIsolation: 'ingress' }),
     mentions: ['strict → ingress'],
@@ -217,6 +220,10 @@ runJudgeCases('isolation-tamper', [
   namespaceCase('a tenant creating an isolated namespace is allowed', undefined, ns('scratch', {}, STRICT), 'allowed'),
   namespaceCase('an admin weakening isolation is allowed', shop(), shop({ env: 'prod' }, { ...STRICT, 'nsguard.io/isolation': 'none' }), 'allowed', { requester: ADMIN }),
   namespaceCase('the controller writing its annotations is allowed', shop(), shop({ env: 'prod' }, { ...STRICT, 'nsguard.io/problem': 'x' }), 'allowed', { requester: CONTROLLER }),
+  namespaceCase('a tenant adding nsguard.io/template where none was (the default applied) is denied', shop({ env: 'prod' }, { 'nsguard.io/isolation': 'strict' }), shop({ env: 'prod' }, STRICT_OPEN), 'denied', {
+    mentions: ['changing annotation nsguard.io/template from default to open on namespace shop-prod'],
+  }),
+  namespaceCase('a tenant adding nsguard.io/template naming the default is allowed', shop({ env: 'prod' }, { 'nsguard.io/isolation': 'strict' }), shop({ env: 'prod' }, STRICT), 'allowed'),
   namespaceCase('the controller changing the template is allowed', shop(), shop({ env: 'prod' }, { ...STRICT, 'nsguard.io/template': 'open' }), 'allowed', { requester: CONTROLLER }),
 ]);
 
