@@ -1,6 +1,7 @@
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { ContainerPort, Labels, Namespace, Pod, PodGroup, Policy, Selector } from '../policy/model.ts';
 import { selects } from '../policy/selector.ts';
+import { Interner } from './interner.ts';
 import { LabelIndex } from './label-index.ts';
 
 // The in-memory index behind both ClusterView implementations (state file and informers). Pods are
@@ -130,6 +131,7 @@ export class ClusterState implements ClusterView {
   #namespaceList: readonly Namespace[] | undefined;
   readonly #policies = new Map<string, Map<string, Policy>>();
   readonly #policyLists = new Map<string, readonly Policy[]>();
+  readonly #parts = new Interner();
   #policyCount = 0;
   readonly #pods = new Map<string, NamespacePods>();
   #podCount = 0;
@@ -161,14 +163,19 @@ export class ClusterState implements ClusterView {
   upsertPolicy(p: Policy): void {
     let byName = this.#policies.get(p.namespace);
     if (byName === undefined) this.#policies.set(p.namespace, (byName = new Map()));
-    if (!byName.has(p.name)) this.#policyCount++;
-    byName.set(p.name, p);
+    const old = byName.get(p.name);
+    if (old === undefined) this.#policyCount++;
+    else this.#releaseParts(old);
+    byName.set(p.name, this.#shareParts(p));
     this.#policyLists.delete(p.namespace);
   }
 
   deletePolicy(namespace: string, name: string): void {
     const byName = this.#policies.get(namespace);
-    if (byName === undefined || !byName.delete(name)) return;
+    const old = byName?.get(name);
+    if (byName === undefined || old === undefined) return;
+    byName.delete(name);
+    this.#releaseParts(old);
     this.#policyCount--;
     if (byName.size === 0) this.#policies.delete(namespace);
     this.#policyLists.delete(namespace);
@@ -290,6 +297,25 @@ export class ClusterState implements ClusterView {
     if (holders === undefined) return NO_GROUPS;
     const groups = Array.isArray(holders) ? [...new Set(holders)] : [holders];
     return groups.sort((a, b) => compare(a.namespace, b.namespace) || compare(a.key, b.key)).map((g) => g.snapshot());
+  }
+
+  /** The policy with its selector, rules, labels and annotations shared with equal ones. */
+  #shareParts(p: Policy): Policy {
+    const parts = this.#parts;
+    return Object.freeze({
+      namespace: p.namespace,
+      name: p.name,
+      podSelector: parts.intern(p.podSelector),
+      types: parts.intern(p.types),
+      ingress: parts.intern(p.ingress),
+      egress: parts.intern(p.egress),
+      labels: parts.intern(p.labels),
+      annotations: parts.intern(p.annotations),
+    });
+  }
+
+  #releaseParts(p: Policy): void {
+    for (const part of [p.podSelector, p.types, p.ingress, p.egress, p.labels, p.annotations]) this.#parts.release(part);
   }
 
   #leave(space: NamespacePods, name: string, slot: PodSlot): void {
