@@ -3,9 +3,11 @@
 // controller), TLS (files, or a development certificate), the HTTPS server, and a graceful close on SIGTERM.
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createAdmission } from '../admission/admission.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import { openFileView } from '../cluster/file-view.ts';
+import { registerControllerMetrics } from '../controller/controller-metrics.ts';
 import { NsguardError } from '../errors.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { Config } from '../policy/model.ts';
@@ -16,6 +18,8 @@ import type { CommandIo } from './io.ts';
 
 interface ViewSource {
   readonly current: () => ClusterView;
+  /** Publishes the controller's figures, when this view runs one. */
+  readonly registerMetrics?: (registry: Registry) => void;
   readonly synced: () => boolean;
   readonly close: () => Promise<void> | void;
 }
@@ -48,6 +52,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
     tls,
     ...(drainMs === undefined ? {} : { drainMs }),
   });
+  view.registerMetrics?.(server.metrics.registry);
   const closed = new Promise<void>((resolve) => {
     closeOnSignals(server, {
       logger,
@@ -95,7 +100,15 @@ async function liveView(logger: Logger, controllerConfig: Config | undefined): P
       },
     }),
   });
-  return { current: () => state, synced: () => cluster.live.synced(), close: () => cluster.stop() };
+  const controller = cluster.controller;
+  return {
+    current: () => state,
+    synced: () => cluster.live.synced(),
+    close: () => cluster.stop(),
+    ...(controller !== undefined && {
+      registerMetrics: (registry: Registry) => registerControllerMetrics(registry, () => controller.stats()),
+    }),
+  };
 }
 
 function integerOption(name: string, text: string, min: number, max: number): number {

@@ -36,7 +36,21 @@ export interface ControllerOptions {
   readonly now?: () => Date;
 }
 
+/** Totals since start (across lease terms), for /metrics. */
+export interface ControllerStats {
+  readonly leader: boolean;
+  readonly reconciles: number;
+  /** Passes that failed (a refused write, the API unreachable); each is retried with backoff. */
+  readonly failedReconciles: number;
+  readonly created: number;
+  readonly restored: number;
+  readonly removed: number;
+  /** Namespaces waiting to be reconciled (queued or backing off). */
+  readonly pending: number;
+}
+
 export interface Controller {
+  stats(): ControllerStats;
   /** Feed from the live view's onChange. */
   changed(resource: WatchedResource, namespace: string, name: string): void;
   /** Feed from the live view's onListed. */
@@ -55,6 +69,7 @@ export function startController(options: ControllerOptions): Controller {
     writer: options.writer ?? kubeClusterWriter({ kubeConfig: options.kubeConfig, identity: options.identity, ...(options.now && { now: options.now }) }),
     ...(options.now && { now: options.now }),
   });
+  const totals = { reconciles: 0, failedReconciles: 0, created: 0, restored: 0, removed: 0 };
   /** The current term's queue; published as `queue` only once the view has synced. */
   let termQueue: WorkQueue | undefined;
   let queue: WorkQueue | undefined;
@@ -107,9 +122,18 @@ export function startController(options: ControllerOptions): Controller {
         logger,
         ...(options.backoff && { backoff: options.backoff }),
         handler: async (name) => {
-          const result = await reconciler.reconcile(name);
-          const wrote = result.created.length + result.restored.length + result.removed.length;
-          if (wrote > 0) logger.info({ namespace: name, ...result }, 'reconciled namespace policies');
+          totals.reconciles++;
+          try {
+            const result = await reconciler.reconcile(name);
+            totals.created += result.created.length;
+            totals.restored += result.restored.length;
+            totals.removed += result.removed.length;
+            const wrote = result.created.length + result.restored.length + result.removed.length;
+            if (wrote > 0) logger.info({ namespace: name, ...result }, 'reconciled namespace policies');
+          } catch (error) {
+            totals.failedReconciles++;
+            throw error;
+          }
         },
       });
       termQueue = started;
@@ -148,6 +172,10 @@ export function startController(options: ControllerOptions): Controller {
       if (resource !== 'pods') reconciler.observed();
     },
     isLeader: () => elector.isLeader(),
+    stats: () => {
+      const q = queue?.stats();
+      return { ...totals, leader: elector.isLeader(), pending: q === undefined ? 0 : q.queued + q.retrying };
+    },
     idle: async () => {
       if (queue === undefined) throw new Error('this replica is not leading (or its view has not synced)');
       await queue.idle();

@@ -204,10 +204,24 @@ t.test('serve without --state runs the controller: the Lease holder generates th
   t.equal(await judgeOnly.exited, 0);
   t.same(generated(), [], '--no-controller writes nothing');
 
-  const server = spawnLogging(t, MAIN, ['serve', '--port', '0', '--host', '127.0.0.1', '--drain-seconds', '0'], env);
+  const ca = await createTestCa();
+  const volume = await writeSecretVolume(join(dir, 'tls'), await ca.issue());
+  const server = spawnLogging(t, MAIN, ['serve', '--port', '0', '--host', '127.0.0.1', '--tls-cert', volume.certFile, '--tls-key', volume.keyFile, '--drain-seconds', '0'], env);
+  const port = Number((await server.logged('webhook server listening'))['port']);
   await waitFor(() => generated().length === 5 && generated(), 'the default template in shop', 20_000);
   t.same(generated(), ['nsguard-allow-dns', 'nsguard-allow-ingress-controller', 'nsguard-allow-monitoring', 'nsguard-allow-same-namespace', 'nsguard-default-deny']);
   t.match(lease(), { spec: { holderIdentity: 'nsguard-0' } });
+  // The totals count a pass once it ends (after its Events and annotations), a moment after the policies.
+  const created = /^nsguard_controller_policy_writes_total\{action="created"\} 5$/m;
+  const metrics = await waitFor(
+    async () => {
+      const text = (await send(port, ca.cert, { path: '/metrics', agent: false })).text;
+      return created.test(text) && text;
+    },
+    'the controller metrics to count the five policies',
+  );
+  t.match(metrics, /^nsguard_controller_leader 1$/m, 'this replica leads');
+  t.match(metrics, /^nsguard_controller_reconciles_total\{result="failure"\} 0$/m);
   server.child.kill('SIGTERM');
   t.equal(await server.exited, 0);
   t.notMatch(lease(), { spec: { holderIdentity: 'nsguard-0' } }, 'the Lease is released on shutdown');
