@@ -91,10 +91,40 @@ class PodSlot {
   }
 }
 
+/**
+ * Groups a namespace needs before it gets a label index. Below this a scan of its groups costs about as
+ * much as an index lookup, while an index costs a Map per label key and a Set per shared value: most
+ * namespaces hold a handful of groups, and their indexes were a third of the pod index's memory.
+ */
+const INDEX_FROM_GROUPS = 32;
+/** Dropped again only well below, so a namespace hovering at the threshold does not rebuild on every pod. */
+const INDEX_UNTIL_GROUPS = 16;
+
 class NamespacePods {
   readonly groups = new Map<string, GroupEntry>();
   readonly pods = new Map<string, PodSlot>();
-  readonly index = new LabelIndex<GroupEntry>();
+  #index: LabelIndex<GroupEntry> | undefined;
+
+  addGroup(key: string, group: GroupEntry): void {
+    this.groups.set(key, group);
+    if (this.#index !== undefined) this.#index.add(group, group.labels);
+    else if (this.groups.size >= INDEX_FROM_GROUPS) {
+      const index = new LabelIndex<GroupEntry>();
+      for (const g of this.groups.values()) index.add(g, g.labels);
+      this.#index = index;
+    }
+  }
+
+  removeGroup(group: GroupEntry): void {
+    this.groups.delete(group.key);
+    this.#index?.remove(group, group.labels);
+    if (this.groups.size < INDEX_UNTIL_GROUPS) this.#index = undefined;
+  }
+
+  /** As LabelIndex.candidates; undefined (scan) while the namespace has no index. */
+  candidates(selector: Selector): readonly ReadonlySet<GroupEntry>[] | undefined {
+    return this.#index?.candidates(selector);
+  }
   /** Sorted snapshots, rebuilt on the first read after a change. */
   list: readonly PodGroup[] | undefined;
 }
@@ -206,8 +236,7 @@ export class ClusterState implements ClusterView {
       const labels = Object.freeze(Object.fromEntries(sortedLabels(pod.labels)));
       const ports = Object.freeze(sortedPorts(pod.ports).map((p) => Object.freeze({ name: p.name, port: p.port, protocol: p.protocol })));
       group = new GroupEntry(key, pod.namespace, labels, ports);
-      space.groups.set(key, group);
-      space.index.add(group, group.labels);
+      space.addGroup(key, group);
       this.#groupCount++;
     }
     group.count++;
@@ -273,7 +302,7 @@ export class ClusterState implements ClusterView {
   podGroupsMatching(namespace: string, selector: Selector): readonly PodGroup[] {
     const space = this.#pods.get(namespace);
     if (space === undefined) return NO_GROUPS;
-    const sets = space.index.candidates(selector);
+    const sets = space.candidates(selector);
     if (sets === undefined) return this.podGroups(namespace).filter((g) => selects(selector, g.labels));
     const found: GroupEntry[] = [];
     for (const set of sets) for (const g of set) if (selects(selector, g.labels)) found.push(g);
@@ -328,8 +357,7 @@ export class ClusterState implements ClusterView {
     space.list = undefined;
     this.#podCount--;
     if (group.count > 0) return;
-    space.groups.delete(group.key);
-    space.index.remove(group, group.labels);
+    space.removeGroup(group);
     this.#groupCount--;
   }
 

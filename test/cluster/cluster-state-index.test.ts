@@ -161,3 +161,38 @@ t.doesNotThrow(() =>
     }),
     { numRuns: 200 },
   ), 'without keepPodNames counts stay exact and names stay a subset of at most five');
+
+// A namespace gets a label index only from 32 groups on and loses it below 16: selections must be
+// the same on both sides of those thresholds, and while crossing them either way.
+const MANY_NAMES = Array.from({ length: 60 }, (_, i) => `q${i}`);
+const crowdedPodArb: fc.Arbitrary<Pod> = fc.record({
+  namespace: fc.constant('busy'),
+  name: fc.constantFrom(...MANY_NAMES),
+  labels: fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { minKeys: 2, maxKeys: 4 }),
+  ports: fc.array(portArb, { maxLength: 1 }),
+  ips: fc.constant([]),
+});
+
+t.doesNotThrow(() =>
+  fc.assert(
+    fc.property(fc.array(crowdedPodArb, { minLength: 40, maxLength: 120 }), fc.array(fc.constantFrom(...MANY_NAMES), { maxLength: 60 }), selectorArb, (pods, deletions, selector) => {
+      const state = new ClusterState({ keepPodNames: true });
+      const model = new Map<string, Pod>();
+      const check = (): void => {
+        const all = [...state.podGroups('busy')];
+        deepStrictEqual(described(all), expectedGroups(model.values(), 'busy'));
+        deepStrictEqual(described(state.podGroupsMatching('busy', selector)), described(all.filter((g) => selects(selector, g.labels))));
+      };
+      for (const pod of pods) {
+        state.upsertPod(pod);
+        model.set(pod.name, pod);
+      }
+      check();
+      for (const name of deletions) {
+        state.deletePod('busy', name);
+        model.delete(name);
+        check();
+      }
+    }),
+    { numRuns: 100 },
+  ), 'selections in a namespace crossing the label-index thresholds equal a brute-force model');
