@@ -40,6 +40,11 @@ export interface KubeClusterWriterOptions {
   readonly now?: () => Date;
 }
 
+/** A metav1.Time as the API writes it: RFC 3339 in UTC, whole seconds. */
+export function apiTime(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
 const policyPath = (namespace: string, name: string): string =>
   `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/networkpolicies/${encodeURIComponent(name)}`;
 
@@ -60,7 +65,7 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
       await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata: { annotations } });
     },
     recordEvent: async (event) => {
-      const time = now().toISOString().replace(/\.\d+Z$/, 'Z');
+      const time = apiTime(now());
       await createJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(event.namespace)}/events`, {
         apiVersion: 'v1',
         kind: 'Event',

@@ -8,6 +8,7 @@ import { generationFor, needsUpdate, removalOrder } from '../policy/generation.t
 import type { Config, Namespace, Policy } from '../policy/model.ts';
 import { PROBLEM_ANNOTATION, READY_ANNOTATION, isGenerated } from '../policy/nsguard-metadata.ts';
 import type { ClusterWriter, NamespaceEvent } from './cluster-writer.ts';
+import { apiTime } from './cluster-writer.ts';
 
 export interface ReconcilerOptions {
   readonly view: ClusterView;
@@ -142,7 +143,7 @@ export class NamespaceReconciler {
     if (problem !== '' && has[PROBLEM_ANNOTATION] !== problem) annotations[PROBLEM_ANNOTATION] = problem;
     // The time isolation first became complete: its distance from creationTimestamp is the window in
     // which pods could run unprotected.
-    if (ready && has[READY_ANNOTATION] === undefined) annotations[READY_ANNOTATION] = this.#now().toISOString().replace(/\.\d+Z$/, 'Z');
+    if (ready && has[READY_ANNOTATION] === undefined) annotations[READY_ANNOTATION] = apiTime(this.#now());
     if (generation.isolation === 'none' && has[READY_ANNOTATION] !== undefined) annotations[READY_ANNOTATION] = null;
     if (Object.keys(annotations).length > 0) {
       await writer.annotateNamespace(namespace.name, annotations);

@@ -5,6 +5,7 @@ import type { Finding } from './decision.ts';
 import { environmentOf } from './environments.ts';
 import type { Config, Isolation, Namespace, Policy } from './model.ts';
 import { isAdmin, MODE_ANNOTATION } from './mode.ts';
+import { sameRules } from './policy-equality.ts';
 import { ANNOTATION_PREFIX, ISOLATION_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, PARENT_ANNOTATION, TEMPLATE_ANNOTATION, isGenerated, isIsolation, isolationStrength } from './nsguard-metadata.ts';
 
 /** Deletes by these always pass: they run namespace deletion and ownerReference cleanup. */
@@ -40,12 +41,13 @@ export function checkPolicyTamper(change: PolicyChange, requester: Requester, co
 
 /** Rules, selector, labels and nsguard's annotations; other annotations (kubectl's own) may change. */
 function changedPolicy(before: Policy, after: Policy): boolean {
-  const nsguardAnnotations = (p: Policy): [string, string][] => Object.entries(p.annotations).filter(([k]) => k.startsWith(ANNOTATION_PREFIX)).sort();
-  const spec = (p: Policy): string =>
-    JSON.stringify({ podSelector: p.podSelector, types: [...p.types].sort(), ingress: p.ingress, egress: p.egress, labels: Object.entries(p.labels).sort(), annotations: nsguardAnnotations(p) }, (_k, v: unknown) =>
-      typeof v === 'bigint' ? v.toString() : v,
-    );
-  return spec(before) !== spec(after);
+  const entries = (labels: Readonly<Record<string, string>>, keep: (key: string) => boolean): string => JSON.stringify(Object.entries(labels).filter(([k]) => keep(k)).sort());
+  const nsguardOnly = (key: string): boolean => key.startsWith(ANNOTATION_PREFIX);
+  return (
+    !sameRules(before, after) ||
+    entries(before.labels, () => true) !== entries(after.labels, () => true) ||
+    entries(before.annotations, nsguardOnly) !== entries(after.annotations, nsguardOnly)
+  );
 }
 
 /**

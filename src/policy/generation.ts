@@ -20,6 +20,7 @@ import {
 } from './nsguard-metadata.ts';
 import { parseNetworkPolicy } from './parse-network-policy.ts';
 import { policyManifest } from './policy-manifest.ts';
+import { sameRules } from './policy-equality.ts';
 import { selects } from './selector.ts';
 import { fillPlaceholders, isolationPart } from './templates.ts';
 
@@ -195,29 +196,11 @@ export function nameOf(manifest: PolicyManifest): string {
  * annotation nsguard sets. Compared as values, so the API's key order and defaults cause no rewrite.
  */
 export function needsUpdate(current: Policy, desired: Policy): boolean {
-  if (canonical(current.podSelector) !== canonical(desired.podSelector)) return true;
-  if (canonical([...current.types].sort()) !== canonical([...desired.types].sort())) return true;
-  if (canonical(current.ingress) !== canonical(desired.ingress) || canonical(current.egress) !== canonical(desired.egress)) return true;
+  if (!sameRules(current, desired)) return true;
   const missing = (want: Readonly<Record<string, string>>, have: Readonly<Record<string, string>>): boolean => Object.entries(want).some(([k, v]) => have[k] !== v);
   return missing(desired.labels, current.labels) || missing(desired.annotations, current.annotations);
 }
 
-/** JSON with requirement lists and their values sorted (they are sets), big integers as text. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => {
-    if (typeof inner === 'bigint') return inner.toString();
-    if (isRequirementList(inner)) {
-      return inner
-        .map((r) => ({ key: r.key, operator: r.operator, values: [...r.values].sort() }))
-        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-    }
-    return inner;
-  });
-}
-
-function isRequirementList(value: unknown): value is { key: string; operator: string; values: string[] }[] {
-  return Array.isArray(value) && value.length > 0 && value.every((r) => typeof r === 'object' && r !== null && 'operator' in r && 'key' in r && 'values' in r);
-}
 
 /**
  * The order in which generated policies that are no longer wanted are removed: inherited copies first,

@@ -2,9 +2,8 @@
 import type { Namespace } from './model.ts';
 import { optionalFields, optionalString } from './parse-fields.ts';
 import { parseObjectHead } from './parse-object-head.ts';
+import { METADATA_NAME_LABEL } from './witness.ts';
 
-/** Set by the API server on every namespace (1.22+), and what namespaceSelectors usually match on. */
-export const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 export function parseNamespace(raw: unknown, where: string): Namespace {
   const head = parseObjectHead(raw, { kind: 'Namespace', apiVersion: 'v1', namespaced: false }, where);
@@ -18,7 +17,7 @@ export function parseNamespace(raw: unknown, where: string): Namespace {
     ...(uid !== undefined && { uid }),
     // Hand-written state files often leave the name label out; a real cluster always has it (the API
     // server overwrites it with the name), and a policy selecting on it must see the same namespaces here.
-    labels: { ...head.labels, [NAME_LABEL]: head.name },
+    labels: { ...head.labels, [METADATA_NAME_LABEL]: head.name },
     annotations: head.annotations,
     terminating: phase === 'Terminating' || (deletion !== undefined && deletion !== null),
   };

@@ -10,6 +10,7 @@ import { createTestCa, writeSecretVolume } from '../support/test-ca.ts';
 import { TestApiServer } from '../support/test-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { send } from '../webhook/harness.ts';
+import { namespaceCreate } from '../webhook/reviews.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -56,17 +57,37 @@ spec:
       ports: [ { port: 53, protocol: UDP }, { port: 53, protocol: TCP } ]
 `;
 
-t.test('serve --state: judges against the file, follows its changes, keeps the last good one, exits 0 on SIGTERM', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'nsguard-serve-'));
+interface Tap {
+  teardown(fn: () => unknown): void;
+}
+
+/** A scratch directory (removed after the test) holding a serving pair issued by a fresh test CA. */
+async function servingFiles(t: Tap, name: string) {
+  const dir = await mkdtemp(join(tmpdir(), `nsguard-serve-${name}-`));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const ca = await createTestCa();
   const volume = await writeSecretVolume(join(dir, 'tls'), await ca.issue());
+  const tlsArgs = ['--port', '0', '--host', '127.0.0.1', '--tls-cert', volume.certFile, '--tls-key', volume.keyFile, '--drain-seconds', '0'];
+  return { dir, ca, tlsArgs };
+}
+
+/** The in-repo API server (closed after the test) and a kubeconfig file for it in `dir`. */
+async function apiServer(t: Tap, dir: string) {
+  const api = await TestApiServer.start();
+  t.teardown(() => api.close());
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, api.kubeConfig().exportConfig());
+  return { api, kubeconfig };
+}
+
+t.test('serve --state: judges against the file, follows its changes, keeps the last good one, exits 0 on SIGTERM', async (t) => {
+  const { dir, ca, tlsArgs } = await servingFiles(t, 'state');
   const snapshot = await readFile(EXAMPLE, 'utf8');
   await mkdir(join(dir, 'state'));
   const state = join(dir, 'state', 'cluster.yaml');
   await writeFile(state, snapshot);
 
-  const server = spawnLogging(t, MAIN, ['serve', '--state', state, '--port', '0', '--host', '127.0.0.1', '--tls-cert', volume.certFile, '--tls-key', volume.keyFile, '--drain-seconds', '0']);
+  const server = spawnLogging(t, MAIN, ['serve', '--state', state, ...tlsArgs]);
   const port = Number((await server.logged('webhook server listening'))['port']);
   const call = (path: string, body?: unknown) => send(port, ca.cert, { path, body, agent: false });
 
@@ -108,6 +129,39 @@ t.test('serve --state: judges against the file, follows its changes, keeps the l
   await waitFor(() => server.lines.some((line) => line['msg'] === 'webhook server closed'), 'the close log line');
 });
 
+/** A NetworkPolicy review as the apiserver sends it for `operation`, from `before` to `after`. */
+function policyReview(uid: string, operation: 'DELETE', before: Record<string, unknown>, after: null) {
+  const review = createReview(uid, String((before['metadata'] as Record<string, unknown>)['namespace']), {});
+  const metadata = before['metadata'] as Record<string, unknown>;
+  return { ...review, request: { ...review.request, name: String(metadata['name']), operation, object: after, oldObject: before } };
+}
+
+t.test('serve --state over HTTPS: the mutation inherits from a parent, and tamper is denied', async (t) => {
+  const { ca, tlsArgs } = await servingFiles(t, 'onboarding');
+  const server = spawnLogging(t, MAIN, ['serve', '--state', EXAMPLE, ...tlsArgs]);
+  const port = Number((await server.logged('webhook server listening'))['port']);
+  const call = (path: string, body?: unknown) => send(port, ca.cert, { path, body, agent: false });
+
+  // A child of shop-prod (env=prod in the example) created with no env label takes the parent's.
+  const mutated = await call('/mutate', namespaceCreate('shop-feature', { annotations: { 'nsguard.io/parent': 'shop-prod' } }, 'm1'));
+  const response = (mutated.json as { response: { allowed: boolean; patch?: string } }).response;
+  t.equal(response.allowed, true);
+  const patch = JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8')) as unknown;
+  t.match(patch, [{ op: 'add', path: '/metadata/annotations/nsguard.io~1isolation' }, { op: 'add', path: '/metadata/annotations/nsguard.io~1template', value: 'default' }, { op: 'add', path: '/metadata/labels/env', value: 'prod' }]);
+
+  const generated = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'nsguard-allow-monitoring', namespace: 'shop-prod', labels: { 'app.kubernetes.io/managed-by': 'nsguard' } },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { role: 'monitoring' } } }] }] },
+  };
+  const tampered = await call('/validate', policyReview('d1', 'DELETE', generated, null));
+  t.match(tampered.json, { response: { uid: 'd1', allowed: false, status: { code: 403, message: /^\[isolation-tamper\] deleting NetworkPolicy shop-prod\/nsguard-allow-monitoring, generated by nsguard/ } } });
+
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0);
+});
+
 t.test('serve refuses bad options with exit 2 before listening', async (t) => {
   const cases: { name: string; args: string[]; stderr: RegExp }[] = [
     { name: 'a port that is not a number', args: ['serve', '--state', EXAMPLE, '--port', 'http'], stderr: /NSG_USAGE: nsguard serve: --port must be a whole number from 0 to 65535, not "http"/ },
@@ -123,20 +177,14 @@ t.test('serve refuses bad options with exit 2 before listening', async (t) => {
 });
 
 t.test('serve without --state: watches the cluster of KUBECONFIG and judges against what it holds', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'nsguard-serve-live-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const api = await TestApiServer.start();
-  t.teardown(() => api.close());
+  const { dir, ca, tlsArgs } = await servingFiles(t, 'live');
+  const { api, kubeconfig } = await apiServer(t, dir);
   api.store.upsert({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } });
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, api.kubeConfig().exportConfig());
-  const ca = await createTestCa();
-  const volume = await writeSecretVolume(join(dir, 'tls'), await ca.issue());
 
   const server = spawnLogging(
     t,
     MAIN,
-    ['serve', '--port', '0', '--host', '127.0.0.1', '--tls-cert', volume.certFile, '--tls-key', volume.keyFile, '--drain-seconds', '0'],
+    ['serve', ...tlsArgs],
     { ...process.env, KUBECONFIG: kubeconfig },
   );
   const port = Number((await server.logged('webhook server listening'))['port']);
@@ -177,14 +225,10 @@ t.test('serve without --state: watches the cluster of KUBECONFIG and judges agai
 });
 
 t.test('serve without --state runs the controller: the Lease holder generates the policies; --no-controller does not', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'nsguard-serve-controller-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const api = await TestApiServer.start();
-  t.teardown(() => api.close());
+  const { dir, ca, tlsArgs } = await servingFiles(t, 'controller');
+  const { api, kubeconfig } = await apiServer(t, dir);
   api.store.upsert({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'nsguard' } });
   api.store.upsert({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', annotations: { 'nsguard.io/isolation': 'strict' } } });
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, api.kubeConfig().exportConfig());
   const env = { ...process.env, KUBECONFIG: kubeconfig, POD_NAME: 'nsguard-0', POD_NAMESPACE: 'nsguard' };
   const resource = (apiVersion: string, kind: string) => {
     const found = api.store.resourceFor(apiVersion, kind);
@@ -198,15 +242,13 @@ t.test('serve without --state runs the controller: the Lease holder generates th
       .sort();
   const lease = () => api.store.get(resource('coordination.k8s.io/v1', 'Lease'), 'nsguard', 'nsguard-controller');
 
-  const judgeOnly = spawnLogging(t, MAIN, ['serve', '--no-controller', '--port', '0', '--host', '127.0.0.1', '--drain-seconds', '0'], env);
+  const judgeOnly = spawnLogging(t, MAIN, ['serve', '--no-controller', ...tlsArgs], env);
   await judgeOnly.logged('cluster view synced');
   judgeOnly.child.kill('SIGTERM');
   t.equal(await judgeOnly.exited, 0);
   t.same(generated(), [], '--no-controller writes nothing');
 
-  const ca = await createTestCa();
-  const volume = await writeSecretVolume(join(dir, 'tls'), await ca.issue());
-  const server = spawnLogging(t, MAIN, ['serve', '--port', '0', '--host', '127.0.0.1', '--tls-cert', volume.certFile, '--tls-key', volume.keyFile, '--drain-seconds', '0'], env);
+  const server = spawnLogging(t, MAIN, ['serve', ...tlsArgs], env);
   const port = Number((await server.logged('webhook server listening'))['port']);
   await waitFor(() => generated().length === 5 && generated(), 'the default template in shop', 20_000);
   t.same(generated(), ['nsguard-allow-dns', 'nsguard-allow-ingress-controller', 'nsguard-allow-monitoring', 'nsguard-allow-same-namespace', 'nsguard-default-deny']);

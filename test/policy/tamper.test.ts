@@ -81,6 +81,16 @@ runJudgeCases('isolation-tamper', [
     change: (s) => update(existing(s, 'shop-prod', 'nsguard-allow-monitoring'), monitoring(GENERATED, { 'kubectl.kubernetes.io/last-applied-configuration': '{}' })),
     verdict: 'allowed',
   },
+  {
+    name: 'a tenant re-applying a generated policy written another way (matchExpressions for matchLabels) is allowed',
+    state: cluster,
+    change: (s) =>
+      update(
+        existing(s, 'shop-prod', 'nsguard-allow-monitoring'),
+        monitoring(GENERATED, {}, MONITORING_SPEC.replace('matchLabels: { role: monitoring }', 'matchExpressions: [ { key: role, operator: In, values: [monitoring] } ]')),
+      ),
+    verdict: 'allowed',
+  },
   { name: 'an admin deleting a generated policy is allowed', state: cluster, change: (s) => remove(existing(s, 'shop-prod', 'nsguard-allow-monitoring')), requester: ADMIN, verdict: 'allowed' },
   {
     name: 'a user listed in adminUsers changing a generated policy is allowed',
