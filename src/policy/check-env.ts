@@ -30,11 +30,11 @@ export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config
   const before: EvaluationContext = { policies: policiesWith(view, change, change.before), podCIDRs: config.podCIDRs, reading: 'may' };
   const after: EvaluationContext = { policies: policiesWith(view, change, change.after), podCIDRs: config.podCIDRs, reading: 'may' };
   const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
+  const localPods = homePods(view, home, objects);
 
   for (const other of separatedFrom(env, config)) {
     const apart = `${env} and ${other} must stay apart`;
     const witness = witnessNamespace(config.environmentLabel, other);
-    const localPods = homePods(view, home, objects);
     for (const namespace of otherNamespaces(view, objects, witness, other, config)) {
       const remotePods = otherPods(view, namespace, objects);
       for (const local of localPods) {

@@ -42,36 +42,46 @@ export function podEndpoint(view: ClusterView, group: PodGroup): Endpoint {
   return { kind: 'pod', group, namespace: namespaceOf(view, group.namespace) };
 }
 
-/** Endpoints without repeats; a witness is dropped when a real group with the same labels is there. */
+/**
+ * Endpoints without repeats; a witness is dropped when a real group with the same labels is in its
+ * namespace. Real groups are told apart by identity: a view hands out one object per group for as long
+ * as the group is unchanged, and a check may add every group of the cluster (a policy guarding DNS),
+ * so a key string per group would cost more than the check itself.
+ */
 export class EndpointSet {
-  readonly #items: Endpoint[] = [];
-  readonly #keys = new Set<string>();
+  readonly #real = new Map<PodGroup, Endpoint>();
+  readonly #realByNamespace = new Map<string, PodGroup[]>();
+  readonly #witnesses = new Map<string, Endpoint & { readonly kind: 'pod' }>();
+  readonly #external = new Map<string, Endpoint>();
 
   add(endpoint: Endpoint): void {
-    const key = endpointKey(endpoint);
-    if (this.#keys.has(key)) return;
-    this.#keys.add(key);
-    // A running group answers for the witness with its labels: add real groups before witnesses.
-    if (endpoint.kind === 'pod' && endpoint.group.witness !== true) this.#keys.add(witnessKey(endpoint.namespace.name, endpoint.group.labels));
-    this.#items.push(endpoint);
+    if (endpoint.kind === 'external') {
+      if (!this.#external.has(endpoint.ip)) this.#external.set(endpoint.ip, endpoint);
+      return;
+    }
+    const { group, namespace } = endpoint;
+    if (group.witness === true) {
+      const key = `${namespace.name}\0${describeLabels(group.labels)}`;
+      if (!this.#witnesses.has(key)) this.#witnesses.set(key, endpoint);
+      return;
+    }
+    if (this.#real.has(group)) return;
+    this.#real.set(group, endpoint);
+    const inNamespace = this.#realByNamespace.get(namespace.name);
+    if (inNamespace === undefined) this.#realByNamespace.set(namespace.name, [group]);
+    else inNamespace.push(group);
   }
 
+  /** Real pods first, so messages name running pods before hypothetical ones; then addresses. */
   get items(): readonly Endpoint[] {
-    // Real pods first, so messages name running pods before hypothetical ones.
-    return [...this.#items.filter((e) => !isWitness(e)), ...this.#items.filter(isWitness)];
+    const witnesses = [...this.#witnesses.values()].filter(
+      (w) => !(this.#realByNamespace.get(w.namespace.name) ?? []).some((g) => sameLabels(g.labels, w.group.labels)),
+    );
+    return [...this.#real.values(), ...this.#external.values(), ...witnesses];
   }
 }
 
-function isWitness(e: Endpoint): boolean {
-  return e.kind === 'pod' && e.group.witness === true;
-}
-
-function endpointKey(e: Endpoint): string {
-  if (e.kind === 'external') return `ip:${e.ip}`;
-  if (e.group.witness === true) return witnessKey(e.namespace.name, e.group.labels);
-  return `p:${e.namespace.name}:${describeLabels(e.group.labels)}:${JSON.stringify(e.group.ports)}:${e.group.names.join(',')}:${e.group.ips.join(',')}`;
-}
-
-function witnessKey(namespace: string, labels: PodGroup['labels']): string {
-  return `w:${namespace}:${describeLabels(labels)}`;
+function sameLabels(a: PodGroup['labels'], b: PodGroup['labels']): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
