@@ -17,7 +17,10 @@ export interface LoadRow {
   readonly scenario: string;
   readonly floorRps: number;
   readonly nsguardRps: number;
+  /** Median of the rounds' ratios; floorRps and nsguardRps are the medians of their rounds. */
   readonly ratio: number;
+  readonly rounds: readonly { readonly floorRps: number; readonly nsguardRps: number }[];
+  /** Medians of the rounds' p50s; the p99s are the worst round's. */
   readonly clientP50Ms: { readonly floor: number; readonly nsguard: number };
   readonly clientP99Ms: { readonly floor: number; readonly nsguard: number };
   readonly serverP50Ms: number;
@@ -84,11 +87,11 @@ export function markdown(results: Results): string {
   return [
     `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, Node ${m.node}, ${m.date.slice(0, 10)}. Client, server and floor share these cores, so figures are indicative.`,
     '',
-    `Load (${results.load.size}, ${String(results.options['connections'])} keep-alive HTTPS connections, ${String(results.options['seconds'])} s per run; floor = no-op fastify HTTPS server, same TLS and response):`,
+    `Load (${results.load.size}, ${String(results.options['connections'])} keep-alive HTTPS connections; ${String(results.options['rounds'])} rounds of ${String(results.options['seconds'])} s per server, alternating; floor = no-op fastify HTTPS server, same TLS and response; ratio = median of the rounds' ratios, client p99 = worst round):`,
     '',
     table(
-      ['scenario', 'floor req/s', 'nsguard req/s', 'ratio', 'client p50 floor / nsguard (ms)', 'client p99 floor / nsguard (ms)', 'server p50 / p99 (ms)', 'errors'],
-      results.load.rows.map((r) => [r.scenario, f(r.floorRps, 0), f(r.nsguardRps, 0), `${f(r.ratio * 100, 0)}%`, `${f(r.clientP50Ms.floor)} / ${f(r.clientP50Ms.nsguard)}`, `${f(r.clientP99Ms.floor)} / ${f(r.clientP99Ms.nsguard)}`, `${f(r.serverP50Ms, 2)} / ${f(r.serverP99Ms, 2)}`, String(r.errors)]),
+      ['scenario', 'floor req/s', 'nsguard req/s', 'ratio (rounds)', 'client p50 floor / nsguard (ms)', 'client p99 floor / nsguard (ms)', 'server p50 / p99 (ms)', 'errors'],
+      results.load.rows.map((r) => [r.scenario, f(r.floorRps, 0), f(r.nsguardRps, 0), `${f(r.ratio * 100, 0)}% (${r.rounds.map((x) => f((x.nsguardRps / x.floorRps) * 100, 0)).join(', ')})`, `${f(r.clientP50Ms.floor)} / ${f(r.clientP50Ms.nsguard)}`, `${f(r.clientP99Ms.floor)} / ${f(r.clientP99Ms.nsguard)}`, `${f(r.serverP50Ms, 2)} / ${f(r.serverP99Ms, 2)}`, String(r.errors)]),
     ),
     '',
     'Start-up and memory after loading the state file (RSS and heap from /metrics):',

@@ -1,4 +1,4 @@
-// `npm run bench [-- --full] [-- --seconds N] [-- --connections N] [-- --skip-load]`
+// `npm run bench [-- --full] [-- --seconds N] [-- --rounds N] [-- --connections N] [-- --skip-load]`
 // Generates the clusters, measures start-up and memory per size, the in-process decision cost, then
 // load over HTTPS against nsguard and the no-op floor; prints a table and writes the JSON and the
 // README table. Quick by default (1k ns / 15k pods); `--full` is the issue's 10k ns / 150k pods.
@@ -22,6 +22,7 @@ const { values } = parseArgs({
   options: {
     full: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '32' },
     'skip-load': { type: 'boolean', default: false },
@@ -29,6 +30,7 @@ const { values } = parseArgs({
   },
 });
 const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
 const warmup = Number(values.warmup);
 const connections = Number(values.connections);
 
@@ -89,22 +91,33 @@ try {
       const floor = await spawnFloor(tls, answerFile);
       const run = (port: number, s: number): Promise<LoadResult> => load({ port, path: scenario.path, body: scenario.body, connections, seconds: s });
       await run(floor.port, warmup);
-      const floorResult = await run(floor.port, seconds);
-      await floor.stop();
       await run(server.port, warmup);
       await server.resetDurations();
-      const nsguardResult = await run(server.port, seconds);
+      // Rounds alternate which server goes first (floor-nsguard, nsguard-floor, ...), so a machine that
+      // speeds up or slows down during the run (shared VMs do) weighs on both alike; the ratio is the
+      // median of the rounds' ratios.
+      const measured: { floor: LoadResult; nsguard: LoadResult }[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const floorFirst = round % 2 === 0;
+        const first = await run(floorFirst ? floor.port : server.port, seconds);
+        const second = await run(floorFirst ? server.port : floor.port, seconds);
+        measured.push(floorFirst ? { floor: first, nsguard: second } : { floor: second, nsguard: first });
+      }
+      await floor.stop();
       const durations = [...(await server.durations())].sort((a, b) => a - b);
+      const of = (which: 'floor' | 'nsguard', value: (r: LoadResult) => number): number => median(measured.map((m) => value(m[which])));
+      const worst = (which: 'floor' | 'nsguard', value: (r: LoadResult) => number): number => Math.max(...measured.map((m) => value(m[which])));
       const row: LoadRow = {
         scenario: scenario.name,
-        floorRps: floorResult.requestsPerSecond,
-        nsguardRps: nsguardResult.requestsPerSecond,
-        ratio: nsguardResult.requestsPerSecond / floorResult.requestsPerSecond,
-        clientP50Ms: { floor: floorResult.p50Ms, nsguard: nsguardResult.p50Ms },
-        clientP99Ms: { floor: floorResult.p99Ms, nsguard: nsguardResult.p99Ms },
+        floorRps: of('floor', (r) => r.requestsPerSecond),
+        nsguardRps: of('nsguard', (r) => r.requestsPerSecond),
+        ratio: median(measured.map((m) => m.nsguard.requestsPerSecond / m.floor.requestsPerSecond)),
+        rounds: measured.map((m) => ({ floorRps: m.floor.requestsPerSecond, nsguardRps: m.nsguard.requestsPerSecond })),
+        clientP50Ms: { floor: of('floor', (r) => r.p50Ms), nsguard: of('nsguard', (r) => r.p50Ms) },
+        clientP99Ms: { floor: worst('floor', (r) => r.p99Ms), nsguard: worst('nsguard', (r) => r.p99Ms) },
         serverP50Ms: percentile(durations, 0.5),
         serverP99Ms: percentile(durations, 0.99),
-        errors: floorResult.errors + floorResult.non2xx + nsguardResult.errors + nsguardResult.non2xx,
+        errors: measured.reduce((n, m) => n + m.floor.errors + m.floor.non2xx + m.nsguard.errors + m.nsguard.non2xx, 0),
       };
       rows.push(row);
       log(`${scenario.name}: floor ${row.floorRps.toFixed(0)} req/s, nsguard ${row.nsguardRps.toFixed(0)} req/s (${(row.ratio * 100).toFixed(0)}%), client p99 ${row.clientP99Ms.floor} / ${row.clientP99Ms.nsguard} ms, server p99 ${row.serverP99Ms.toFixed(2)} ms`);
@@ -115,7 +128,7 @@ try {
 
   const results: Results = {
     machine: machine(),
-    options: { full: values.full, seconds, warmup, connections },
+    options: { full: values.full, seconds, rounds, warmup, connections },
     load: { size: `${top.name}: ${top.namespaces} namespaces, ${fileOf(top).pods} pods, ${fileOf(top).policies} NetworkPolicies`, rows, rssAfterLoadMiB },
     sizes: sizeRows,
     costs,
@@ -155,6 +168,10 @@ function goals(rows: readonly LoadRow[], sizeRows: readonly SizeRow[], costs: re
   const growth = at(size.name) / at('small');
   out.push({ goal: `judge() at ${size.name} within 20% of small`, measured: `${at('small').toFixed(1)} -> ${at(size.name).toFixed(1)} µs (x${growth.toFixed(2)})`, met: growth <= 1.2 });
   return out;
+}
+
+function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 0.5);
 }
 
 function percentile(sorted: readonly number[], p: number): number {

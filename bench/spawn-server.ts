@@ -2,6 +2,7 @@
 // the `durationMs` of its audit lines (server-side latency), and its memory as /metrics reports it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { call, metricValue } from './https-client.ts';
 import type { TlsFiles } from './tls-files.ts';
@@ -25,7 +26,18 @@ export interface Memory {
 const AUDIT = '"msg":"admission"';
 const DURATION = /"durationMs":([0-9.e-]+)/;
 
-/** `nodeArgs` go to node (e.g. `--cpu-prof`); `--drain-seconds 0` because no load balancer drains here. */
+/** The node flags between `node` and the script in the Dockerfile's ENTRYPOINT: what the image runs with. */
+export function imageNodeFlags(dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')): string[] {
+  const line = dockerfile.split('\n').findLast((l) => l.startsWith('ENTRYPOINT '));
+  if (line === undefined) throw new Error('the Dockerfile has no ENTRYPOINT');
+  const command = JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
+  return command.slice(1, command.indexOf('src/cli/main.ts'));
+}
+
+/**
+ * Runs with the image's node flags, so memory is measured as deployed; `nodeArgs` add to them (e.g.
+ * `--cpu-prof`); `--drain-seconds 0` because no load balancer drains here.
+ */
 export async function spawnNsguard(stateFile: string, tls: TlsFiles, logFile: string, nodeArgs: readonly string[] = []): Promise<NsguardProcess> {
   // stdout goes to a file, read between runs: parsing audit lines during a run would take CPU from the
   // load client (same process, same 2 cores) for nsguard only, not for the floor, and skew the ratio.
@@ -33,7 +45,7 @@ export async function spawnNsguard(stateFile: string, tls: TlsFiles, logFile: st
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...nodeArgs, 'src/cli/main.ts', 'serve', '--state', stateFile, '--port', '0', '--host', '127.0.0.1', '--tls-cert', tls.certFile, '--tls-key', tls.keyFile, '--drain-seconds', '0'],
+    [...imageNodeFlags(), ...nodeArgs, 'src/cli/main.ts', 'serve', '--state', stateFile, '--port', '0', '--host', '127.0.0.1', '--tls-cert', tls.certFile, '--tls-key', tls.keyFile, '--drain-seconds', '0'],
     { stdio: ['ignore', log.fd, 'pipe'] },
   );
   await log.close();

@@ -1,10 +1,15 @@
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
+import { imageNodeFlags } from '../../bench/spawn-server.ts';
 
 const root = new URL('../../', import.meta.url);
 const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
 const dockerignore = readFileSync(new URL('.dockerignore', root), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
-const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { devDependencies: Record<string, string>; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { devDependencies: Record<string, string>; dependencies: Record<string, string>; scripts: Record<string, string> };
+
+// Heap sizing for a request/response server (see the Dockerfile's comment): the image, `npm start` and
+// the benchmark must run nsguard alike.
+const IMAGE_NODE_FLAGS = ['--max-semi-space-size=8'];
 
 /** Instructions, continuation lines joined and comments dropped. */
 const instructions = dockerfile
@@ -40,11 +45,16 @@ t.test('the final stage runs as a non-root numeric user', async (t) => {
 
 t.test('the entrypoint is `node src/cli/main.ts`, the file exists and is copied, and the default command is serve', async (t) => {
   const entrypoint = JSON.parse(of('ENTRYPOINT').at(-1)?.args ?? '[]') as string[];
-  t.same(entrypoint, ['node', 'src/cli/main.ts']);
-  t.ok(existsSync(new URL(entrypoint[1] ?? '', root)), 'src/cli/main.ts exists');
+  t.same(entrypoint, ['node', ...IMAGE_NODE_FLAGS, 'src/cli/main.ts']);
+  t.same(imageNodeFlags(dockerfile), IMAGE_NODE_FLAGS, 'the benchmark reads the flags the image runs with');
+  t.ok(existsSync(new URL(entrypoint.at(-1) ?? '', root)), 'src/cli/main.ts exists');
   t.ok(of('COPY').some((copy) => copy.args === 'src ./src'), 'src/ is copied');
   t.same(JSON.parse(of('CMD').at(-1)?.args ?? '[]'), ['serve']);
   t.ok(pkg.dependencies['reflect-metadata'] && pkg.dependencies['@peculiar/x509'] && pkg.dependencies['yaml'], 'what serve and certs load at runtime is a production dependency');
+});
+
+t.test('`npm start` runs node with the flags of the image', async (t) => {
+  t.match(pkg.scripts['start'] ?? '', new RegExp(`^node ${IMAGE_NODE_FLAGS.join(' ')} src/cli/main\\.ts serve`));
 });
 
 t.test('.dockerignore keeps node_modules, tests and history out of the build context', async (t) => {
