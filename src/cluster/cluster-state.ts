@@ -1,12 +1,17 @@
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { ContainerPort, Labels, Namespace, Pod, PodGroup, Policy, Selector } from '../policy/model.ts';
 import { selects } from '../policy/selector.ts';
+import { countOf, firstOf, insertedAt, itemsOf, removedAt, withItem, withoutItem, type Few } from './few.ts';
+import { compactCopy, compareShapes, compareText, orderedLabels, sameShape, sortedPorts, type GroupShape } from './group-identity.ts';
 import { Interner } from './interner.ts';
+import { IpIndex } from './ip-index.ts';
+import { ipKey, ipText, type IpKey } from './ip-key.ts';
 import { LabelIndex } from './label-index.ts';
+import { SmallMap } from './small-map.ts';
 
 // The in-memory index behind both ClusterView implementations (state file and informers). Pods are
 // folded into groups of identical (namespace, labels, container ports) so 150k pods cost per-pod only a
-// name, its IPs and a pointer to the group; whole Pod objects are never kept.
+// name, its IPs and a way to its group; whole Pod objects are never kept.
 
 export interface ClusterStateOptions {
   /** Keep every pod name in its group (CLI messages, `findPod`); otherwise only the first few. */
@@ -25,12 +30,6 @@ const NAMES_KEPT = 5;
 
 const NO_POLICIES: readonly Policy[] = Object.freeze([]);
 const NO_GROUPS: readonly PodGroup[] = Object.freeze([]);
-const NO_IPS: readonly string[] = Object.freeze([]);
-
-/** Code-unit order: the same on every machine, unlike localeCompare. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * A pod group's mutable bookkeeping. Callers only ever see `snapshot()`: a frozen PodGroup built on
@@ -38,57 +37,82 @@ function compare(a: string, b: string): number {
  * while informers keep updating, and unchanged groups cost no copy per read.
  */
 class GroupEntry {
-  readonly key: string;
-  readonly namespace: string;
+  readonly space: NamespacePods;
   readonly labels: Labels;
+  /** Sorted, and shared by every group with the same ports. */
   readonly ports: readonly ContainerPort[];
+  /** Its place in its namespace's groups, which are kept in shape order. */
+  rank = 0;
   count = 0;
-  readonly names: string[] = [];
-  /** A multiset: hostNetwork pods share their node's IP. */
-  readonly ips: string[] = [];
+  /** The first few members by name (all of them with keepPodNames); their IPs are found by name. */
+  names: Few<string> | undefined;
+  /** The IPs of the members beyond those: a multiset, as hostNetwork pods share their node's IP. */
+  ips: Few<IpKey> | undefined;
   #snapshot: PodGroup | undefined;
 
-  constructor(key: string, namespace: string, labels: Labels, ports: readonly ContainerPort[]) {
-    this.key = key;
-    this.namespace = namespace;
+  constructor(space: NamespacePods, labels: Labels, ports: readonly ContainerPort[]) {
+    this.space = space;
     this.labels = labels;
     this.ports = ports;
   }
 
-  changed(): void {
+  /** Named while there is room (or `nameAll`), otherwise kept by its IPs alone. */
+  join(name: string, ips: readonly IpKey[], nameAll: boolean): void {
+    this.count++;
+    if (nameAll || countOf(this.names) < NAMES_KEPT) this.names = withItem(this.names, name);
+    else for (const ip of ips) this.ips = withItem(this.ips, ip);
+    this.#snapshot = undefined;
+  }
+
+  leave(name: string, ips: readonly IpKey[]): void {
+    this.count--;
+    if (itemsOf(this.names).includes(name)) this.names = withoutItem(this.names, name);
+    else for (const ip of ips) this.ips = withoutItem(this.ips, ip);
     this.#snapshot = undefined;
   }
 
   snapshot(): PodGroup {
-    this.#snapshot ??= Object.freeze({
-      namespace: this.namespace,
-      labels: this.labels,
-      ports: this.ports,
-      count: this.count,
-      names: Object.freeze([...this.names].sort(compare)),
-      ips: Object.freeze([...new Set(this.ips)].sort(compare)),
-    });
+    if (this.#snapshot === undefined) {
+      const ips = new Set(itemsOf(this.ips));
+      for (const name of itemsOf(this.names)) for (const ip of itemsOf(ipsOf(this.space.pods.get(name) as PodRef))) ips.add(ip);
+      this.#snapshot = Object.freeze({
+        namespace: this.space.name,
+        labels: this.labels,
+        ports: this.ports,
+        count: this.count,
+        names: Object.freeze(itemsOf(this.names).toSorted(compareText)),
+        ips: Object.freeze([...ips].map(ipText).sort(compareText)),
+      });
+    }
     return this.#snapshot;
   }
 }
 
-/**
- * Per pod: the group it counts in and the IPs it added, so a delete by name or a relabel is exact
- * (informer updates and deletes bring no old object). The one-IP case keeps the bare string: ~40
- * bytes a pod less than an array.
- */
+/** A pod whose group its IPs do not lead to (see PodRef). */
 class PodSlot {
   readonly group: GroupEntry;
-  readonly ips: string | readonly string[];
+  readonly ips: Few<IpKey>;
 
-  constructor(group: GroupEntry, ips: readonly string[]) {
+  constructor(group: GroupEntry, ips: Few<IpKey>) {
     this.group = group;
-    this.ips = ips.length === 1 ? (ips[0] as string) : ips.length === 0 ? NO_IPS : ips;
+    this.ips = ips;
   }
+}
 
-  ipList(): readonly string[] {
-    return typeof this.ips === 'string' ? [this.ips] : this.ips;
-  }
+/**
+ * What a namespace keeps per pod name, so a delete by name or a relabel is exact (informer updates and
+ * deletes bring no old object). Most pods have one IP that no other pod held when they came, and keep
+ * just that IP: the ip index lists an IP's holders in arrival order and keeps the first one first, so
+ * it names their group. A pod without IPs keeps its group, any other a slot with both.
+ */
+type PodRef = IpKey | GroupEntry | PodSlot;
+
+function ipsOf(ref: PodRef): Few<IpKey> | undefined {
+  return ref instanceof GroupEntry ? undefined : ref instanceof PodSlot ? ref.ips : ref;
+}
+
+function sameIps(a: readonly IpKey[], b: readonly IpKey[]): boolean {
+  return a.length === b.length && a.every((ip, i) => ip === b[i]);
 }
 
 /**
@@ -101,57 +125,68 @@ const INDEX_FROM_GROUPS = 32;
 const INDEX_UNTIL_GROUPS = 16;
 
 class NamespacePods {
-  readonly groups = new Map<string, GroupEntry>();
-  readonly pods = new Map<string, PodSlot>();
+  /** One string for all the namespace's groups: each pod brings its own copy. */
+  readonly name: string;
+  readonly pods = new SmallMap<string, PodRef>();
+  /** Sorted by compareShapes, each group at its rank: found by binary search, listed without a sort. */
+  #groups: GroupEntry[] = [];
   #index: LabelIndex<GroupEntry> | undefined;
+  /** Sorted snapshots, rebuilt on the first read after a change. */
+  list: readonly PodGroup[] | undefined;
 
-  addGroup(key: string, group: GroupEntry): void {
-    this.groups.set(key, group);
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  get groups(): readonly GroupEntry[] {
+    return this.#groups;
+  }
+
+  /** The group of this shape (ordered labels, sorted ports), if there is one. */
+  find(shape: GroupShape): GroupEntry | undefined {
+    const group = this.#groups[this.#rankOf(shape)];
+    return group !== undefined && compareShapes(shape, group) === 0 ? group : undefined;
+  }
+
+  addGroup(group: GroupEntry): void {
+    const rank = this.#rankOf(group);
+    this.#groups = insertedAt(this.#groups, rank, group);
+    this.#renumber(rank);
     if (this.#index !== undefined) this.#index.add(group, group.labels);
-    else if (this.groups.size >= INDEX_FROM_GROUPS) {
+    else if (this.#groups.length >= INDEX_FROM_GROUPS) {
       const index = new LabelIndex<GroupEntry>();
-      for (const g of this.groups.values()) index.add(g, g.labels);
+      for (const g of this.#groups) index.add(g, g.labels);
       this.#index = index;
     }
   }
 
   removeGroup(group: GroupEntry): void {
-    this.groups.delete(group.key);
+    this.#groups = removedAt(this.#groups, group.rank);
+    this.#renumber(group.rank);
     this.#index?.remove(group, group.labels);
-    if (this.groups.size < INDEX_UNTIL_GROUPS) this.#index = undefined;
+    if (this.#groups.length < INDEX_UNTIL_GROUPS) this.#index = undefined;
   }
 
   /** As LabelIndex.candidates; undefined (scan) while the namespace has no index. */
   candidates(selector: Selector): readonly ReadonlySet<GroupEntry>[] | undefined {
     return this.#index?.candidates(selector);
   }
-  /** Sorted snapshots, rebuilt on the first read after a change. */
-  list: readonly PodGroup[] | undefined;
-}
 
-function sortedLabels(labels: Labels): [string, string][] {
-  return Object.entries(labels).sort(([a], [b]) => compare(a, b));
-}
+  /** The first rank whose group does not sort before `shape`. */
+  #rankOf(shape: GroupShape): number {
+    let low = 0;
+    let high = this.#groups.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareShapes(this.#groups[middle] as GroupEntry, shape) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
 
-function sortedPorts(ports: readonly ContainerPort[]): ContainerPort[] {
-  return [...ports].sort((a, b) => compare(a.protocol, b.protocol) || a.port - b.port || compare(a.name ?? '', b.name ?? ''));
-}
-
-/** One string per (labels, ports): the group's identity, stored once as the map key. */
-function groupKey(labels: Labels, ports: readonly ContainerPort[]): string {
-  return JSON.stringify([sortedLabels(labels), sortedPorts(ports).map((p) => [p.protocol, p.port, p.name ?? null])]);
-}
-
-function sameIps(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((ip, i) => ip === b[i]);
-}
-
-/** Removes one occurrence; order is irrelevant because snapshots sort. */
-function removeOne<T>(items: T[], item: T): void {
-  const i = items.indexOf(item);
-  if (i < 0) return;
-  items[i] = items[items.length - 1] as T;
-  items.pop();
+  #renumber(from: number): void {
+    for (let rank = from; rank < this.#groups.length; rank++) (this.#groups[rank] as GroupEntry).rank = rank;
+  }
 }
 
 export class ClusterState implements ClusterView {
@@ -162,12 +197,14 @@ export class ClusterState implements ClusterView {
   readonly #policies = new Map<string, Map<string, Policy>>();
   readonly #policyLists = new Map<string, readonly Policy[]>();
   readonly #parts = new Interner();
+  /** Port lists of pod groups: a cluster has a few dozen distinct ones. */
+  readonly #ports = new Interner();
   #policyCount = 0;
   readonly #pods = new Map<string, NamespacePods>();
   #podCount = 0;
   #groupCount = 0;
-  /** ip → the group holding it, or several (one entry per pod) when pods share an IP. */
-  readonly #ipIndex = new Map<string, GroupEntry | GroupEntry[]>();
+  /** ip → the group of each pod holding it (hostNetwork pods share one), in the order they came. */
+  readonly #ipIndex = new IpIndex<Few<GroupEntry>>();
 
   constructor(options: ClusterStateOptions = {}) {
     this.#keepPodNames = options.keepPodNames ?? false;
@@ -213,52 +250,56 @@ export class ClusterState implements ClusterView {
 
   upsertPod(pod: Pod): void {
     let space = this.#pods.get(pod.namespace);
-    if (space === undefined) this.#pods.set(pod.namespace, (space = new NamespacePods()));
-    const key = groupKey(pod.labels, pod.ports);
-    const slot = space.pods.get(pod.name);
-    if (slot !== undefined && slot.group.key === key) {
-      // Status-only updates and resyncs are the common event: change nothing a check may hold.
-      const group = slot.group;
-      const refill = group.names.length < NAMES_KEPT && !group.names.includes(pod.name);
-      if (sameIps(slot.ipList(), pod.ips) && !refill) return;
-      if (refill) group.names.push(pod.name);
-      this.#dropIps(group, slot.ipList());
-      this.#addIps(group, pod.ips);
-      space.pods.set(pod.name, new PodSlot(group, pod.ips));
-      group.changed();
-      space.list = undefined;
-      return;
+    if (space === undefined) this.#pods.set(pod.namespace, (space = new NamespacePods(pod.namespace)));
+    const ips = pod.ips.map(ipKey);
+    const ref = space.pods.get(pod.name);
+    if (ref !== undefined) {
+      const group = this.#groupOf(ref);
+      if (sameShape(group, pod.labels, pod.ports)) {
+        // Status-only updates and resyncs are the common event: change nothing a check may hold.
+        const old = itemsOf(ipsOf(ref));
+        const moved = !sameIps(old, ips);
+        const refill = countOf(group.names) < NAMES_KEPT && !itemsOf(group.names).includes(pod.name);
+        if (!moved && !refill) return;
+        if (moved) {
+          this.#unindex(group, old);
+          space.pods.set(pod.name, this.#index(group, ips));
+        }
+        // Leaving and joining again names the pod if a name went free, and moves its IPs.
+        group.leave(pod.name, old);
+        group.join(pod.name, ips, this.#keepPodNames);
+        space.list = undefined;
+        return;
+      }
+      this.#leave(space, pod.name, ref, group);
     }
-    if (slot !== undefined) this.#leave(space, pod.name, slot);
-    let group = space.groups.get(key);
+    const shape = { labels: orderedLabels(pod.labels), ports: sortedPorts(pod.ports) };
+    let group = space.find(shape);
     if (group === undefined) {
-      // Copies, so the group shares nothing with the caller; sorted keys give groups one hidden class.
-      const labels = Object.freeze(Object.fromEntries(sortedLabels(pod.labels)));
-      const ports = Object.freeze(sortedPorts(pod.ports).map((p) => Object.freeze({ name: p.name, port: p.port, protocol: p.protocol })));
-      group = new GroupEntry(key, pod.namespace, labels, ports);
-      space.addGroup(key, group);
+      // Copies, so the group shares nothing with the caller. Ports are plain data: JSON identifies them.
+      const ports = Object.freeze(shape.ports.map((p) => Object.freeze({ name: p.name, port: p.port, protocol: p.protocol })));
+      group = new GroupEntry(space, compactCopy(shape.labels), this.#ports.intern(ports, JSON.stringify(ports)));
+      space.addGroup(group);
       this.#groupCount++;
     }
-    group.count++;
-    if (this.#keepPodNames || group.names.length < NAMES_KEPT) group.names.push(pod.name);
-    this.#addIps(group, pod.ips);
-    space.pods.set(pod.name, new PodSlot(group, pod.ips));
+    space.pods.set(pod.name, this.#index(group, ips));
+    group.join(pod.name, ips, this.#keepPodNames);
     this.#podCount++;
-    group.changed();
     space.list = undefined;
   }
 
   deletePod(namespace: string, name: string): void {
     const space = this.#pods.get(namespace);
-    const slot = space?.pods.get(name);
-    if (space === undefined || slot === undefined) return;
-    this.#leave(space, name, slot);
+    const ref = space?.pods.get(name);
+    if (space === undefined || ref === undefined) return;
+    this.#leave(space, name, ref, this.#groupOf(ref));
     if (space.pods.size === 0) this.#pods.delete(namespace);
   }
 
   /** The group a pod counts in (`nsguard explain ns/pod`). */
   findPod(namespace: string, name: string): PodGroup | undefined {
-    return this.#pods.get(namespace)?.pods.get(name)?.group.snapshot();
+    const ref = this.#pods.get(namespace)?.pods.get(name);
+    return ref === undefined ? undefined : this.#groupOf(ref).snapshot();
   }
 
   /** Every policy as [namespace, name]: what a relist compares against to find policies that went away. */
@@ -280,7 +321,7 @@ export class ClusterState implements ClusterView {
   }
 
   namespaces(): readonly Namespace[] {
-    this.#namespaceList ??= Object.freeze([...this.#namespaces.values()].sort((a, b) => compare(a.name, b.name)));
+    this.#namespaceList ??= Object.freeze([...this.#namespaces.values()].sort((a, b) => compareText(a.name, b.name)));
     return this.#namespaceList;
   }
 
@@ -289,13 +330,13 @@ export class ClusterState implements ClusterView {
     if (sets === undefined) return this.namespaces().filter((ns) => selects(selector, ns.labels));
     const found: Namespace[] = [];
     for (const set of sets) for (const ns of set) if (selects(selector, ns.labels)) found.push(ns);
-    return found.sort((a, b) => compare(a.name, b.name));
+    return found.sort((a, b) => compareText(a.name, b.name));
   }
 
   podGroups(namespace: string): readonly PodGroup[] {
     const space = this.#pods.get(namespace);
     if (space === undefined) return NO_GROUPS;
-    space.list ??= Object.freeze([...space.groups.values()].sort((a, b) => compare(a.key, b.key)).map((g) => g.snapshot()));
+    space.list ??= Object.freeze(space.groups.map((g) => g.snapshot()));
     return space.list;
   }
 
@@ -306,7 +347,7 @@ export class ClusterState implements ClusterView {
     if (sets === undefined) return this.podGroups(namespace).filter((g) => selects(selector, g.labels));
     const found: GroupEntry[] = [];
     for (const set of sets) for (const g of set) if (selects(selector, g.labels)) found.push(g);
-    return found.sort((a, b) => compare(a.key, b.key)).map((g) => g.snapshot());
+    return found.sort((a, b) => a.rank - b.rank).map((g) => g.snapshot());
   }
 
   /** Sorted by name, so evaluation and messages never depend on the order objects arrived in. */
@@ -315,17 +356,17 @@ export class ClusterState implements ClusterView {
     if (list === undefined) {
       const byName = this.#policies.get(namespace);
       if (byName === undefined) return NO_POLICIES;
-      list = Object.freeze([...byName.values()].sort((a, b) => compare(a.name, b.name)));
+      list = Object.freeze([...byName.values()].sort((a, b) => compareText(a.name, b.name)));
       this.#policyLists.set(namespace, list);
     }
     return list;
   }
 
+  /** Any spelling of the address finds the same pods. */
   podGroupsWithIp(ip: string): readonly PodGroup[] {
-    const holders = this.#ipIndex.get(ip);
+    const holders = this.#ipIndex.get(ipKey(ip));
     if (holders === undefined) return NO_GROUPS;
-    const groups = Array.isArray(holders) ? [...new Set(holders)] : [holders];
-    return groups.sort((a, b) => compare(a.namespace, b.namespace) || compare(a.key, b.key)).map((g) => g.snapshot());
+    return [...new Set(itemsOf(holders))].sort((a, b) => compareText(a.space.name, b.space.name) || a.rank - b.rank).map((g) => g.snapshot());
   }
 
   /** The policy with its selector, rules, labels and annotations shared with equal ones. */
@@ -347,39 +388,39 @@ export class ClusterState implements ClusterView {
     for (const part of [p.podSelector, p.types, p.ingress, p.egress, p.labels, p.annotations]) this.#parts.release(part);
   }
 
-  #leave(space: NamespacePods, name: string, slot: PodSlot): void {
-    const group = slot.group;
-    this.#dropIps(group, slot.ipList());
-    removeOne(group.names, name);
-    group.count--;
-    group.changed();
+  #groupOf(ref: PodRef): GroupEntry {
+    if (ref instanceof GroupEntry) return ref;
+    if (ref instanceof PodSlot) return ref.group;
+    return firstOf(this.#ipIndex.get(ref) as Few<GroupEntry>);
+  }
+
+  #leave(space: NamespacePods, name: string, ref: PodRef, group: GroupEntry): void {
+    const ips = itemsOf(ipsOf(ref));
+    this.#unindex(group, ips);
+    group.leave(name, ips);
     space.pods.delete(name);
     space.list = undefined;
     this.#podCount--;
     if (group.count > 0) return;
     space.removeGroup(group);
+    this.#ports.release(group.ports);
     this.#groupCount--;
   }
 
-  #addIps(group: GroupEntry, ips: readonly string[]): void {
-    for (const ip of ips) {
-      group.ips.push(ip);
-      const holders = this.#ipIndex.get(ip);
-      if (holders === undefined) this.#ipIndex.set(ip, group);
-      else if (Array.isArray(holders)) holders.push(group);
-      else this.#ipIndex.set(ip, [holders, group]);
-    }
+  /** Indexes the IPs of a pod of `group`, and returns what its namespace keeps for it. */
+  #index(group: GroupEntry, ips: IpKey[]): PodRef {
+    const [first] = ips;
+    if (first === undefined) return group;
+    const leads = ips.length === 1 && this.#ipIndex.get(first) === undefined;
+    for (const ip of ips) this.#ipIndex.set(ip, withItem(this.#ipIndex.get(ip), group));
+    return leads ? first : new PodSlot(group, ips.length === 1 ? first : ips);
   }
 
-  #dropIps(group: GroupEntry, ips: readonly string[]): void {
+  #unindex(group: GroupEntry, ips: readonly IpKey[]): void {
     for (const ip of ips) {
-      removeOne(group.ips, ip);
-      const holders = this.#ipIndex.get(ip);
-      if (holders === group) this.#ipIndex.delete(ip);
-      else if (Array.isArray(holders)) {
-        removeOne(holders, group);
-        if (holders.length === 1) this.#ipIndex.set(ip, holders[0] as GroupEntry);
-      }
+      const left = withoutItem(this.#ipIndex.get(ip), group);
+      if (left === undefined) this.#ipIndex.delete(ip);
+      else this.#ipIndex.set(ip, left);
     }
   }
 }

@@ -7,9 +7,8 @@ export class Interner {
   /** The key of each shared value, so a release need not serialize again. */
   readonly #keys = new WeakMap<object, string>();
 
-  /** The shared value equal to `value` (or `value` itself, now shared). */
-  intern<T extends object>(value: T): T {
-    const key = canonicalKey(value);
+  /** The shared value equal to `value` (or `value` itself, now shared); `key` if given must identify it. */
+  intern<T extends object>(value: T, key = canonicalKey(value)): T {
     const entry = this.#entries.get(key);
     if (entry !== undefined) {
       entry.refs++;
