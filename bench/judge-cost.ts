@@ -2,8 +2,8 @@
 // call. Run as its own process per size (`node bench/judge-cost.ts --state FILE`), so each size has a
 // heap of its own and the runner's heap does not weigh on it. Prints one JSON line.
 import { parseArgs } from 'node:util';
-import { ClusterState } from '../src/cluster/cluster-state.ts';
-import { loadState, readObjectsFromFile } from '../src/cluster/state-file.ts';
+import type { ClusterState } from '../src/cluster/cluster-state.ts';
+import { loadStateFile } from '../src/cluster/load-state-file.ts';
 import { DEFAULT_CONFIG } from '../src/config/load-config.ts';
 import type { PolicyChange, Requester } from '../src/policy/change.ts';
 import { judge } from '../src/policy/judge.ts';
@@ -55,7 +55,6 @@ export function measure(state: ClusterState, calls: number): JudgeCost[] {
 if (import.meta.main) {
   const { values } = parseArgs({ options: { state: { type: 'string' }, calls: { type: 'string', default: '5000' } } });
   if (values.state === undefined) throw new Error('usage: judge-cost.ts --state FILE [--calls N]');
-  const state = new ClusterState();
-  loadState(await readObjectsFromFile(values.state), state);
+  const { state } = await loadStateFile(values.state);
   console.log(JSON.stringify({ stats: state.stats(), heapUsedBytes: process.memoryUsage().heapUsed, costs: measure(state, Number(values.calls)) }));
 }

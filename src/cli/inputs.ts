@@ -1,7 +1,6 @@
 // The inputs every offline command shares: the configuration and the cluster snapshot.
-import { ClusterState } from '../cluster/cluster-state.ts';
-import type { LoadReport } from '../cluster/state-file.ts';
-import { loadState, readObjectsFromFile } from '../cluster/state-file.ts';
+import type { LoadedState } from '../cluster/load-state-file.ts';
+import { loadStateFile } from '../cluster/load-state-file.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../config/load-config.ts';
 import type { Config } from '../policy/model.ts';
 
@@ -9,14 +8,7 @@ export async function configFrom(file: string | undefined): Promise<Config> {
   return file === undefined ? DEFAULT_CONFIG : loadConfig(file);
 }
 
-export interface Snapshot {
-  readonly state: ClusterState;
-  readonly report: LoadReport;
-}
-
-/** A state file read whole, with every pod name kept: commands name pods the user asks about. */
-export async function snapshotFrom(file: string): Promise<Snapshot> {
-  const state = new ClusterState({ keepPodNames: true });
-  const report = loadState(await readObjectsFromFile(file), state);
-  return { state, report };
+/** A state file's snapshot with every pod name kept: commands name pods the user asks about. */
+export async function snapshotFrom(file: string): Promise<LoadedState> {
+  return loadStateFile(file, { keepPodNames: true });
 }

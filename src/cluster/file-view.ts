@@ -4,9 +4,8 @@
 import type { Logger } from 'pino';
 import { watchChanges } from '../files/watch-changes.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
-import { ClusterState } from './cluster-state.ts';
-import type { LoadReport } from './state-file.ts';
-import { loadState, readObjectsFromFile } from './state-file.ts';
+import type { ClusterState } from './cluster-state.ts';
+import { loadStateFile } from './load-state-file.ts';
 
 export interface FileView {
   /** The current snapshot; a reload swaps it whole, so a check in progress keeps a consistent one. */
@@ -31,8 +30,7 @@ export async function openFileView(file: string, logger: Logger, options: { debo
 }
 
 async function load(file: string, logger: Logger, message: string): Promise<ClusterState> {
-  const state = new ClusterState();
-  const report: LoadReport = loadState(await readObjectsFromFile(file), state);
+  const { state, report } = await loadStateFile(file);
   logger.info({ file, ...report }, message);
   if (report.calico > 0) logger.warn({ file, calico: report.calico }, 'Calico policies in the state file are not evaluated by this version');
   return state;

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { NsguardError } from '../errors.ts';
-import type { Namespace, Pod, Policy } from '../policy/model.ts';
 import { parseNamespace } from '../policy/parse-namespace.ts';
 import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
 import { parsePod } from '../policy/parse-pod.ts';
@@ -39,7 +38,7 @@ function describeValue(value: unknown): string {
   return Array.isArray(value) ? 'a sequence' : isMapping(value) ? 'a mapping' : `the scalar ${JSON.stringify(value)}`;
 }
 
-function parseError(where: string, message: string, cause?: unknown): NsguardError {
+export function parseError(where: string, message: string, cause?: unknown): NsguardError {
   return new NsguardError('NSG_STATE_PARSE', `${where}: ${message}`, cause === undefined ? undefined : { cause });
 }
 
@@ -71,7 +70,7 @@ function documentValues(text: string, file: string): unknown[] {
   });
 }
 
-function requireHead(value: unknown, where: string): Record<string, unknown> {
+export function requireHead(value: unknown, where: string): Record<string, unknown> {
   if (!isMapping(value)) throw parseError(where, `expected a Kubernetes object (a mapping with apiVersion and kind), found ${describeValue(value)}`);
   for (const field of ['apiVersion', 'kind']) {
     const v = value[field];
@@ -87,24 +86,34 @@ export function readObjects(text: string, file: string): RawObject[] {
     const where = `${file} document ${i + 1}`;
     if (value === null || value === undefined) return;
     const object = requireHead(value, where);
-    const kind = object['kind'] as string;
-    const items = object['items'];
-    if (kind !== 'List' && !(kind.endsWith('List') && Array.isArray(items))) {
-      objects.push({ object, where });
-      return;
-    }
-    // `kubectl get -A` prints `items: []` when nothing matched; some tools write `items:` (null).
-    if (items === null || items === undefined) return;
-    if (!Array.isArray(items)) throw parseError(where, `items must be a sequence, found ${describeValue(items)}`);
-    // Typed lists from the API (`kubectl get --raw`) leave apiVersion and kind off their items.
-    const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
-    items.forEach((item, j) => {
-      const itemWhere = `${where} item ${j + 1}`;
-      const filled = itemKind !== undefined && isMapping(item) ? { apiVersion: object['apiVersion'], kind: itemKind, ...item } : item;
-      objects.push({ object: requireHead(filled, itemWhere), where: itemWhere });
-    });
+    const items = listItems(object, where);
+    if (items === undefined) objects.push({ object, where });
+    else items.forEach((item, j) => objects.push(listItem(object, item, `${where} item ${j + 1}`)));
   });
   return objects;
+}
+
+/** The items of a `List` or a typed list (`PodList` with items); undefined for any other object. */
+export function listItems(object: Record<string, unknown>, where: string): unknown[] | undefined {
+  const kind = object['kind'] as string;
+  const items = object['items'];
+  if (kind !== 'List' && !(kind.endsWith('List') && Array.isArray(items))) return undefined;
+  // `kubectl get -A` prints `items: []` when nothing matched; some tools write `items:` (null).
+  if (items === null || items === undefined) return [];
+  if (!Array.isArray(items)) throw parseError(where, `items must be a sequence, found ${describeValue(items)}`);
+  return items;
+}
+
+/** One item of `list` (its apiVersion and kind checked) as an object. */
+export function listItem(list: Record<string, unknown>, item: unknown, where: string): RawObject {
+  const kind = list['kind'] as string;
+  // Typed lists from the API (`kubectl get --raw`) leave apiVersion and kind off their items.
+  const filled = kind !== 'List' && isMapping(item) ? { apiVersion: list['apiVersion'], kind: kind.slice(0, -'List'.length), ...item } : item;
+  return { object: requireHead(filled, where), where };
+}
+
+export function readError(file: string, cause: unknown): NsguardError {
+  return new NsguardError('NSG_STATE_READ', `cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
 }
 
 export async function readObjectsFromFile(file: string): Promise<RawObject[]> {
@@ -112,7 +121,7 @@ export async function readObjectsFromFile(file: string): Promise<RawObject[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new NsguardError('NSG_STATE_READ', `cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw readError(file, cause);
   }
   return readObjects(text, file);
 }
@@ -122,27 +131,58 @@ export async function readObjectsFromFile(file: string): Promise<RawObject[]> {
  * and policies load even when their Namespace is not in the file: a dump may simply leave it out.
  */
 export function loadState(objects: readonly RawObject[], state: ClusterState): LoadReport {
-  const namespaces: Namespace[] = [];
-  const policies: Policy[] = [];
-  const pods: Pod[] = [];
-  let skippedPods = 0;
-  let calico = 0;
-  const skipped = new Map<string, number>();
-  for (const { object, where } of objects) {
+  const loader = new ObjectLoader();
+  const fills = objects.map(({ object, where }) => loader.parse(object, where));
+  for (const fill of fills) fill?.(state);
+  return loader.report();
+}
+
+/** Parses objects into the core model one at a time, counting them for the LoadReport. */
+export class ObjectLoader {
+  #namespaces = 0;
+  #policies = 0;
+  #pods = 0;
+  #skippedPods = 0;
+  #calico = 0;
+  readonly #skipped = new Map<string, number>();
+
+  /** Throws if the object is invalid; else returns what adds it to a state, or undefined if it is only counted. */
+  parse(object: Record<string, unknown>, where: string): ((state: ClusterState) => void) | undefined {
     const apiVersion = object['apiVersion'];
     const kind = typeof object['kind'] === 'string' ? object['kind'] : '(no kind)';
-    if (apiVersion === 'v1' && kind === 'Namespace') namespaces.push(parseNamespace(object, where));
-    else if (apiVersion === 'networking.k8s.io/v1' && kind === 'NetworkPolicy') policies.push(parseNetworkPolicy(object, where));
-    else if (apiVersion === 'v1' && kind === 'Pod') {
+    if (apiVersion === 'v1' && kind === 'Namespace') {
+      const ns = parseNamespace(object, where);
+      this.#namespaces++;
+      return (state) => state.upsertNamespace(ns);
+    }
+    if (apiVersion === 'networking.k8s.io/v1' && kind === 'NetworkPolicy') {
+      const policy = parseNetworkPolicy(object, where);
+      this.#policies++;
+      return (state) => state.upsertPolicy(policy);
+    }
+    if (apiVersion === 'v1' && kind === 'Pod') {
       const pod = parsePod(object, where);
-      if (pod === undefined) skippedPods++;
-      else pods.push(pod);
-    } else if (typeof apiVersion === 'string' && CALICO_API_VERSIONS.has(apiVersion) && CALICO_KINDS.has(kind)) calico++;
-    else skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
+      if (pod === undefined) {
+        this.#skippedPods++;
+        return undefined;
+      }
+      this.#pods++;
+      return (state) => state.upsertPod(pod);
+    }
+    if (typeof apiVersion === 'string' && CALICO_API_VERSIONS.has(apiVersion) && CALICO_KINDS.has(kind)) this.#calico++;
+    else this.#skipped.set(kind, (this.#skipped.get(kind) ?? 0) + 1);
+    return undefined;
   }
-  for (const ns of namespaces) state.upsertNamespace(ns);
-  for (const p of policies) state.upsertPolicy(p);
-  for (const pod of pods) state.upsertPod(pod);
-  // fromEntries defines own properties, so a kind named like an Object.prototype member counts right.
-  return { namespaces: namespaces.length, policies: policies.length, pods: pods.length, skippedPods, calico, skipped: Object.fromEntries(skipped) };
+
+  report(): LoadReport {
+    return {
+      namespaces: this.#namespaces,
+      policies: this.#policies,
+      pods: this.#pods,
+      skippedPods: this.#skippedPods,
+      calico: this.#calico,
+      // fromEntries defines own properties, so a kind named like an Object.prototype member counts right.
+      skipped: Object.fromEntries(this.#skipped),
+    };
+  }
 }
