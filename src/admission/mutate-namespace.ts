@@ -1,16 +1,10 @@
 // Namespace CREATE defaults: stamp the isolation annotations and the environment label so that a plain
-// `kubectl create namespace x` is isolated with no extra step. Pure: request in, JSON patch out.
+// `kubectl create namespace x` is isolated with no extra step. Pure: request in, JSON patch out; the
+// rules for what to stamp are the core's (policy/namespace-defaults.ts).
 import type { ClusterView } from '../policy/cluster-view.ts';
-import { isExempt } from '../policy/generation.ts';
-import type { Config, Labels, Namespace } from '../policy/model.ts';
-import { ISOLATION_ANNOTATION, PARENT_ANNOTATION, TEMPLATE_ANNOTATION } from '../policy/nsguard-metadata.ts';
+import type { Labels } from '../policy/model.ts';
+import { namespaceStamp, type NamespaceDefaults } from '../policy/namespace-defaults.ts';
 import type { AdmissionRequest, JsonPatchOperation, MutationOutcome } from './types.ts';
-
-/** The configuration the mutation reads. */
-export type NamespaceDefaults = Pick<
-  Config,
-  'environmentLabel' | 'exemptNamespaces' | 'exemptNamespaceSelector' | 'defaultIsolation' | 'defaultTemplate' | 'environmentFromName'
->;
 
 const NOTHING: MutationOutcome = { patch: [], warnings: [] };
 
@@ -26,37 +20,6 @@ export function mutateNamespace(request: AdmissionRequest, options: NamespaceDef
   const wanted = namespaceStamp({ name, labels: stringsAt(metadata, 'labels'), annotations: stringsAt(metadata, 'annotations') }, options, view);
   const patch = [...stamp(metadata, 'annotations', wanted.annotations), ...stamp(metadata, 'labels', wanted.labels)];
   return { patch, warnings: [] };
-}
-
-/** The annotations and labels the mutation wants on a namespace being created; keys given already keep their value. */
-export interface NamespaceStamp {
-  readonly annotations: Labels;
-  readonly labels: Labels;
-}
-
-/** What Namespace CREATE stamps, as values: the webhook turns it into a patch, `nsguard generate` merges it. */
-export function namespaceStamp(namespace: Pick<Namespace, 'name' | 'labels' | 'annotations'>, options: NamespaceDefaults, view: Pick<ClusterView, 'namespace'>): NamespaceStamp {
-  const { name } = namespace;
-  if (isExempt(namespace, options)) return { annotations: {}, labels: {} };
-  const parentName = namespace.annotations[PARENT_ANNOTATION];
-  const parent = parentName === undefined ? undefined : view.namespace(parentName);
-
-  const annotations: Record<string, string> = {};
-  annotations[ISOLATION_ANNOTATION] = options.defaultIsolation;
-  annotations[TEMPLATE_ANNOTATION] = parent?.annotations[TEMPLATE_ANNOTATION] ?? options.defaultTemplate;
-
-  const labels: Record<string, string> = {};
-  // With generateName the final name is unknown here, so no environment can be read from it.
-  const fromName = name === '' ? undefined : options.environmentFromName.find((rule) => name.endsWith(rule.suffix))?.environment;
-  const env = parent?.labels[options.environmentLabel] ?? fromName;
-  if (env !== undefined) labels[options.environmentLabel] = env;
-  return { annotations, labels };
-}
-
-/** The namespace as the apiserver stores it after the mutation: given values win over stamped ones. */
-export function withNamespaceDefaults(namespace: Namespace, options: NamespaceDefaults, view: Pick<ClusterView, 'namespace'>): Namespace {
-  const wanted = namespaceStamp(namespace, options, view);
-  return { ...namespace, labels: { ...wanted.labels, ...namespace.labels }, annotations: { ...wanted.annotations, ...namespace.annotations } };
 }
 
 /**

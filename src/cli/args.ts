@@ -17,7 +17,9 @@ export function requireOption(command: string, name: string, value: string | und
   return value;
 }
 
-export function outputFormat(command: string, value: string | undefined): 'text' | 'json' {
-  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
-  throw new NsguardError('NSG_USAGE', `nsguard ${command}: --output must be text or json, not ${JSON.stringify(value)}`);
+/** `--output`: one of `formats`, the first when not given. */
+export function outputFormat<F extends string>(command: string, value: string | undefined, formats: readonly [F, ...F[]]): F {
+  if (value === undefined) return formats[0];
+  if ((formats as readonly string[]).includes(value)) return value as F;
+  throw new NsguardError('NSG_USAGE', `nsguard ${command}: --output must be ${formats.join(' or ')}, not ${JSON.stringify(value)}`);
 }

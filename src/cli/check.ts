@@ -43,7 +43,7 @@ export async function check(args: readonly string[], io: CommandIo): Promise<num
     as: { type: 'string', default: 'nsguard-check' },
     'as-group': { type: 'string', multiple: true, default: [] },
   });
-  const output = outputFormat('check', values.output);
+  const output = outputFormat('check', values.output, ['text', 'json']);
   const stateFile = requireOption('check', 'state', values.state);
   if (positionals.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard check: name at least one FILE of objects to check');
   const config = await configFrom(values.config);

@@ -30,7 +30,7 @@ export async function explain(args: readonly string[], io: CommandIo): Promise<n
     port: { type: 'string', short: 'p' },
     output: { type: 'string', short: 'o' },
   });
-  const output = outputFormat('explain', values.output);
+  const output = outputFormat('explain', values.output, ['text', 'json']);
   const stateFile = requireOption('explain', 'state', values.state);
   if (positionals.length !== 2) throw new NsguardError('NSG_USAGE', `nsguard explain: expected FROM and TO (ns/pod, ns/label=value,... or an IP), got ${positionals.length} arguments`);
   const config = await configFrom(values.config);

@@ -2,7 +2,7 @@
 // Prints the NetworkPolicies nsguard would generate in each Namespace of FILE(s), as the controller
 // would create them, so `nsguard generate ns.yaml | kubectl apply -f -` sets a namespace up by hand.
 import { stringify } from 'yaml';
-import { withNamespaceDefaults } from '../admission/mutate-namespace.ts';
+import { withNamespaceDefaults } from '../policy/namespace-defaults.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import type { RawObject } from '../cluster/state-file.ts';
 import { readObjectsFromFile } from '../cluster/state-file.ts';
@@ -12,11 +12,9 @@ import { generationFor } from '../policy/generation.ts';
 import type { Config, Namespace, PolicyManifest } from '../policy/model.ts';
 import { ISOLATION_ANNOTATION, PARENT_ANNOTATION } from '../policy/nsguard-metadata.ts';
 import { parseNamespace } from '../policy/parse-namespace.ts';
-import { parseCommandArgs } from './args.ts';
+import { outputFormat, parseCommandArgs } from './args.ts';
 import { configFrom, snapshotFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
-
-type Output = 'yaml' | 'json';
 
 export async function generate(args: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('generate', args, {
@@ -24,7 +22,7 @@ export async function generate(args: readonly string[], io: CommandIo): Promise<
     config: { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
-  const output = outputFormat(values.output);
+  const output = outputFormat('generate', values.output, ['yaml', 'json']);
   if (positionals.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard generate: name at least one FILE of Namespace objects');
   const config = await configFrom(values.config);
   const state = values.state === undefined ? new ClusterState() : (await snapshotFrom(values.state)).state;
@@ -40,11 +38,6 @@ export async function generate(args: readonly string[], io: CommandIo): Promise<
   if (output === 'json') io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifests }, null, 2));
   else if (manifests.length > 0) io.out(manifests.map((m) => stringify(m).trimEnd()).join('\n---\n'));
   return 0;
-}
-
-function outputFormat(value: string | undefined): Output {
-  if (value === undefined || value === 'yaml' || value === 'json') return value ?? 'yaml';
-  throw new NsguardError('NSG_USAGE', `nsguard generate: --output must be yaml or json, not ${JSON.stringify(value)}`);
 }
 
 /** Every object must be a Namespace: anything else means the wrong file was given. Repeats: the last wins. */

@@ -1,4 +1,5 @@
 import type { ContainerPort, Labels } from '../policy/model.ts';
+import { sameLabels } from '../policy/selector.ts';
 
 // What makes pods one group: their labels and container ports, in any order. Groups are told apart
 // and ordered by comparing these field by field rather than by a key string: a JSON key per group cost
@@ -43,9 +44,7 @@ export function compactCopy(labels: Labels): Labels {
 
 /** Whether a group (sorted ports) has these labels and ports, given in any order. */
 export function sameShape(group: GroupShape, labels: Labels, ports: readonly ContainerPort[]): boolean {
-  const keys = Object.keys(labels);
-  if (keys.length !== Object.keys(group.labels).length) return false;
-  for (const key of keys) if (!Object.hasOwn(group.labels, key) || group.labels[key] !== labels[key]) return false;
+  if (!sameLabels(group.labels, labels)) return false;
   if (ports.length !== group.ports.length) return false;
   return compareSequences(ports.length < 2 ? ports : sortedPorts(ports), group.ports, comparePorts) === 0;
 }

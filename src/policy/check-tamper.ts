@@ -3,10 +3,11 @@
 import type { NamespaceChange, PolicyChange, Requester } from './change.ts';
 import type { Finding } from './decision.ts';
 import { environmentOf } from './environments.ts';
-import type { Config, Isolation, Namespace, Policy } from './model.ts';
+import type { Config, Isolation, Labels, Namespace, Policy } from './model.ts';
 import { isAdmin, MODE_ANNOTATION } from './mode.ts';
 import { sameRules } from './policy-equality.ts';
 import { ANNOTATION_PREFIX, ISOLATION_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, PARENT_ANNOTATION, TEMPLATE_ANNOTATION, isGenerated, isIsolation, isolationStrength } from './nsguard-metadata.ts';
+import { sameLabels } from './selector.ts';
 
 /** Deletes by these always pass: they run namespace deletion and ownerReference cleanup. */
 const CLEANUP_USERS: readonly string[] = ['system:serviceaccount:kube-system:namespace-controller', 'system:serviceaccount:kube-system:generic-garbage-collector'];
@@ -41,13 +42,8 @@ export function checkPolicyTamper(change: PolicyChange, requester: Requester, co
 
 /** Rules, selector, labels and nsguard's annotations; other annotations (kubectl's own) may change. */
 function changedPolicy(before: Policy, after: Policy): boolean {
-  const entries = (labels: Readonly<Record<string, string>>, keep: (key: string) => boolean): string => JSON.stringify(Object.entries(labels).filter(([k]) => keep(k)).sort());
-  const nsguardOnly = (key: string): boolean => key.startsWith(ANNOTATION_PREFIX);
-  return (
-    !sameRules(before, after) ||
-    entries(before.labels, () => true) !== entries(after.labels, () => true) ||
-    entries(before.annotations, nsguardOnly) !== entries(after.annotations, nsguardOnly)
-  );
+  const nsguardOnly = (annotations: Labels): Labels => Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith(ANNOTATION_PREFIX)));
+  return !sameRules(before, after) || !sameLabels(before.labels, after.labels) || !sameLabels(nsguardOnly(before.annotations), nsguardOnly(after.annotations));
 }
 
 /**

@@ -4,6 +4,8 @@ import type { Namespace, PodGroup, Policy, Selector } from './model.ts';
  * The one narrow window the core has on a cluster. Implemented by an in-memory index kept by the
  * informers (live cluster) or loaded from a state file; the core never knows which.
  * Lookups by selector are answered from label indexes, so a check costs what it touches.
+ * A group is handed out as the same object for as long as it is unchanged: checks tell groups apart by
+ * identity (EndpointSet), which is how a check that adds every group of the cluster stays cheap.
  */
 export interface ClusterView {
   namespace(name: string): Namespace | undefined;

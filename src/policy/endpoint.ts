@@ -1,6 +1,6 @@
 import type { ClusterView } from './cluster-view.ts';
 import type { Namespace, PodGroup } from './model.ts';
-import { describeLabels } from './selector.ts';
+import { describeLabels, sameLabels } from './selector.ts';
 import { METADATA_NAME_LABEL } from './witness.ts';
 
 /** One side of a path: a group of pods (real or witnessed) in its namespace, or an address outside. */
@@ -79,9 +79,4 @@ export class EndpointSet {
     );
     return [...this.#real.values(), ...this.#external.values(), ...witnesses];
   }
-}
-
-function sameLabels(a: PodGroup['labels'], b: PodGroup['labels']): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }

@@ -59,6 +59,12 @@ export function describeLabels(labels: Labels): string {
   return keys.length === 0 ? '(no labels)' : keys.map((k) => `${k}=${labels[k]}`).join(',');
 }
 
+/** The same keys with the same values, in any key order. */
+export function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
 /** The selector `matchLabels: labels`. */
 export function selectorFromLabels(labels: Labels): Selector {
   return { requirements: Object.entries(labels).map(([key, value]) => ({ key, operator: 'In', values: [value] })) };

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import t from 'tap';
-import { escapePointer, mutateNamespace, withNamespaceDefaults, type NamespaceDefaults } from '../../src/admission/mutate-namespace.ts';
+import { escapePointer, mutateNamespace } from '../../src/admission/mutate-namespace.ts';
+import { withNamespaceDefaults, type NamespaceDefaults } from '../../src/policy/namespace-defaults.ts';
 import type { Namespace } from '../../src/policy/model.ts';
 import type { AdmissionRequest } from '../../src/admission/types.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
-import { withNamespaceDefaults } from '../../src/admission/mutate-namespace.ts';
+import { withNamespaceDefaults } from '../../src/policy/namespace-defaults.ts';
 import { readObjects } from '../../src/cluster/state-file.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { generationFor, needsUpdate } from '../../src/policy/generation.ts';

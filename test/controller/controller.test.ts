@@ -94,7 +94,7 @@ t.test('a new namespace gets the five default policies, applied by nsguard, a re
 
 t.test('a generated policy deleted by a user is restored by an apply, every time', async (t) => {
   const h = await ControllerHarness.start(t);
-  h.startReplica();
+  const replica = h.startReplica();
   await converged(h, 'shop');
   const ready = h.annotations('shop')[READY];
   h.server.clearRequests();
@@ -121,6 +121,7 @@ t.test('a generated policy deleted by a user is restored by an apply, every time
   t.same(reasons(h, 'shop'), ['Normal PoliciesGenerated', 'Normal PoliciesRestored', 'Normal PoliciesRestored']);
   t.equal(h.events('shop')[1]?.message, 'rewrote nsguard-default-deny: missing or different from what template default generates');
   t.equal(h.annotations('shop')[READY], ready, 'the ready time stays the first one');
+  t.match(replica.controller.stats(), { restored: 2, removed: 0, failedReconciles: 0 }, 'what /metrics counts as restored');
 });
 
 t.test('a generated policy whose rules were changed is restored in place', async (t) => {
@@ -196,7 +197,7 @@ t.test('a new template configuration updates every namespace policy in place', a
 
 t.test('isolation switched to none removes the policies DNS last; ingress keeps only the ingress halves', async (t) => {
   const h = await ControllerHarness.start(t);
-  h.startReplica();
+  const replica = h.startReplica();
   await tenant(h, 'loose');
   await tenant(h, 'inward');
   await h.settle();
@@ -212,6 +213,7 @@ t.test('isolation switched to none removes the policies DNS last; ingress keeps 
   t.ok(deletes.findIndex((w) => w.name === 'nsguard-default-deny') < deletes.findIndex((w) => w.name === 'nsguard-allow-dns'), 'the default deny goes before DNS');
   t.notOk(READY in h.annotations('loose'), 'no longer marked ready');
   t.match(h.events('loose').at(-1), { type: 'Normal', reason: 'PoliciesRemoved', message: `removed ${[...CREATION_ORDER].reverse().join(', ')}, no longer generated (isolation none)` });
+  t.equal(replica.controller.stats().removed, CREATION_ORDER.length, 'what /metrics counts as removed');
 
   await h.patchNamespace('loose', { metadata: { annotations: { 'nsguard.io/isolation': 'ingress' } } });
   await waitFor(() => h.policyNames('loose').length === 4, 'the ingress policies');
@@ -417,6 +419,7 @@ t.test('a refused write is reported, retried with backoff, and converges once th
   t.equal(blocked.length, 1, 'reported once, not on every retry');
   t.match(blocked[0], { type: 'Warning', message: /blocked\/nsguard-default-deny: .*HTTP 403: admission webhook "validate\.nsguard\.io" denied the request: \[dns-egress\]/ });
   const retries = replica.lines.filter((l) => l['msg'] === 'processing a key failed' && l['key'] === 'blocked');
+  t.ok(replica.controller.stats().failedReconciles >= 4, 'each refused pass counts as a failed reconcile');
   t.same(retries.slice(0, 3).map((l) => l['failures']), [1, 2, 3]);
   // A failure while the key was queued again runs it at once (no delay logged); the others back off.
   const delays = retries.filter((l) => l['retryInMs'] !== undefined).map((l) => Number(l['retryInMs']));

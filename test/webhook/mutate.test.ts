@@ -1,6 +1,7 @@
 import jsonpatch from 'fast-json-patch';
 import t from 'tap';
-import { mutateNamespace, type NamespaceDefaults } from '../../src/admission/mutate-namespace.ts';
+import { mutateNamespace } from '../../src/admission/mutate-namespace.ts';
+import type { NamespaceDefaults } from '../../src/policy/namespace-defaults.ts';
 import { auditLines, startServer } from './harness.ts';
 import { namespaceCreate } from './reviews.ts';
 
