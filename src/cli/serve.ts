@@ -41,7 +41,9 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   const drainMs = values['drain-seconds'] === undefined ? undefined : integerOption('drain-seconds', values['drain-seconds'], 0, 25) * 1000;
   // No pino `redact`: its wildcard paths cost every line a walk (7% of the CPU under load); what comes
   // from requests is redacted where the audit line is built (redact.ts).
-  const logger = pino({ level: logLevel(values['log-level']), base: { app: 'nsguard' } });
+  // Synchronous: an answer leaves only after its audit line is in stdout's pipe, so a killed process
+  // loses no decision; if stdout stops draining, answers wait (pino's default buffers in memory instead).
+  const logger = pino({ level: logLevel(values['log-level']), base: { app: 'nsguard' } }, pino.destination({ dest: 1, sync: true }));
 
   const config = await configFrom(values.config);
   const view = values.state === undefined ? await liveView(logger, values['no-controller'] ? undefined : config) : await fileView(values.state, logger);

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -267,4 +269,56 @@ t.test('serve without --state runs the controller: the Lease holder generates th
   server.child.kill('SIGTERM');
   t.equal(await server.exited, 0);
   t.notMatch(lease(), { spec: { holderIdentity: 'nsguard-0' } }, 'the Lease is released on shutdown');
+});
+
+t.test('serve: an answer leaves only after its audit line is in stdout; while stdout is not read, answers wait', async (t) => {
+  const { ca, tlsArgs } = await servingFiles(t, 'audit-order');
+  const child = spawn(process.execPath, [MAIN, 'serve', '--state', EXAMPLE, ...tlsArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const stdout = child.stdout as NodeJS.ReadableStream;
+  let text = '';
+  const collect = (chunk: Buffer) => {
+    text += chunk.toString();
+  };
+  stdout.on('data', collect);
+  await waitFor(() => text.includes('"msg":"webhook server listening"'), 'the listening line');
+  const port = Number((JSON.parse(text.split('\n').find((l) => l.includes('webhook server listening')) ?? '{}') as { port: number }).port);
+  // Stop reading: node's buffer and then the pipe fill up with audit lines.
+  stdout.off('data', collect);
+  stdout.pause();
+
+  // Groups are copied into the audit line: 4 KiB lines fill the pipe in a few dozen requests.
+  const groups = Array.from({ length: 40 }, (_, i) => `group-${i}-${'x'.repeat(90)}`);
+  const review = (uid: string) => {
+    const body = createReview(uid, 'apps', DENY_EGRESS);
+    return { ...body, request: { ...body.request, userInfo: { username: 'alice@example.com', groups } } };
+  };
+  const answered: string[] = [];
+  let waiting: { uid: string; answer: Promise<unknown> } | undefined;
+  for (let i = 0; i < 400 && waiting === undefined; i++) {
+    const uid = `u${i}`;
+    const answer = send(port, ca.cert, { path: '/validate', body: review(uid), agent: false });
+    const outcome = await Promise.race([answer.then(() => 'answered'), new Promise((resolve) => setTimeout(resolve, 1500, 'waiting'))]);
+    if (outcome === 'answered') answered.push(uid);
+    else waiting = { uid, answer };
+  }
+  t.ok(waiting !== undefined, `an answer waits while stdout is full (${answered.length} answered first)`);
+  t.ok(answered.length > 5, 'answers flow while stdout has room');
+
+  // Reading again releases the waiting answer, and every answered uid has its one audit line.
+  stdout.on('data', collect);
+  stdout.resume();
+  t.match((await waiting?.answer) as object, { json: { response: { uid: waiting?.uid } } });
+  const uids = [...answered, waiting?.uid];
+  await waitFor(() => text.includes(`"uid":"${waiting?.uid}"`), 'the audit line of the answer that waited');
+  const audited = text
+    .split('\n')
+    .filter((l) => l.includes('"msg":"admission"'))
+    .map((l) => (JSON.parse(l) as { uid: string }).uid);
+  t.same(audited, uids);
+
+  child.kill('SIGTERM');
+  await once(child, 'exit');
 });
