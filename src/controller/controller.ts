@@ -13,6 +13,7 @@ import { kubeClusterWriter } from './cluster-writer.ts';
 import type { LeaderElector } from './leader-election.ts';
 import { startLeaderElection } from './leader-election.ts';
 import { NamespaceReconciler } from './namespace-reconciler.ts';
+import { ParentIndex } from './parent-index.ts';
 import type { WorkQueue } from './work-queue.ts';
 import { startWorkQueue } from './work-queue.ts';
 
@@ -77,33 +78,15 @@ export function startController(options: ControllerOptions): Controller {
   const enqueueAll = (): void => {
     for (const ns of state.namespaces()) queue?.add(ns.name);
   };
-  // Children by parent, kept from namespace events: a relist reports every object, and scanning all
-  // namespaces for each of them would stall the webhook on a large cluster.
-  const parentOf = new Map<string, string>();
-  const childrenOf = new Map<string, Set<string>>();
-  const noteParent = (name: string): void => {
-    const before = parentOf.get(name);
-    const after = state.namespace(name)?.annotations[PARENT_ANNOTATION];
-    if (before === after) return;
-    if (before !== undefined) {
-      const siblings = childrenOf.get(before);
-      siblings?.delete(name);
-      if (siblings?.size === 0) childrenOf.delete(before);
-      parentOf.delete(name);
-    }
-    if (after !== undefined) {
-      parentOf.set(name, after);
-      let siblings = childrenOf.get(after);
-      if (siblings === undefined) childrenOf.set(after, (siblings = new Set()));
-      siblings.add(name);
-    }
-  };
+  const parents = new ParentIndex();
+  // Read from the state, which has already taken the event: a deleted namespace leaves the index.
+  const noteParent = (name: string): void => parents.note(name, state.namespace(name)?.annotations[PARENT_ANNOTATION]);
   for (const ns of state.namespaces()) noteParent(ns.name);
   /** A namespace and its children: they copy its policies and take its template and environment. */
   const enqueueWithChildren = (name: string): void => {
     if (queue === undefined) return;
     queue.add(name);
-    for (const child of childrenOf.get(name) ?? []) queue.add(child);
+    for (const child of parents.children(name)) queue.add(child);
   };
 
   const elector: LeaderElector = startLeaderElection({

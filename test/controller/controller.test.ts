@@ -355,6 +355,47 @@ t.test("a child namespace copies its parent's own policies and follows them", as
   t.match(h.events('shop-cart').at(-1), { reason: 'PoliciesRemoved', message: /^removed nsguard-inherit-allow-from-frontend, / });
 });
 
+t.test('a child moved to another parent swaps their copies, then follows the new parent and not the old', async (t) => {
+  const h = await ControllerHarness.start(t);
+  const replica = h.startReplica();
+  const ingressFrom = (team: string, port: number) => ({
+    podSelector: {},
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [{ namespaceSelector: { matchLabels: { team } } }], ports: [{ protocol: 'TCP', port }] }],
+  });
+  await converged(h, 'team-a');
+  await h.createPolicy('team-a', 'allow-a', ingressFrom('a', 8080));
+  await converged(h, 'team-b');
+  await h.createPolicy('team-b', 'allow-b', ingressFrom('b', 8080));
+  await converged(h, 'cart', { 'nsguard.io/parent': 'team-a' });
+  const COPY_A = 'nsguard-inherit-allow-a';
+  const COPY_B = 'nsguard-inherit-allow-b';
+  t.same(h.policyNames('cart'), [...GENERATED, COPY_A].sort());
+
+  await h.patchNamespace('cart', { metadata: { annotations: { 'nsguard.io/parent': 'team-b' } } });
+  await waitFor(() => h.policy('cart', COPY_B) !== undefined && h.policy('cart', COPY_A) === undefined, "B's copy in, A's out");
+  await h.settle();
+  t.same(h.policyNames('cart'), [...GENERATED, COPY_B].sort());
+  t.match(metadataOf(h.policy('cart', COPY_B) ?? {})['annotations'], { 'nsguard.io/inherited-from': 'team-b/allow-b' });
+  t.same(specOf(h.policy('cart', COPY_B)), ingressFrom('b', 8080));
+  t.notOk(PROBLEM in h.annotations('cart'));
+
+  // Only the index queues cart for a change in team-b: nothing happens in cart itself.
+  await h.patchPolicy('team-b', 'allow-b', { spec: { ingress: ingressFrom('b', 9090).ingress } });
+  await waitFor(() => JSON.stringify(specOf(h.policy('cart', COPY_B))).includes('9090'), "the copy to follow team-b's change");
+  await h.settle();
+  t.same(specOf(h.policy('cart', COPY_B)), ingressFrom('b', 9090));
+
+  const reconciles = replica.controller.stats().reconciles;
+  const calls = replica.calls.length;
+  await h.patchPolicy('team-a', 'allow-a', { spec: { ingress: ingressFrom('a', 9090).ingress } });
+  // settle() waits until the view has seen the change and the queue is idle.
+  await h.settle();
+  t.equal(replica.controller.stats().reconciles - reconciles, 1, 'team-a alone was reconciled, not its former child');
+  t.same(replica.calls.slice(calls), [], 'nothing written');
+  t.same(h.policyNames('cart'), [...GENERATED, COPY_B].sort());
+});
+
 t.test('a missing parent and a parent cycle are reported once, and other namespaces are still served', async (t) => {
   const h = await ControllerHarness.start(t);
   const replica = h.startReplica();
