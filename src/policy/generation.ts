@@ -3,6 +3,7 @@
 // will hold once applied. Pure: the controller and `nsguard generate` both come through here.
 import type { ClusterView } from './cluster-view.ts';
 import { environmentOf } from './environments.ts';
+import type { Endpoint } from './endpoint.ts';
 import type { Config, Isolation, Namespace, Policy, PolicyManifest, Template } from './model.ts';
 import {
   INHERIT_LABEL,
@@ -19,10 +20,15 @@ import {
   isIsolation,
 } from './nsguard-metadata.ts';
 import { parseNetworkPolicy } from './parse-network-policy.ts';
+import { ruleMatchesPeer } from './peer-match.ts';
 import { policyManifest } from './policy-manifest.ts';
 import { sameRules } from './policy-equality.ts';
+import { hasPort } from './port-set.ts';
+import { resolveRulePorts } from './reachability.ts';
 import { selects } from './selector.ts';
-import { fillPlaceholders, isolationPart } from './templates.ts';
+import type { TemplateValues } from './templates.ts';
+import { PLACEHOLDERS, fillPlaceholders, isolationPart } from './templates.ts';
+import { METADATA_NAME_LABEL, witnessPod } from './witness.ts';
 
 /** Why a namespace is not generated exactly as its annotations ask; shown as an Event and an annotation. */
 export type ProblemReason = 'ParentMissing' | 'ParentCycle' | 'ParentEnvironment' | 'UnknownTemplate' | 'InvalidIsolation' | 'NameTooLong';
@@ -209,12 +215,31 @@ export function needsUpdate(current: Policy, desired: Policy): boolean {
  */
 export function removalOrder(leftovers: readonly Policy[], config: Config): Policy[] {
   // Without its template's order (the template left the config), what isolates without allowing goes
-  // first, and what allows egress to the DNS port last.
-  const dnsPort = (rule: Policy['egress'][number]): boolean =>
-    rule.ports?.some((p) => p.kind === 'range' && p.from <= config.dns.port && config.dns.port <= p.to) ?? false;
+  // first, and what allows egress to DNS last. Peers count, or a rule open on every port to the pods'
+  // own namespace would tie with the policy that does allow DNS. DNS is where the template check looks
+  // for it: the DNS pods (their namespace known by its name label) or the node-local addresses. Their
+  // container ports are unknown here, so a named port counts as possibly DNS: kept late, a policy only
+  // keeps DNS longer.
+  const { dns } = config;
+  const dnsServers: Endpoint[] = [
+    {
+      kind: 'pod',
+      group: witnessPod(dns.namespace, dns.podLabels),
+      namespace: { name: dns.namespace, labels: { [METADATA_NAME_LABEL]: dns.namespace }, annotations: {}, terminating: false },
+    },
+    ...dns.nodeLocalIPs.map((ip): Endpoint => ({ kind: 'external', ip })),
+  ];
+  const allowsDns = (policy: Policy): boolean =>
+    policy.egress.some((rule) =>
+      dnsServers.some((server) => {
+        if (!ruleMatchesPeer(rule, policy.namespace, server, config.podCIDRs, 'may')) return false;
+        const ports = resolveRulePorts(rule, server, 'may');
+        return dns.protocols.some((protocol) => hasPort(ports, protocol, dns.port));
+      }),
+    );
   const unordered = (policy: Policy): number => {
     if (policy.ingress.length === 0 && policy.egress.length === 0) return 1;
-    return policy.egress.some(dnsPort) ? 3_000_000 : 2_000_000;
+    return allowsDns(policy) ? 3_000_000 : 2_000_000;
   };
   const rank = (policy: Policy): number => {
     if (isInheritedCopy(policy)) return 0;
@@ -224,7 +249,10 @@ export function removalOrder(leftovers: readonly Policy[], config: Config): Poli
     const index = exact !== -1 ? exact : template.policies.findIndex((m) => namePattern(nameOf(m), policy.namespace, template.name).test(policy.name));
     return index === -1 ? unordered(policy) : 2 + 1_000_000 - index;
   };
-  return [...leftovers].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+  return leftovers
+    .map((policy) => [rank(policy), policy] as const)
+    .sort(([rankA, a], [rankB, b]) => rankA - rankB || a.name.localeCompare(b.name))
+    .map(([, policy]) => policy);
 }
 
 /**
@@ -233,11 +261,8 @@ export function removalOrder(leftovers: readonly Policy[], config: Config): Poli
  */
 function namePattern(written: string, namespace: string, template: string): RegExp {
   const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const parts = written.split(/(\$\{(?:namespace|env|template)\})/).map((part) => {
-    if (part === '${namespace}') return literal(namespace);
-    if (part === '${template}') return literal(template);
-    if (part === '${env}') return '[-A-Za-z0-9_.]*';
-    return literal(part);
-  });
+  const patterns: TemplateValues = { namespace: literal(namespace), env: '[-A-Za-z0-9_.]*', template: literal(template) };
+  const byPlaceholder = new Map(PLACEHOLDERS.map((name) => [`\${${name}}`, patterns[name]]));
+  const parts = written.split(/(\$\{[^}]*\})/).map((part) => byPlaceholder.get(part) ?? literal(part));
   return new RegExp(`^${parts.join('')}$`);
 }

@@ -320,6 +320,36 @@ t.test('removalOrder without the template (it left the config): denies first, DN
   t.equal(order[order.length - 1], 'nsguard-allow-dns', 'DNS last: every other egress-isolating policy is gone before it');
 });
 
+t.test('removalOrder without the template: DNS is read from port, protocol and peers, a rule without ports included', async (t) => {
+  const gone: Config = { ...CONFIG, templates: new Map(), dns: { ...CONFIG.dns, nodeLocalIPs: ['169.254.20.10'] } };
+  const leftover = (name: string, spec: string): Policy =>
+    policy(netpol('shop', name, { 'app.kubernetes.io/managed-by': 'nsguard', 'nsguard.io/template': 'removed' }, {}, spec));
+  const egress = (rule: string): string => `{ podSelector: {}, policyTypes: [Egress], egress: [ ${rule} ] }`;
+  const KUBE_SYSTEM = 'to: [ { namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: kube-system } } } ]';
+  const deny = leftover('zz-deny', '{ podSelector: {}, policyTypes: [Egress] }');
+  const https = leftover('mm-allow-https', egress(`{ ${KUBE_SYSTEM}, ports: [ { protocol: TCP, port: 443 } ] }`));
+  // Named first so that, unless it counts as allowing DNS, it goes before the HTTPS policy.
+  const cases: { name: string; rule: string; dns: boolean }[] = [
+    { name: 'a rule without ports (every port)', rule: `{ ${KUBE_SYSTEM} }`, dns: true },
+    { name: '53 over UDP', rule: `{ ${KUBE_SYSTEM}, ports: [ { protocol: UDP, port: 53 } ] }`, dns: true },
+    { name: '53 over TCP only', rule: `{ ${KUBE_SYSTEM}, ports: [ { protocol: TCP, port: 53 } ] }`, dns: true },
+    { name: 'every UDP port', rule: `{ ${KUBE_SYSTEM}, ports: [ { protocol: UDP } ] }`, dns: true },
+    { name: 'a range spanning 53', rule: `{ ${KUBE_SYSTEM}, ports: [ { protocol: UDP, port: 1, endPort: 1024 } ] }`, dns: true },
+    { name: 'a named UDP port (it may name 53)', rule: `{ ${KUBE_SYSTEM}, ports: [ { protocol: UDP, port: dns } ] }`, dns: true },
+    { name: '53 to the node-local cache', rule: '{ to: [ { ipBlock: { cidr: 169.254.20.10/32 } } ], ports: [ { protocol: UDP, port: 53 } ] }', dns: true },
+    { name: '53 over SCTP only', rule: `{ ${KUBE_SYSTEM}, ports: [ { protocol: SCTP, port: 53 } ] }`, dns: false },
+    { name: 'a named SCTP port', rule: `{ ${KUBE_SYSTEM}, ports: [ { protocol: SCTP, port: dns } ] }`, dns: false },
+    { name: 'another port', rule: `{ ${KUBE_SYSTEM}, ports: [ { protocol: UDP, port: 123 } ] }`, dns: false },
+    { name: 'every port, to the own namespace only', rule: '{ to: [ { podSelector: {} } ] }', dns: false },
+    { name: '53 to a namespace without DNS', rule: '{ to: [ { namespaceSelector: { matchLabels: { team: db } } } ], ports: [ { protocol: UDP, port: 53 } ] }', dns: false },
+  ];
+  for (const c of cases) {
+    const order = removalOrder([leftover('aa-candidate', egress(c.rule)), https, deny], gone).map((p) => p.name);
+    const expect = c.dns ? ['zz-deny', 'mm-allow-https', 'aa-candidate'] : ['zz-deny', 'aa-candidate', 'mm-allow-https'];
+    t.strictSame(order, expect, `${c.name}: ${c.dns ? 'allows DNS, so it goes last' : 'does not allow DNS, so it goes with the other allows'}`);
+  }
+});
+
 t.test('generationFor does not depend on the configuration object identity', async (t) => {
   // configWith() keeps DEFAULT_CONFIG's templates: the default template is there.
   const g = generation(clusterFrom(namespace('plain')), 'plain', configWith());
