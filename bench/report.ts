@@ -36,6 +36,8 @@ export interface SizeRow {
   readonly readyMs: number;
   readonly rssMiB: number;
   readonly heapUsedMiB: number;
+  /** Heap used after a full GC: what the process keeps, without the load's garbage. */
+  readonly retainedHeapMiB: number;
 }
 
 export interface CostRow {
@@ -53,6 +55,8 @@ export interface Goal {
 
 export interface Results {
   readonly machine: Machine;
+  /** The memory limit nsguard ran under (the Deployment's), or why it ran without one. */
+  readonly memoryLimit: { readonly mib: number } | { readonly unavailable: string };
   readonly options: Readonly<Record<string, unknown>>;
   readonly load: { readonly size: string; readonly rows: readonly LoadRow[]; readonly rssAfterLoadMiB: number };
   readonly sizes: readonly SizeRow[];
@@ -87,6 +91,10 @@ export function markdown(results: Results): string {
   return [
     `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, Node ${m.node}, ${m.date.slice(0, 10)}. Client, server and floor share these cores, so figures are indicative.`,
     '',
+    'mib' in results.memoryLimit
+      ? `nsguard ran in a memory cgroup limited to ${results.memoryLimit.mib} MiB, the Deployment's limit, so V8 sized its heap as in the cluster.`
+      : `nsguard ran without a memory limit (${results.memoryLimit.unavailable}): V8 sized its heap for the whole machine.`,
+    '',
     `Load (${results.load.size}, ${String(results.options['connections'])} keep-alive HTTPS connections; ${String(results.options['rounds'])} rounds of ${String(results.options['seconds'])} s per server, alternating; floor = no-op fastify HTTPS server, same TLS and response; ratio = median of the rounds' ratios, client p99 = worst round):`,
     '',
     table(
@@ -94,11 +102,11 @@ export function markdown(results: Results): string {
       results.load.rows.map((r) => [r.scenario, f(r.floorRps, 0), f(r.nsguardRps, 0), `${f(r.ratio * 100, 0)}% (${r.rounds.map((x) => f((x.nsguardRps / x.floorRps) * 100, 0)).join(', ')})`, `${f(r.clientP50Ms.floor)} / ${f(r.clientP50Ms.nsguard)}`, `${f(r.clientP99Ms.floor)} / ${f(r.clientP99Ms.nsguard)}`, `${f(r.serverP50Ms, 2)} / ${f(r.serverP99Ms, 2)}`, String(r.errors)]),
     ),
     '',
-    'Start-up and memory after loading the state file (RSS and heap from /metrics):',
+    'Start-up and memory after loading the state file (RSS and heap used from /metrics 1 s after ready; retained = heap used after a full GC, through the inspector):',
     '',
     table(
-      ['size', 'namespaces', 'pods', 'NetworkPolicies', 'ready (s)', 'RSS (MiB)', 'heap used (MiB)'],
-      results.sizes.map((s) => [s.size, String(s.namespaces), String(s.pods), String(s.policies), f(s.readyMs / 1000, 2), f(s.rssMiB), f(s.heapUsedMiB)]),
+      ['size', 'namespaces', 'pods', 'NetworkPolicies', 'ready (s)', 'RSS (MiB)', 'heap used (MiB)', 'retained heap (MiB)'],
+      results.sizes.map((s) => [s.size, String(s.namespaces), String(s.pods), String(s.policies), f(s.readyMs / 1000, 2), f(s.rssMiB), f(s.heapUsedMiB), f(s.retainedHeapMiB)]),
     ),
     '',
     'One decision in-process (judge(), median and p99 of 5000 calls):',

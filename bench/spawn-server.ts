@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { call, metricValue } from './https-client.ts';
+import type { MemoryCgroup } from './memory-limit.ts';
 import type { TlsFiles } from './tls-files.ts';
 
 export interface NsguardProcess {
@@ -15,7 +16,18 @@ export interface NsguardProcess {
   durations(): Promise<readonly number[]>;
   resetDurations(): Promise<void>;
   memory(): Promise<Memory>;
+  /** JS heap used after a full GC, through the inspector: what the process keeps. Needs `inspect`. */
+  retainedHeapBytes(): Promise<number>;
   stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  /** Added to the image's node flags (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
+  /** Run inside this memory cgroup, as the Deployment's limit does. */
+  readonly cgroup?: MemoryCgroup;
+  /** Open the inspector on a loopback port, for `retainedHeapBytes()`; only for memory figures. */
+  readonly inspect?: boolean;
 }
 
 export interface Memory {
@@ -35,19 +47,36 @@ export function imageNodeFlags(dockerfile = readFileSync(new URL('../Dockerfile'
 }
 
 /**
- * Runs with the image's node flags, so memory is measured as deployed; `nodeArgs` add to them (e.g.
- * `--cpu-prof`); `--drain-seconds 0` because no load balancer drains here.
+ * Runs with the image's node flags, so memory is measured as deployed; `--drain-seconds 0` because no
+ * load balancer drains here.
  */
-export async function spawnNsguard(stateFile: string, tls: TlsFiles, logFile: string, nodeArgs: readonly string[] = []): Promise<NsguardProcess> {
+export async function spawnNsguard(stateFile: string, tls: TlsFiles, logFile: string, options: SpawnOptions = {}): Promise<NsguardProcess> {
   // stdout goes to a file, read between runs: parsing audit lines during a run would take CPU from the
   // load client (same process, same 2 cores) for nsguard only, not for the floor, and skew the ratio.
   const log = await open(logFile, 'w');
   const started = performance.now();
-  const child = spawn(
+  const command = [
     process.execPath,
-    [...imageNodeFlags(), ...nodeArgs, 'src/cli/main.ts', 'serve', '--state', stateFile, '--port', '0', '--host', '127.0.0.1', '--tls-cert', tls.certFile, '--tls-key', tls.keyFile, '--drain-seconds', '0'],
-    { stdio: ['ignore', log.fd, 'pipe'] },
-  );
+    ...imageNodeFlags(),
+    ...(options.nodeArgs ?? []),
+    ...(options.inspect === true ? ['--inspect=127.0.0.1:0'] : []),
+    'src/cli/main.ts',
+    'serve',
+    '--state',
+    stateFile,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--tls-cert',
+    tls.certFile,
+    '--tls-key',
+    tls.keyFile,
+    '--drain-seconds',
+    '0',
+  ];
+  const [file, ...args] = options.cgroup === undefined ? command : options.cgroup.wrap(command);
+  const child = spawn(file as string, args, { stdio: ['ignore', log.fd, 'pipe'] });
   await log.close();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -92,8 +121,43 @@ export async function spawnNsguard(stateFile: string, tls: TlsFiles, logFile: st
       const text = (await call({ port, ca: tls.ca, path: '/metrics' })).text;
       return { rssBytes: metricValue(text, 'process_resident_memory_bytes') ?? NaN, heapUsedBytes: metricValue(text, 'nodejs_heap_size_used_bytes') ?? NaN };
     },
+    retainedHeapBytes: async () => {
+      const url = /Debugger listening on (ws:\/\/\S+)/.exec(stderr)?.[1];
+      if (url === undefined) throw new Error('nsguard was not started with the inspector');
+      const replies = await inspector(url, ['HeapProfiler.collectGarbage', 'Runtime.getHeapUsage']);
+      return (replies[1] as { usedSize: number }).usedSize;
+    },
     stop: () => stopChild(child),
   };
+}
+
+/** Calls Chrome DevTools Protocol methods in turn over one WebSocket; their results in order. */
+async function inspector(url: string, methods: readonly string[]): Promise<unknown[]> {
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve, { once: true });
+    socket.addEventListener('error', () => reject(new Error(`cannot reach the inspector at ${url}`)), { once: true });
+  });
+  try {
+    const results: unknown[] = [];
+    for (const [id, method] of methods.entries()) {
+      const reply = new Promise<unknown>((resolve, reject) => {
+        const onMessage = (event: MessageEvent): void => {
+          const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+          if (message.id !== id) return;
+          socket.removeEventListener('message', onMessage);
+          if (message.error !== undefined) reject(new Error(`${method}: ${message.error.message}`));
+          else resolve(message.result);
+        };
+        socket.addEventListener('message', onMessage);
+      });
+      socket.send(JSON.stringify({ id, method }));
+      results.push(await reply);
+    }
+    return results;
+  } finally {
+    socket.close();
+  }
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {
