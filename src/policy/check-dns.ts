@@ -7,7 +7,7 @@ import { EndpointSet, namespaceOf, podEndpoint } from './endpoint.ts';
 import type { Config, DnsConfig, Policy, Protocol } from './model.ts';
 import { hasPort } from './port-set.ts';
 import type { EvaluationContext, PathVerdict } from './reachability.ts';
-import { evaluatePath } from './reachability.ts';
+import { evaluatePath, openPorts } from './reachability.ts';
 import { dnsHints } from './dns-hints.ts';
 import { policiesWith } from './policy-overlay.ts';
 import { selectorFromLabels, selects } from './selector.ts';
@@ -39,10 +39,21 @@ export function dnsTargets(view: ClusterView, dns: DnsConfig): Endpoint[] {
 export function dnsFailures(ctx: EvaluationContext, source: Endpoint, targets: readonly Endpoint[], dns: DnsConfig): DnsFailure[] {
   const failures: DnsFailure[] = [];
   for (const target of targets) {
+    if (reachesDnsAt(ctx, source, target, dns)) continue;
     const verdict = evaluatePath(ctx, source, target);
     for (const protocol of dns.protocols) if (!hasPort(verdict.ports, protocol, dns.port)) failures.push({ target, protocol, verdict });
   }
   return failures;
+}
+
+/** `dnsFailures(...).length === 0`, without building the verdicts that explain a failure. */
+export function resolvesNames(ctx: EvaluationContext, source: Endpoint, targets: readonly Endpoint[], dns: DnsConfig): boolean {
+  return targets.every((target) => reachesDnsAt(ctx, source, target, dns));
+}
+
+function reachesDnsAt(ctx: EvaluationContext, source: Endpoint, target: Endpoint, dns: DnsConfig): boolean {
+  const ports = openPorts(ctx, source, target);
+  return dns.protocols.every((protocol) => hasPort(ports, protocol, dns.port));
 }
 
 export function isDnsPod(endpoint: Endpoint, dns: DnsConfig): boolean {
@@ -62,10 +73,10 @@ export function checkDnsEgress(view: ClusterView, change: PolicyChange, config: 
   const lost = new Map<string, Endpoint[]>();
   const broken = new Map<string, Endpoint[]>();
   for (const source of affectedSources(view, change, targets, dns)) {
+    if (resolvesNames(after, source, targets, dns)) continue;
     const failuresAfter = dnsFailures(after, source, targets, dns);
-    if (failuresAfter.length === 0) continue;
     const cause = explainDnsFailures(failuresAfter, dns) + dnsHints(source, failuresAfter, after, view, config);
-    const hadDns = dnsFailures(before, source, targets, dns).length === 0;
+    const hadDns = resolvesNames(before, source, targets, dns);
     const bucket = hadDns ? lost : broken;
     bucket.set(cause, [...(bucket.get(cause) ?? []), source]);
   }

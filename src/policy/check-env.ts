@@ -11,7 +11,8 @@ import { environmentOf, separatedFrom } from './environments.ts';
 import type { Config, Direction, Namespace, Peer, Policy, Rule } from './model.ts';
 import { policiesWith } from './policy-overlay.ts';
 import type { EvaluationContext } from './reachability.ts';
-import { evaluatePath, isOpen } from './reachability.ts';
+import { evaluatePath, openPorts } from './reachability.ts';
+import { isEmpty } from './port-set.ts';
 import { selects } from './selector.ts';
 import { representativeLabels, witnessNamespace, witnessPod } from './witness.ts';
 
@@ -40,17 +41,19 @@ export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config
       for (const local of localPods) {
         for (const remote of remotePods) {
           for (const [from, to, side] of [[local, remote, 'egress'], [remote, local, 'ingress']] as const) {
-            const now = evaluatePath(after, from, to);
-            if (!isOpen(now)) continue;
+            if (isEmpty(openPorts(after, from, to))) continue;
             const key = `${other}|${side}|${namespace.name}`;
-            if (isOpen(evaluatePath(before, from, to))) {
-              if (!warnings.has(key)) warnings.set(key, { rule: 'env-boundary', message: `${describePath(now)} is already open (${apart}): ${describeDecidingSide(now[side])}` });
-            } else if (!violations.has(key)) {
-              violations.set(key, {
-                rule: 'env-boundary',
-                message: `${describeChange(change)} opens ${describePath(now)} (${apart}): ${describeDecidingSide(now[side])}`,
-              });
-            }
+            const already = !isEmpty(openPorts(before, from, to));
+            const findings = already ? warnings : violations;
+            if (findings.has(key)) continue;
+            // Only a path that is reported gets its full verdict, to name the deciding policies.
+            const now = evaluatePath(after, from, to);
+            findings.set(key, {
+              rule: 'env-boundary',
+              message: already
+                ? `${describePath(now)} is already open (${apart}): ${describeDecidingSide(now[side])}`
+                : `${describeChange(change)} opens ${describePath(now)} (${apart}): ${describeDecidingSide(now[side])}`,
+            });
           }
         }
       }

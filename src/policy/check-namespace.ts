@@ -8,7 +8,8 @@ import { EndpointSet } from './endpoint.ts';
 import { environmentOf, separatedFrom } from './environments.ts';
 import type { Config, Namespace, Peer } from './model.ts';
 import type { EvaluationContext } from './reachability.ts';
-import { evaluatePath, isOpen } from './reachability.ts';
+import { evaluatePath, openPorts } from './reachability.ts';
+import { isEmpty } from './port-set.ts';
 import { describeLabels, selectorFromLabels, selects } from './selector.ts';
 import { representativeLabels, witnessNamespace, witnessPod } from './witness.ts';
 import { PARENT_ANNOTATION } from './nsguard-metadata.ts';
@@ -49,21 +50,20 @@ export function checkNamespaceEnv(view: ClusterView, change: NamespaceChange, co
       for (const local of localPods(after)) {
         for (const remotePod of remotePods) {
           for (const [from, to, side] of [[local, remotePod, 'ingress'], [remotePod, local, 'egress']] as const) {
-            const now = evaluatePath(ctx, from, to);
-            if (!isOpen(now)) continue;
+            if (isEmpty(openPorts(ctx, from, to))) continue;
             const key = `${remote.name}|${side}`;
-            const asPlain = evaluatePath(ctx, rehome(from, after, plain), rehome(to, after, plain));
-            const asBefore =
-              beforeCounts && change.before !== undefined ? evaluatePath(ctx, rehome(from, after, change.before), rehome(to, after, change.before)) : undefined;
+            const opensAs = (labelled: Namespace): boolean => !isEmpty(openPorts(ctx, rehome(from, after, labelled), rehome(to, after, labelled)));
+            const already = opensAs(plain) || (beforeCounts && change.before !== undefined && opensAs(change.before));
+            const findings = already ? warnings : violations;
+            if (findings.has(key)) continue;
+            const now = evaluatePath(ctx, from, to);
             const reason = describeDecidingSide(now[side]);
-            if (isOpen(asPlain) || (asBefore !== undefined && isOpen(asBefore))) {
-              if (!warnings.has(key)) warnings.set(key, { rule: 'env-boundary', message: `${describePath(now)} is already open (${apart}): ${reason}` });
-            } else if (!violations.has(key)) {
-              violations.set(key, {
-                rule: 'env-boundary',
-                message: `${verb} namespace ${after.name} with labels ${describeLabels(after.labels)} opens ${describePath(now)} (${apart}): ${reason}`,
-              });
-            }
+            findings.set(key, {
+              rule: 'env-boundary',
+              message: already
+                ? `${describePath(now)} is already open (${apart}): ${reason}`
+                : `${verb} namespace ${after.name} with labels ${describeLabels(after.labels)} opens ${describePath(now)} (${apart}): ${reason}`,
+            });
           }
         }
       }

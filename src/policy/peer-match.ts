@@ -27,7 +27,9 @@ export function peerMatches(peer: Peer, policyNamespace: string, endpoint: Endpo
 
 /** A rule with no from/to matches every peer; otherwise any of its peers (they OR). */
 export function ruleMatchesPeer(rule: Rule, policyNamespace: string, endpoint: Endpoint, podCIDRs: readonly Cidr[], reading: Reading): boolean {
-  return rule.peers === undefined || rule.peers.some((p) => peerMatches(p, policyNamespace, endpoint, podCIDRs, reading));
+  if (rule.peers === undefined) return true;
+  for (const peer of rule.peers) if (peerMatches(peer, policyNamespace, endpoint, podCIDRs, reading)) return true;
+  return false;
 }
 
 function ipBlockMatches(block: IpBlock, endpoint: Endpoint, podCIDRs: readonly Cidr[], reading: Reading): boolean {

@@ -51,8 +51,13 @@ export function evaluatePath(ctx: EvaluationContext, from: Endpoint, to: Endpoin
   return { from, to, egress, ingress, ports: intersect(egress.ports, ingress.ports) };
 }
 
-export function isOpen(verdict: PathVerdict): boolean {
-  return !isEmpty(verdict.ports);
+/**
+ * `evaluatePath(ctx, from, to).ports` without the verdict: the checks ask this of every path they
+ * touch and describe only the few that matter, so most of a request allocates no verdict at all.
+ */
+export function openPorts(ctx: EvaluationContext, from: Endpoint, to: Endpoint): PortSet {
+  const egress = allowedPorts(ctx, 'egress', from, to, to);
+  return isEmpty(egress) ? NO_PORTS : intersect(egress, allowedPorts(ctx, 'ingress', to, from, to));
 }
 
 /** Policies of the subject's namespace that select it for `direction`: it is isolated iff any does. */
@@ -63,27 +68,57 @@ export function isolatingPolicies(policies: readonly Policy[], direction: Direct
 
 function judgeDirection(ctx: EvaluationContext, direction: Direction, subject: Endpoint, peer: Endpoint, destination: Endpoint): DirectionVerdict {
   if (subject.kind !== 'pod') return { direction, subject, applies: false, isolatedBy: [], allowedBy: [], ports: ALL_PORTS };
-  const isolating = isolatingPolicies(ctx.policies(subject.group.namespace), direction, subject);
-  if (isolating.length === 0) return { direction, subject, applies: true, isolatedBy: [], allowedBy: [], ports: ALL_PORTS };
+  const isolatedBy = isolatingPolicies(ctx.policies(subject.group.namespace), direction, subject).map(({ namespace, name }) => ({ namespace, name }));
   const allowedBy: Allowance[] = [];
-  let ports = NO_PORTS;
-  for (const policy of isolating) {
-    const rules = direction === 'ingress' ? policy.ingress : policy.egress;
-    rules.forEach((rule, index) => {
-      if (!ruleMatchesPeer(rule, policy.namespace, peer, ctx.podCIDRs, ctx.reading)) return;
-      const rulePorts = resolveRulePorts(rule, destination, ctx.reading);
-      if (isEmpty(rulePorts)) return;
-      allowedBy.push({ policy: { namespace: policy.namespace, name: policy.name }, direction, index, ports: rulePorts });
-      ports = union(ports, rulePorts);
-    });
-  }
-  return { direction, subject, applies: true, isolatedBy: isolating.map(({ namespace, name }) => ({ namespace, name })), allowedBy, ports };
+  const ports = allowedPorts(ctx, direction, subject, peer, destination, (policy, index, rulePorts) => {
+    allowedBy.push({ policy: { namespace: policy.namespace, name: policy.name }, direction, index, ports: rulePorts });
+  });
+  return { direction, subject, applies: true, isolatedBy, allowedBy, ports };
 }
+
+/**
+ * The ports `direction` lets through between subject and peer: every port when no policy isolates the
+ * subject (or it is outside the cluster), else the union of the matching rules, each told to `allow`.
+ */
+function allowedPorts(
+  ctx: EvaluationContext,
+  direction: Direction,
+  subject: Endpoint,
+  peer: Endpoint,
+  destination: Endpoint,
+  allow?: (policy: Policy, index: number, ports: PortSet) => void,
+): PortSet {
+  if (subject.kind !== 'pod') return ALL_PORTS;
+  let isolated = false;
+  let ports = NO_PORTS;
+  for (const policy of ctx.policies(subject.group.namespace)) {
+    if (!policy.types.has(direction) || !selects(policy.podSelector, subject.group.labels)) continue;
+    isolated = true;
+    const rules = direction === 'ingress' ? policy.ingress : policy.egress;
+    for (let index = 0; index < rules.length; index++) {
+      const rule = rules[index] as Rule;
+      if (!ruleMatchesPeer(rule, policy.namespace, peer, ctx.podCIDRs, ctx.reading)) continue;
+      const rulePorts = resolveRulePorts(rule, destination, ctx.reading);
+      if (isEmpty(rulePorts)) continue;
+      allow?.(policy, index, rulePorts);
+      ports = union(ports, rulePorts);
+    }
+  }
+  return isolated ? ports : ALL_PORTS;
+}
+
+// Ports of rules that name no port: the same for every destination, so resolved once per rule (rules
+// are immutable values; a rule dropped from the cluster takes its entry with it).
+const fixedPorts = new WeakMap<Rule, PortSet>();
 
 /** A rule with no ports matches every port; named ports resolve against the destination's container ports. */
 export function resolveRulePorts(rule: Rule, destination: Endpoint, reading: Reading): PortSet {
   if (rule.ports === undefined) return ALL_PORTS;
-  return rule.ports.reduce<PortSet>((set, spec) => union(set, resolvePortSpec(spec, destination, reading)), NO_PORTS);
+  const fixed = fixedPorts.get(rule);
+  if (fixed !== undefined) return fixed;
+  const ports = rule.ports.reduce<PortSet>((set, spec) => union(set, resolvePortSpec(spec, destination, reading)), NO_PORTS);
+  if (rule.ports.every((spec) => spec.kind !== 'named')) fixedPorts.set(rule, ports);
+  return ports;
 }
 
 function resolvePortSpec(spec: PortSpec, destination: Endpoint, reading: Reading): PortSet {

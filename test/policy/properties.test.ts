@@ -9,9 +9,9 @@ import { podEndpoint } from '../../src/policy/endpoint.ts';
 import { judge } from '../../src/policy/judge.ts';
 import type { Labels, Operator, Policy, Requirement, Selector } from '../../src/policy/model.ts';
 import { parseNamespace } from '../../src/policy/parse-namespace.ts';
-import { union } from '../../src/policy/port-set.ts';
+import { isEmpty, union } from '../../src/policy/port-set.ts';
 import type { EvaluationContext, PathVerdict } from '../../src/policy/reachability.ts';
-import { evaluatePath, isolatingPolicies } from '../../src/policy/reachability.ts';
+import { evaluatePath, isolatingPolicies, openPorts } from '../../src/policy/reachability.ts';
 import { selects } from '../../src/policy/selector.ts';
 import { representativeLabels, witnessPod } from '../../src/policy/witness.ts';
 import { ADMIN, TENANT, clusterFrom, configWith, create, policy, remove, update } from '../support/cluster.ts';
@@ -234,6 +234,27 @@ t.test('the order of policies never matters', async (t) => {
       return all.every((from) => all.every((to) => summary(evaluatePath(sorted, from, to)) === summary(evaluatePath(shuffled, from, to))));
     }),
   );
+});
+
+t.test("the ports the checks ask for are the verdict's ports", async (t) => {
+  let open = 0;
+  holds(
+    t,
+    'openPorts(ctx, from, to) equals evaluatePath(ctx, from, to).ports for every pair of endpoints',
+    fc.property(clusterArb({ ips: true }), reading, (c, r) => {
+      const state = build(c);
+      const ctx = context((n) => state.policies(n), r);
+      const all = endpoints(state);
+      return all.every((from) =>
+        all.every((to) => {
+          const ports = openPorts(ctx, from, to);
+          if (!isEmpty(ports)) open++;
+          return JSON.stringify(ports) === JSON.stringify(evaluatePath(ctx, from, to).ports);
+        }),
+      );
+    }),
+  );
+  t.ok(open > 0, `some paths were open (${open})`);
 });
 
 /** A deterministic Fisher–Yates shuffle driven by a small LCG from `seed`. */
