@@ -2,7 +2,7 @@
 // The webhook: a cluster view (a state file, or the live cluster through list+watch, with the policy
 // controller), TLS (files, or a development certificate), the HTTPS server, and a graceful close on SIGTERM.
 import { hostname } from 'node:os';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createAdmission } from '../admission/admission.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
@@ -41,9 +41,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   const drainMs = values['drain-seconds'] === undefined ? undefined : integerOption('drain-seconds', values['drain-seconds'], 0, 25) * 1000;
   // No pino `redact`: its wildcard paths cost every line a walk (7% of the CPU under load); what comes
   // from requests is redacted where the audit line is built (redact.ts).
-  // Synchronous: an answer leaves only after its audit line is in stdout's pipe, so a killed process
-  // loses no decision; if stdout stops draining, answers wait (pino's default buffers in memory instead).
-  const logger = pino({ level: logLevel(values['log-level']), base: { app: 'nsguard' } }, pino.destination({ dest: 1, sync: true }));
+  const logger = pino({ level: logLevel(values['log-level']), base: { app: 'nsguard' } }, auditedStdout());
 
   const config = await configFrom(values.config);
   const view = values.state === undefined ? await liveView(logger, values['no-controller'] ? undefined : config) : await fileView(values.state, logger);
@@ -68,6 +66,21 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   await server.listen({ port, host: values.host });
   await closed;
   return 0;
+}
+
+/**
+ * stdout, written synchronously: an answer leaves only after its audit line is in the pipe, so a killed
+ * process loses no decision, and if stdout stops draining answers wait (pino's default buffers lines in
+ * memory instead). pino silences a broken pipe and carries on, which would answer with no audit line:
+ * nsguard exits instead, and the kubelet restarts it with a working stdout.
+ */
+function auditedStdout(): DestinationStream {
+  const stdout = pino.destination({ dest: 1, sync: true });
+  stdout.on('error', (err: NodeJS.ErrnoException) => {
+    process.stderr.write(`nsguard serve: cannot write the audit log to stdout (${err.code ?? err.message}): exiting\n`);
+    process.exit(1);
+  });
+  return stdout;
 }
 
 async function fileView(file: string, logger: Logger): Promise<ViewSource> {

@@ -322,3 +322,35 @@ t.test('serve: an answer leaves only after its audit line is in stdout; while st
   child.kill('SIGTERM');
   await once(child, 'exit');
 });
+
+t.test('serve exits rather than answer without an audit line when stdout is gone', async (t) => {
+  const { ca, tlsArgs } = await servingFiles(t, 'audit-epipe');
+  const child = spawn(process.execPath, [MAIN, 'serve', '--state', EXAMPLE, ...tlsArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let text = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = once(child, 'exit');
+  await waitFor(() => text.includes('"msg":"webhook server listening"'), 'the listening line');
+  const port = Number((JSON.parse(text.split('\n').find((l) => l.includes('webhook server listening')) ?? '{}') as { port: number }).port);
+  const answered = await send(port, ca.cert, { path: '/validate', body: createReview('before', 'apps', DENY_EGRESS), agent: false });
+  t.match(answered.json, { response: { uid: 'before' } }, 'answers while stdout is read');
+
+  // The reading end closes: the next audit line meets a broken pipe.
+  child.stdout?.destroy();
+  const after = await send(port, ca.cert, { path: '/validate', body: createReview('after', 'apps', DENY_EGRESS), agent: false }).then(
+    (reply) => reply.json,
+    (err: Error) => err,
+  );
+  t.type(after, Error, 'no answer leaves without its audit line');
+  const code = await Promise.race([exited.then(([c]) => c as number | null), new Promise((resolve) => setTimeout(resolve, 10_000, 'still running'))]);
+  t.equal(code, 1, 'exits with status 1');
+  t.match(stderr, /cannot write the audit log to stdout \(EPIPE\): exiting/);
+});
