@@ -54,7 +54,7 @@ export function installErrorHandlers(app: FastifyInstance, refuser: Refuser, log
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return refuser.refuse(request, reply, status, 'bad-request', error.message);
-    logger.error({ err: error, method: request.method, url: request.url }, 'unexpected error serving a request');
+    logger.error({ err: error, method: request.method, url: redactText(request.url) }, 'unexpected error serving a request');
     return reply.code(500).send(errorBody(500, 'internal-error', 'nsguard internal error'));
   });
   app.setNotFoundHandler((request, reply) => refuser.refuse(request, reply, 404, 'not-found', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`));

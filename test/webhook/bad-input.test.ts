@@ -1,5 +1,6 @@
 import { connect } from 'node:tls';
 import t from 'tap';
+import { decide } from '../../src/policy/decision.ts';
 import { startServer } from './harness.ts';
 import { networkPolicy, policyUpdate } from './reviews.ts';
 
@@ -156,4 +157,20 @@ t.test('a client that stalls mid-body is answered 408 and cut off', async (t) =>
   t.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
   t.match(answer, /\{"statusCode":408,"error":"Request Timeout","reason":"request-timeout","message":"the request was not received in time"\}$/);
   t.match(h.logs.lines.at(-1), { level: 40, reason: 'request-timeout', msg: 'admission request refused' });
+});
+
+t.test('a bug past the judgement is answered 500 with a generic body, logged once without tokens from the URL', async (t) => {
+  const h = await startServer(t);
+  // An outcome without a decision: building the response throws, outside the Admission's own guard.
+  h.admission.onValidate = () => ({ decision: undefined as never });
+  const jwt = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLWJ5dGVz';
+  const before = h.logs.lines.length;
+  const res = await h.request({ path: `/validate?token=${jwt}`, body: review });
+  t.equal(res.status, 500);
+  t.strictSame(res.json, bad(500, 'Internal Server Error', 'internal-error', 'nsguard internal error'));
+  const lines = h.logs.lines.slice(before);
+  t.match(lines, [{ level: 50, msg: 'unexpected error serving a request', method: 'POST', url: '/validate?token=[REDACTED]' }]);
+  t.notMatch(JSON.stringify(lines), /eyJhbGciOi/);
+  h.admission.onValidate = () => ({ decision: decide('enforce', [], []) });
+  t.equal((await h.request({ path: '/validate', body: review })).status, 200, 'still serving');
 });
