@@ -82,6 +82,31 @@ async function apiServer(t: Tap, dir: string) {
   return { api, kubeconfig };
 }
 
+/**
+ * `nsguard serve --state EXAMPLE` with its stdout a raw pipe the test reads through `collect` (so it can
+ * stop reading or close it), once it is listening; stderr is kept.
+ */
+async function serveOwningStdout(t: Tap, name: string) {
+  const { ca, tlsArgs } = await servingFiles(t, name);
+  const child = spawn(process.execPath, [MAIN, 'serve', '--state', EXAMPLE, ...tlsArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const out = { text: '', stderr: '' };
+  const collect = (chunk: Buffer): void => {
+    out.text += chunk.toString();
+  };
+  child.stderr?.on('data', (chunk: Buffer) => {
+    out.stderr += chunk.toString();
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const stdout = child.stdout as NodeJS.ReadableStream;
+  stdout.on('data', collect);
+  await waitFor(() => out.text.includes('"msg":"webhook server listening"'), 'the listening line');
+  const port = Number((JSON.parse(out.text.split('\n').find((l) => l.includes('webhook server listening')) ?? '{}') as { port: number }).port);
+  return { ca, child, stdout, out, collect, exited, port };
+}
+
 t.test('serve --state: judges against the file, follows its changes, keeps the last good one, exits 0 on SIGTERM', async (t) => {
   const { dir, ca, tlsArgs } = await servingFiles(t, 'state');
   const snapshot = await readFile(EXAMPLE, 'utf8');
@@ -272,19 +297,7 @@ t.test('serve without --state runs the controller: the Lease holder generates th
 });
 
 t.test('serve: an answer leaves only after its audit line is in stdout; while stdout is not read, answers wait', async (t) => {
-  const { ca, tlsArgs } = await servingFiles(t, 'audit-order');
-  const child = spawn(process.execPath, [MAIN, 'serve', '--state', EXAMPLE, ...tlsArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  const stdout = child.stdout as NodeJS.ReadableStream;
-  let text = '';
-  const collect = (chunk: Buffer) => {
-    text += chunk.toString();
-  };
-  stdout.on('data', collect);
-  await waitFor(() => text.includes('"msg":"webhook server listening"'), 'the listening line');
-  const port = Number((JSON.parse(text.split('\n').find((l) => l.includes('webhook server listening')) ?? '{}') as { port: number }).port);
+  const { ca, child, stdout, out, collect, exited, port } = await serveOwningStdout(t, 'audit-order');
   // Stop reading: node's buffer and then the pipe fill up with audit lines.
   stdout.off('data', collect);
   stdout.pause();
@@ -312,34 +325,19 @@ t.test('serve: an answer leaves only after its audit line is in stdout; while st
   stdout.resume();
   t.match((await waiting?.answer) as object, { json: { response: { uid: waiting?.uid } } });
   const uids = [...answered, waiting?.uid];
-  await waitFor(() => text.includes(`"uid":"${waiting?.uid}"`), 'the audit line of the answer that waited');
-  const audited = text
+  await waitFor(() => out.text.includes(`"uid":"${waiting?.uid}"`), 'the audit line of the answer that waited');
+  const audited = out.text
     .split('\n')
     .filter((l) => l.includes('"msg":"admission"'))
     .map((l) => (JSON.parse(l) as { uid: string }).uid);
   t.same(audited, uids);
 
   child.kill('SIGTERM');
-  await once(child, 'exit');
+  await exited;
 });
 
 t.test('serve exits rather than answer without an audit line when stdout is gone', async (t) => {
-  const { ca, tlsArgs } = await servingFiles(t, 'audit-epipe');
-  const child = spawn(process.execPath, [MAIN, 'serve', '--state', EXAMPLE, ...tlsArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let text = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = once(child, 'exit');
-  await waitFor(() => text.includes('"msg":"webhook server listening"'), 'the listening line');
-  const port = Number((JSON.parse(text.split('\n').find((l) => l.includes('webhook server listening')) ?? '{}') as { port: number }).port);
+  const { ca, child, out, exited, port } = await serveOwningStdout(t, 'audit-epipe');
   const answered = await send(port, ca.cert, { path: '/validate', body: createReview('before', 'apps', DENY_EGRESS), agent: false });
   t.match(answered.json, { response: { uid: 'before' } }, 'answers while stdout is read');
 
@@ -350,7 +348,7 @@ t.test('serve exits rather than answer without an audit line when stdout is gone
     (err: Error) => err,
   );
   t.type(after, Error, 'no answer leaves without its audit line');
-  const code = await Promise.race([exited.then(([c]) => c as number | null), new Promise((resolve) => setTimeout(resolve, 10_000, 'still running'))]);
+  const code = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'still running'))]);
   t.equal(code, 1, 'exits with status 1');
-  t.match(stderr, /cannot write the audit log to stdout \(EPIPE\): exiting/);
+  t.match(out.stderr, /cannot write the audit log to stdout \(EPIPE\): exiting/);
 });
