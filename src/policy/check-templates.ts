@@ -2,6 +2,7 @@
 // environment and isolation level, policy by policy in creation order, as the webhook will judge the
 // controller's writes. A template that would break DNS or cross environments is a configuration error.
 import type { ClusterView } from './cluster-view.ts';
+import { namespaceNamed } from './endpoint.ts';
 import { judge } from './judge.ts';
 import type { Config, Isolation, Namespace, PodGroup, Policy, Selector } from './model.ts';
 import { ISOLATION_ANNOTATION, TEMPLATE_ANNOTATION } from './nsguard-metadata.ts';
@@ -49,7 +50,7 @@ function firstFailure(config: Config, template: string, isolation: Isolation, en
 function supportNamespaces(config: Config): Namespace[] {
   const names = new Set([config.dns.namespace, ...config.ingressController.namespaces]);
   names.delete(SAMPLE_NAMESPACE);
-  return [...names].map((name) => ({ name, labels: { [METADATA_NAME_LABEL]: name }, annotations: {}, terminating: false }));
+  return [...names].map(namespaceNamed);
 }
 
 /** A cluster with a few namespaces and no pods (the checks then judge witness pods). */

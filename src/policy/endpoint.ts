@@ -32,10 +32,14 @@ export function describeEndpoint(endpoint: Endpoint): string {
   return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
 }
 
-/** The namespace as the view knows it; a dump may hold pods or policies of a namespace it does not list,
- * and such a namespace still carries the label the apiserver puts on every namespace. */
+/** The namespace as the view knows it; a dump may hold pods or policies of a namespace it does not list. */
 export function namespaceOf(view: ClusterView, name: string): Namespace {
-  return view.namespace(name) ?? { name, labels: { [METADATA_NAME_LABEL]: name }, annotations: {}, terminating: false };
+  return view.namespace(name) ?? namespaceNamed(name);
+}
+
+/** A namespace known only by its name, with the label the apiserver puts on every namespace. */
+export function namespaceNamed(name: string): Namespace {
+  return { name, labels: { [METADATA_NAME_LABEL]: name }, annotations: {}, terminating: false };
 }
 
 export function podEndpoint(view: ClusterView, group: PodGroup): Endpoint {

@@ -3,7 +3,7 @@
 // will hold once applied. Pure: the controller and `nsguard generate` both come through here.
 import type { ClusterView } from './cluster-view.ts';
 import { environmentOf } from './environments.ts';
-import type { Endpoint } from './endpoint.ts';
+import { namespaceNamed, type Endpoint } from './endpoint.ts';
 import type { Config, Isolation, Namespace, Policy, PolicyManifest, Template } from './model.ts';
 import {
   INHERIT_LABEL,
@@ -28,7 +28,7 @@ import { resolveRulePorts } from './reachability.ts';
 import { selects } from './selector.ts';
 import type { TemplateValues } from './templates.ts';
 import { PLACEHOLDERS, fillPlaceholders, isolationPart } from './templates.ts';
-import { METADATA_NAME_LABEL, witnessPod } from './witness.ts';
+import { witnessPod } from './witness.ts';
 
 /** Why a namespace is not generated exactly as its annotations ask; shown as an Event and an annotation. */
 export type ProblemReason = 'ParentMissing' | 'ParentCycle' | 'ParentEnvironment' | 'UnknownTemplate' | 'InvalidIsolation' | 'NameTooLong';
@@ -222,11 +222,7 @@ export function removalOrder(leftovers: readonly Policy[], config: Config): Poli
   // keeps DNS longer.
   const { dns } = config;
   const dnsServers: Endpoint[] = [
-    {
-      kind: 'pod',
-      group: witnessPod(dns.namespace, dns.podLabels),
-      namespace: { name: dns.namespace, labels: { [METADATA_NAME_LABEL]: dns.namespace }, annotations: {}, terminating: false },
-    },
+    { kind: 'pod', group: witnessPod(dns.namespace, dns.podLabels), namespace: namespaceNamed(dns.namespace) },
     ...dns.nodeLocalIPs.map((ip): Endpoint => ({ kind: 'external', ip })),
   ];
   const allowsDns = (policy: Policy): boolean =>

@@ -4,9 +4,9 @@ export const EVERYTHING: Selector = { requirements: [] };
 
 /** Label selector semantics of the API: every requirement must hold; `NotIn` and `DoesNotExist` hold for
  * objects that lack the key (apimachinery labels.Requirement.Matches). */
-// Loops rather than every/some with closures here and in peer-match.ts: these run for every policy,
-// rule and endpoint a check touches, and a closure per call was most of what a request allocated.
 export function selects(selector: Selector, labels: Labels): boolean {
+  // A loop, not every() with a closure (here and in peer-match.ts): this runs for every policy, rule
+  // and endpoint a check touches, and a closure per call was most of what a request allocated.
   for (const requirement of selector.requirements) if (!satisfies(requirement, labels)) return false;
   return true;
 }

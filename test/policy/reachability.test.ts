@@ -682,3 +682,14 @@ for (const c of cases) {
     for (const [protocol, port] of c.expect.closed ?? []) t.notOk(hasPort(verdict.ports, protocol, port), `${protocol} ${port} is closed`);
   });
 }
+
+t.test('one rule naming ports resolves against each destination in turn, whatever it resolved before', async (t) => {
+  const state = clusterFrom(CLUSTER, webEgress('web-out', '{ ports: [ { port: mysql }, { port: http }, { port: 443 } ] }'));
+  const ctx = { policies: (ns: string) => state.policies(ns), podCIDRs: configWith().podCIDRs, reading: 'must' as const };
+  const web = endpoint(state, 'prod/web-1');
+  for (let round = 0; round < 2; round++) {
+    t.equal(describePorts(evaluatePath(ctx, web, endpoint(state, 'prod/db-1')).ports), 'TCP 443, 3306', `to db-1 (round ${round + 1})`);
+    t.equal(describePorts(evaluatePath(ctx, web, endpoint(state, 'test/web-1')).ports), 'TCP 443, 8080', `to test/web-1 (round ${round + 1})`);
+    t.equal(describePorts(evaluatePath(ctx, web, endpoint(state, '8.8.8.8')).ports), 'TCP 443', `outside the cluster (round ${round + 1})`);
+  }
+});
