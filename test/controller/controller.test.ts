@@ -459,8 +459,9 @@ t.test('a refused write is reported, retried with backoff, and converges once th
   const blocked = h.events('blocked').filter((e) => e.reason === 'GenerationBlocked');
   t.equal(blocked.length, 1, 'reported once, not on every retry');
   t.match(blocked[0], { type: 'Warning', message: /blocked\/nsguard-default-deny: .*HTTP 403: admission webhook "validate\.nsguard\.io" denied the request: \[dns-egress\]/ });
+  // The fourth refusal is on record at the API server a moment before the controller has counted it.
+  await waitFor(() => replica.controller.stats().failedReconciles >= 4, 'each refused pass counted as a failed reconcile');
   const retries = replica.lines.filter((l) => l['msg'] === 'processing a key failed' && l['key'] === 'blocked');
-  t.ok(replica.controller.stats().failedReconciles >= 4, 'each refused pass counts as a failed reconcile');
   t.same(retries.slice(0, 3).map((l) => l['failures']), [1, 2, 3]);
   // A failure while the key was queued again runs it at once (no delay logged); the others back off.
   const delays = retries.filter((l) => l['retryInMs'] !== undefined).map((l) => Number(l['retryInMs']));
