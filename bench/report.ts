@@ -1,5 +1,5 @@
 // Output of a run: a table on stdout, the JSON in bench/results/<timestamp>.json, and a Markdown table
-// for the README (written to a file for a person to paste; the bench never edits README.md).
+// for docs/benchmarks.md (written to a file for a person to paste; the bench never edits the docs).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';

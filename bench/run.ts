@@ -2,7 +2,7 @@
 //   [-- --memory-limit MIB|none]`
 // Generates the clusters, measures start-up and memory per size, the in-process decision cost, then
 // load over HTTPS against nsguard and the no-op floor; prints a table and writes the JSON and the
-// README table. Quick by default (1k ns / 15k pods); `--full` is the issue's 10k ns / 150k pods.
+// docs/benchmarks.md table. Quick by default (1k ns / 15k pods); `--full` is the issue's 10k ns / 150k pods.
 // nsguard runs under the Deployment's memory limit where this machine lets the bench make a cgroup.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -155,7 +155,7 @@ try {
     goals: goals(rows, sizeRows, costs, rssAfterLoadMiB, top),
   };
   const file = await writeResults(results, values.readme);
-  process.stdout.write(`\n${markdown(results)}\nJSON: ${file}\nREADME table: ${values.readme}\n`);
+  process.stdout.write(`\n${markdown(results)}\nJSON: ${file}\ndocs/benchmarks.md table: ${values.readme}\n`);
 } finally {
   await rm(dir, { recursive: true, force: true });
   await cgroup?.remove();

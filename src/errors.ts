@@ -1,4 +1,4 @@
-// One catalogue of coded errors. Every code is documented in README.md ("Error codes"); a test keeps
+// One catalogue of coded errors. Every code is documented in docs/errors.md; a test keeps
 // the two in step. Messages name the file, document, field and value so bad input is fixable.
 
 export const ERROR_CODES = {
