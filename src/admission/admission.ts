@@ -2,6 +2,7 @@
 // both against whichever cluster view is current.
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { Config } from '../policy/model.ts';
+import { envelopeProblem } from './envelope.ts';
 import { mutateNamespace } from './mutate-namespace.ts';
 import type { Admission } from './types.ts';
 import { validateRequest } from './validate.ts';
@@ -15,6 +16,7 @@ export interface AdmissionOptions {
 
 export function createAdmission(options: AdmissionOptions): Admission {
   return {
+    envelopeProblem,
     validate: (request) => validateRequest(request, options.view(), options.config),
     mutate: (request) => mutateNamespace(request, options.config, options.view()),
     ready: options.synced,

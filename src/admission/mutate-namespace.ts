@@ -5,6 +5,7 @@ import type { ClusterView } from '../policy/cluster-view.ts';
 import type { Labels } from '../policy/model.ts';
 import { namespaceStamp, type NamespaceDefaults } from '../policy/namespace-defaults.ts';
 import type { AdmissionRequest, JsonPatchOperation, MutationOutcome } from './types.ts';
+import { isRecord } from '../json-value.ts';
 
 const NOTHING: MutationOutcome = { patch: [], warnings: [] };
 
@@ -52,6 +53,3 @@ function recordAt(value: unknown, key: string): Record<string, unknown> | undefi
   return isRecord(inner) ? inner : undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

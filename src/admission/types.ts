@@ -5,6 +5,9 @@ import type { Decision } from '../policy/decision.ts';
 
 export type { JsonPatchOperation };
 
+/** The two admission paths: `POST /validate` and `POST /mutate`. */
+export type WebhookName = 'validate' | 'mutate';
+
 export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
 export const ADMISSION_OPERATIONS: readonly AdmissionOperation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
@@ -63,8 +66,17 @@ export interface MutationOutcome {
 }
 
 export interface Admission {
-  /** May throw: the webhook then answers a retryable 500, never an allow. */
-  validate(request: AdmissionRequest): ValidationOutcome;
+  /**
+   * Why the apiserver could not have sent `request` to this path (a kind nsguard does not serve, an
+   * operation that kind never has, a namespace or name that differs from the object's), or undefined.
+   * Such a review is forged or misrouted: the webhook refuses it before judging.
+   */
+  envelopeProblem(webhook: WebhookName, request: AdmissionRequest): string | undefined;
+  /**
+   * May throw or reject: the webhook then answers a retryable 500, never an allow. A promise when the
+   * answer needs data the view does not hold yet.
+   */
+  validate(request: AdmissionRequest): ValidationOutcome | Promise<ValidationOutcome>;
   /** May throw: the webhook then allows without a patch and warns (the controller backfills). */
   mutate(request: AdmissionRequest): MutationOutcome;
   /** The cluster view has synced: decisions are made against real state. */

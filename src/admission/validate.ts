@@ -3,7 +3,6 @@
 import { NsguardError } from '../errors.ts';
 import type { Change, Operation, Requester } from '../policy/change.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
-import { decide } from '../policy/decision.ts';
 import { judge } from '../policy/judge.ts';
 import type { Config } from '../policy/model.ts';
 import { parseNamespace } from '../policy/parse-namespace.ts';
@@ -13,8 +12,8 @@ import type { AdmissionRequest, ValidationOutcome } from './types.ts';
 export function validateRequest(request: AdmissionRequest, view: ClusterView, config: Config): ValidationOutcome {
   const requester: Requester = { username: request.userInfo.username, groups: request.userInfo.groups ?? [] };
   if (request.operation === 'CONNECT') {
-    // CONNECT carries no object to judge; the webhook rules never ask for it.
-    return { decision: decide(config.mode, [], []) };
+    // No resource nsguard judges has a CONNECT subresource: never an allow for what cannot be judged.
+    throw new NsguardError('NSG_UNSUPPORTED_KIND', `nsguard does not judge CONNECT: no kind it serves has a subresource to connect to`);
   }
   const change = toChange(request, request.operation, view);
   return {

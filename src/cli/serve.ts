@@ -3,6 +3,7 @@
 // controller), TLS (files, or a development certificate), the HTTPS server, and a graceful close on SIGTERM.
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { createLogger } from '../log/logger.ts';
 import type { Registry } from 'prom-client';
 import { createAdmission } from '../admission/admission.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
@@ -41,7 +42,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   const drainMs = values['drain-seconds'] === undefined ? undefined : integerOption('drain-seconds', values['drain-seconds'], 0, 25) * 1000;
   // No pino `redact`: its wildcard paths cost every line a walk (7% of the CPU under load); what comes
   // from requests is redacted where the audit line is built (redact.ts).
-  const logger = pino({ level: logLevel(values['log-level']), base: { app: 'nsguard' } }, auditedStdout());
+  const logger = createLogger(logLevel(values['log-level']), auditedStdout());
 
   const config = await configFrom(values.config);
   const view = values.state === undefined ? await liveView(logger, values['no-controller'] ? undefined : config) : await fileView(values.state, logger);

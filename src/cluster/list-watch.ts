@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { BackoffOptions } from './backoff.ts';
 import { backoffDelay, pause } from './backoff.ts';
 import { ApiRequestError, getJson } from './kube-request.ts';
+import { isRecord } from '../json-value.ts';
 
 /** Where a resource's objects go. Objects arrive raw (JSON as the API serves it), unvalidated. */
 export interface ListWatchSink {
@@ -262,9 +263,6 @@ export function startListWatch(options: ListWatchOptions): ListWatch {
   return new ListWatchLoop(options);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** HTTP status of a failed watch start (client-node sets `statusCode`) or list (ApiRequestError). */
 function statusCodeOf(error: unknown): number | undefined {

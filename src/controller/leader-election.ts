@@ -10,6 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { pause } from '../cluster/backoff.ts';
 import { ApiRequestError, createJson, getJson, replaceJson } from '../cluster/kube-request.ts';
+import { isRecord } from '../json-value.ts';
 
 /** The API calls made on the Lease, for the RBAC Role (apiGroup coordination.k8s.io, resource leases). */
 export const LEASE_VERBS = ['get', 'create', 'update'] as const;
@@ -69,9 +70,6 @@ export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The Lease as served, its spec fields kept only when they have the right type. */
 function readLease(body: unknown, path: string): StoredLease {

@@ -43,10 +43,6 @@ export function decide(mode: Mode, violations: readonly Finding[], warnings: rea
 }
 
 /** The `status.message` of a denial: one `[rule-id] explanation` per violation. */
-export function denialMessage(decision: Decision): string {
-  return decision.violations.map(formatFinding).join('\n');
-}
-
 export function formatFinding(finding: Finding): string {
   return `[${finding.rule}] ${finding.message}`;
 }

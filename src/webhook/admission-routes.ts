@@ -1,14 +1,17 @@
 // POST /validate and POST /mutate: body to AdmissionRequest, the Admission's answer to an
 // AdmissionReview, one audit line and the metrics. What a request means is the Admission's business.
+// Invariant: a request that passes the envelope checks gets exactly one audit line and one
+// AdmissionReview, whatever throws and where; a failure to judge is a denial, never an allow.
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Admission, AdmissionRequest, MutationOutcome, ValidationOutcome } from '../admission/types.ts';
+import { kindName } from '../admission/served-kinds.ts';
+import type { Admission, AdmissionRequest, MutationOutcome, ValidationOutcome, WebhookName } from '../admission/types.ts';
 import { formatFinding } from '../policy/decision.ts';
-import { kindName, shortPatch, updateDiff, writeAudit, type AuditEntry } from './audit-log.ts';
+import { shortPatch, updateDiff, writeAudit, type AuditEntry } from './audit-log.ts';
 import { unsupportedMediaType, type Refuser } from './http-errors.ts';
-import type { WebhookMetrics, WebhookName } from './metrics.ts';
-import { redact } from './redact.ts';
+import type { WebhookMetrics } from './metrics.ts';
+import { redact } from '../log/redact.ts';
 import {
   decidingRules,
   mutationErrorResponse,
@@ -32,7 +35,9 @@ export function registerAdmissionRoutes(app: FastifyInstance, deps: RouteDeps): 
   app.post('/mutate', (request, reply) => answer(request, reply, 'mutate', deps));
 }
 
-function answer(request: FastifyRequest, reply: FastifyReply, webhook: WebhookName, deps: RouteDeps): FastifyReply {
+type Outcome = { readonly ok: true; readonly value: ValidationOutcome | MutationOutcome } | { readonly ok: false; readonly err: unknown };
+
+function answer(request: FastifyRequest, reply: FastifyReply, webhook: WebhookName, deps: RouteDeps): FastifyReply | Promise<FastifyReply> {
   const started = performance.now();
   // Fastify skips parsing a body-less POST: there is then no content type to have checked.
   if (!Buffer.isBuffer(request.body)) {
@@ -42,17 +47,41 @@ function answer(request: FastifyRequest, reply: FastifyReply, webhook: WebhookNa
   }
   const parsed = parseReview(request.body);
   if (!parsed.ok) return deps.refuser.refuse(request, reply, 400, parsed.problem, parsed.message);
-
   const admissionRequest = parsed.request;
-  const { response, entry, err } = webhook === 'validate' ? validate(admissionRequest, deps) : mutate(admissionRequest, deps);
+
+  let pending: ValidationOutcome | MutationOutcome | Promise<ValidationOutcome>;
+  try {
+    const problem = deps.admission.envelopeProblem(webhook, admissionRequest);
+    if (problem !== undefined) return deps.refuser.refuse(request, reply, 400, 'invalid-review', problem);
+    pending = webhook === 'validate' ? deps.admission.validate(admissionRequest) : deps.admission.mutate(admissionRequest);
+  } catch (err) {
+    return finish(reply, webhook, admissionRequest, started, { ok: false, err }, deps);
+  }
+  // Only a validation that needs data the view lacks is asynchronous; the common path stays synchronous.
+  if (pending instanceof Promise) {
+    return pending.then(
+      (value) => finish(reply, webhook, admissionRequest, started, { ok: true, value }, deps),
+      (err: unknown) => finish(reply, webhook, admissionRequest, started, { ok: false, err }, deps),
+    );
+  }
+  return finish(reply, webhook, admissionRequest, started, { ok: true, value: pending }, deps);
+}
+
+function finish(reply: FastifyReply, webhook: WebhookName, request: AdmissionRequest, started: number, outcome: Outcome, deps: RouteDeps): FastifyReply {
+  let result: Answer;
+  try {
+    if (!outcome.ok) throw outcome.err;
+    result = webhook === 'validate' ? validated(request, outcome.value as ValidationOutcome) : mutated(request, outcome.value as MutationOutcome);
+  } catch (err) {
+    // A throw while judging, or while describing the judgement: both are an error answer.
+    result = failed(webhook, request, err);
+  }
+  const { response, entry, err } = result;
   const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
   writeAudit(deps.logger, { ...entry, durationMs }, err);
-  deps.metrics.observeAdmission(
-    { webhook, kind: entry.kind, operation: entry.operation, verdict: metricVerdict(webhook, entry, response) },
-    durationMs / 1000,
-  );
+  deps.metrics.observeAdmission({ webhook, kind: entry.kind, operation: entry.operation, verdict: metricVerdict(webhook, entry, response) }, durationMs / 1000);
   if (deps.logger.isLevelEnabled('debug')) {
-    deps.logger.debug({ uid: admissionRequest.uid, ...(redact({ request: admissionRequest, response }) as object) }, 'admission detail');
+    deps.logger.debug({ detail: redact({ request, response }) }, 'admission detail');
   }
   return reply.send(review(response));
 }
@@ -63,17 +92,7 @@ interface Answer {
   readonly err?: unknown;
 }
 
-function validate(request: AdmissionRequest, deps: RouteDeps): Answer {
-  let outcome: ValidationOutcome;
-  try {
-    outcome = deps.admission.validate(request);
-  } catch (err) {
-    return {
-      response: validationErrorResponse(request.uid, err),
-      entry: { ...common(request, 'validate'), mode: null, verdict: 'error', allowed: false, rules: [], messages: [], diff: updateDiff(request) },
-      err,
-    };
-  }
+function validated(request: AdmissionRequest, outcome: ValidationOutcome): Answer {
   const { decision } = outcome;
   return {
     response: validationResponse(request.uid, decision),
@@ -89,18 +108,7 @@ function validate(request: AdmissionRequest, deps: RouteDeps): Answer {
   };
 }
 
-function mutate(request: AdmissionRequest, deps: RouteDeps): Answer {
-  let outcome: MutationOutcome;
-  try {
-    outcome = deps.admission.mutate(request);
-  } catch (err) {
-    const response = mutationErrorResponse(request.uid, err);
-    return {
-      response,
-      entry: { ...common(request, 'mutate'), mode: null, verdict: 'error', allowed: true, rules: [], messages: response.warnings ?? [], diff: null },
-      err,
-    };
-  }
+function mutated(request: AdmissionRequest, outcome: MutationOutcome): Answer {
   return {
     response: mutationResponse(request.uid, outcome),
     entry: {
@@ -112,6 +120,23 @@ function mutate(request: AdmissionRequest, deps: RouteDeps): Answer {
       messages: outcome.warnings,
       diff: outcome.patch.length > 0 ? shortPatch(outcome.patch) : null,
     },
+  };
+}
+
+/** Built from the request's checked fields only, so that it cannot throw in its turn. */
+function failed(webhook: WebhookName, request: AdmissionRequest, err: unknown): Answer {
+  if (webhook === 'validate') {
+    return {
+      response: validationErrorResponse(request.uid, err),
+      entry: { ...common(request, 'validate'), mode: null, verdict: 'error', allowed: false, rules: [], messages: [], diff: updateDiff(request) },
+      err,
+    };
+  }
+  const response = mutationErrorResponse(request.uid, err);
+  return {
+    response,
+    entry: { ...common(request, 'mutate'), mode: null, verdict: 'error', allowed: true, rules: [], messages: response.warnings ?? [], diff: null },
+    err,
   };
 }
 

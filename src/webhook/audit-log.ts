@@ -2,11 +2,11 @@
 // and what did nsguard say" is one grep or one log-store query. Its shape is a contract (test pins it).
 import jsonpatch from 'fast-json-patch';
 import type { Logger } from 'pino';
-import type { AdmissionRequest, GroupVersionKind, JsonPatchOperation } from '../admission/types.ts';
+import type { AdmissionRequest, JsonPatchOperation, WebhookName } from '../admission/types.ts';
 import type { RuleId, Verdict } from '../policy/decision.ts';
 import type { Mode } from '../policy/model.ts';
-import type { WebhookName } from './metrics.ts';
-import { REDACTED, isSensitiveKey, redact, redactText } from './redact.ts';
+import { FIELD_CHARS, REDACTED, isSensitiveKey, redact, redactText } from '../log/redact.ts';
+import { isRecord } from '../json-value.ts';
 
 export const AUDIT_MESSAGE = 'admission';
 
@@ -40,27 +40,41 @@ export interface AuditEntry {
 }
 
 // Caps keep one line readable and below log shippers' line limits (16 KiB in Docker's json-file,
-// Fluent Bit's default buffer 32 KiB) whatever the object holds.
+// Fluent Bit's default buffer 32 KiB) whatever the object holds; whatever a client sends, a line stays
+// under 64 KiB: strings 1 KiB, groups 32 (32 KiB), messages 20 × 500, diff 2 KiB, error 1 + 4 KiB.
 const MAX_DIFF_JSON = 2048;
 const MAX_VALUE_JSON = 200;
 const MAX_MESSAGES = 20;
 const MAX_MESSAGE_CHARS = 500;
-
-/** `NetworkPolicy.networking.k8s.io`, `Namespace`: kubectl's `kind.group`, unambiguous across Calico's two groups. */
-export function kindName(kind: GroupVersionKind): string {
-  return kind.group === '' ? kind.kind : `${kind.kind}.${kind.group}`;
-}
+const MAX_GROUPS = 32;
 
 export function writeAudit(logger: Logger, entry: AuditEntry, err?: unknown): void {
-  const fields = { ...entry, messages: capMessages(entry.messages) };
+  const fields = {
+    ...entry,
+    uid: redactText(entry.uid),
+    operation: redactText(entry.operation),
+    kind: redactText(entry.kind),
+    namespace: entry.namespace === null ? null : redactText(entry.namespace),
+    name: entry.name === null ? null : redactText(entry.name),
+    user: redactText(entry.user),
+    groups: capList(entry.groups, MAX_GROUPS, FIELD_CHARS),
+    messages: capList(entry.messages, MAX_MESSAGES, MAX_MESSAGE_CHARS),
+  };
   if (err === undefined) logger.info(fields, AUDIT_MESSAGE);
   else logger.error({ ...fields, err }, AUDIT_MESSAGE);
 }
 
-/** What an UPDATE changed, without the fields the apiserver rewrites on every write. */
+/**
+ * What an UPDATE changed, without the fields the apiserver rewrites on every write. Null when there is
+ * no UPDATE, or when the objects cannot be compared: the audit line must be written whatever they hold.
+ */
 export function updateDiff(request: AdmissionRequest): DiffEntry[] | null {
   if (request.operation !== 'UPDATE' || !isRecord(request.oldObject) || !isRecord(request.object)) return null;
-  return shortPatch(jsonpatch.compare(withoutNoise(request.oldObject), withoutNoise(request.object)));
+  try {
+    return shortPatch(jsonpatch.compare(withoutNoise(request.oldObject), withoutNoise(request.object)));
+  } catch {
+    return null;
+  }
 }
 
 export function shortPatch(patch: readonly JsonPatchOperation[]): DiffEntry[] {
@@ -78,12 +92,15 @@ export function shortPatch(patch: readonly JsonPatchOperation[]): DiffEntry[] {
   return out;
 }
 
+// A diff value is cut to MAX_VALUE_JSON characters of JSON: no need to copy more of it.
+const DIFF_VALUE_LIMITS = { chars: MAX_VALUE_JSON, depth: 8, items: 16 };
+
 function shorten(operation: JsonPatchOperation): DiffEntry {
-  const entry: { op: string; path: string; value?: unknown; from?: string } = { op: operation.op, path: operation.path };
-  if ('from' in operation) entry.from = operation.from;
+  const entry: { op: string; path: string; value?: unknown; from?: string } = { op: operation.op, path: redactText(operation.path, MAX_VALUE_JSON) };
+  if ('from' in operation) entry.from = redactText(operation.from, MAX_VALUE_JSON);
   if ('value' in operation) {
     const key = operation.path.slice(operation.path.lastIndexOf('/') + 1).replaceAll('~1', '/').replaceAll('~0', '~');
-    const value = isSensitiveKey(key) ? REDACTED : redact(operation.value);
+    const value = isSensitiveKey(key) ? REDACTED : redact(operation.value, DIFF_VALUE_LIMITS);
     const json = JSON.stringify(value) ?? 'null';
     entry.value = json.length <= MAX_VALUE_JSON ? value : `${json.slice(0, MAX_VALUE_JSON - 3)}...`;
   }
@@ -104,15 +121,9 @@ function withoutNoise(object: Record<string, unknown>): Record<string, unknown> 
   return { ...object, metadata: rest };
 }
 
-function capMessages(messages: readonly string[]): string[] {
-  const kept = messages.slice(0, MAX_MESSAGES).map((message) => {
-    const text = redactText(message);
-    return text.length <= MAX_MESSAGE_CHARS ? text : `${text.slice(0, MAX_MESSAGE_CHARS - 3)}...`;
-  });
-  if (messages.length > MAX_MESSAGES) kept.push(`(${messages.length - MAX_MESSAGES} more)`);
+function capList(texts: readonly string[], items: number, chars: number): string[] {
+  const kept = texts.slice(0, items).map((text) => redactText(text, chars));
+  if (texts.length > items) kept.push(`(${texts.length - items} more)`);
   return kept;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

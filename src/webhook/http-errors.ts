@@ -5,10 +5,11 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { WebhookMetrics } from './metrics.ts';
-import { redactText } from './redact.ts';
+import { redactText } from '../log/redact.ts';
 
 export type RefusalReason =
   | 'invalid-json'
+  | 'json-limit'
   | 'invalid-review'
   | 'body-too-large'
   | 'unsupported-media-type'
@@ -24,7 +25,7 @@ export interface ErrorBody {
 }
 
 export function errorBody(statusCode: number, reason: ErrorBody['reason'], message: string): ErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', reason, message };
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', reason, message: redactText(message) };
 }
 
 export interface Refuser {
@@ -57,7 +58,7 @@ export function installErrorHandlers(app: FastifyInstance, refuser: Refuser, log
     logger.error({ err: error, method: request.method, url: redactText(request.url) }, 'unexpected error serving a request');
     return reply.code(500).send(errorBody(500, 'internal-error', 'nsguard internal error'));
   });
-  app.setNotFoundHandler((request, reply) => refuser.refuse(request, reply, 404, 'not-found', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`));
+  app.setNotFoundHandler((request, reply) => refuser.refuse(request, reply, 404, 'not-found', `no route for ${redactText(request.method, 16)} ${request.url.split('?')[0] ?? ''}`));
 }
 
 export function unsupportedMediaType(contentType: string | undefined): string {
@@ -74,7 +75,7 @@ export function clientErrorHandler(logger: Logger): (err: NodeJS.ErrnoException,
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const message = timeout ? 'the request was not received in time' : `malformed HTTP request (${err.code ?? err.message})`;
-    logger.warn({ reason: timeout ? 'request-timeout' : 'bad-request', statusCode: status, remoteAddress: socket.remoteAddress, detail: err.message }, 'admission request refused');
+    logger.warn({ reason: timeout ? 'request-timeout' : 'bad-request', statusCode: status, remoteAddress: socket.remoteAddress, detail: redactText(err.message) }, 'admission request refused');
     if (!socket.writable) {
       socket.destroy();
       return;

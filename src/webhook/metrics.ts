@@ -2,8 +2,8 @@
 // process do not collide). Names follow https://prometheus.io/docs/practices/naming/: a `nsguard_`
 // prefix, base units (seconds), `_total` on counters, `_timestamp_seconds` for points in time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-export type WebhookName = 'validate' | 'mutate';
+import { kindName, SERVED_KINDS } from '../admission/served-kinds.ts';
+import { ADMISSION_OPERATIONS, type WebhookName } from '../admission/types.ts';
 
 /** `error`: nsguard failed to judge the request (answered 500 on validate, allowed unpatched on mutate). */
 export type MetricVerdict = 'allowed' | 'denied' | 'warned' | 'would-deny' | 'patched' | 'error';
@@ -20,9 +20,10 @@ export interface WebhookMetrics {
 // reaches the apiserver's 10 s default webhook timeout.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-// `kind` comes from the request: a client that is not the apiserver could send any string, so the
-// label keeps the first few distinct values and folds the rest into `other`.
-const MAX_KINDS = 32;
+// Label values come from requests: only the kinds and operations nsguard serves become labels, the
+// rest is `other`, so no client can grow the series or push a real kind out.
+const KINDS: ReadonlySet<string> = new Set(SERVED_KINDS.map((served) => kindName(served.kind)));
+const OPERATIONS: ReadonlySet<string> = new Set(ADMISSION_OPERATIONS);
 
 export function createMetrics(options: { cacheSynced: () => boolean; defaultMetrics?: boolean }): WebhookMetrics {
   const registry = new Registry();
@@ -67,26 +68,19 @@ export function createMetrics(options: { cacheSynced: () => boolean; defaultMetr
     },
   });
 
-  const kinds = new Set<string>();
-  const boundedKind = (kind: string): string => {
-    if (kinds.has(kind)) return kind;
-    if (kinds.size >= MAX_KINDS) return 'other';
-    kinds.add(kind);
-    return kind;
-  };
-
   // Labelled children kept by label values: prom-client hashes the label object on every call, a
-  // measurable share of a request that takes well under a millisecond. Bounded: kinds are capped above.
+  // measurable share of a request that takes well under a millisecond. Bounded: label values are fixed sets.
   const requestChildren = new Map<string, { inc(): void }>();
   const latencyChildren = new Map<WebhookName, { observe(value: number): void }>();
 
   return {
     registry,
     observeAdmission(labels, seconds) {
-      const kind = boundedKind(labels.kind);
-      const key = `${labels.webhook}\u0000${kind}\u0000${labels.operation}\u0000${labels.verdict}`;
+      const kind = KINDS.has(labels.kind) ? labels.kind : 'other';
+      const operation = OPERATIONS.has(labels.operation) ? labels.operation : 'other';
+      const key = `${labels.webhook}\u0000${kind}\u0000${operation}\u0000${labels.verdict}`;
       let counter = requestChildren.get(key);
-      if (counter === undefined) requestChildren.set(key, (counter = requests.labels({ ...labels, kind })));
+      if (counter === undefined) requestChildren.set(key, (counter = requests.labels({ ...labels, kind, operation })));
       counter.inc();
       let histogram = latencyChildren.get(labels.webhook);
       if (histogram === undefined) latencyChildren.set(labels.webhook, (histogram = latency.labels({ webhook: labels.webhook })));

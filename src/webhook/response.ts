@@ -1,8 +1,10 @@
 // AdmissionReview responses (admission/v1 AdmissionResponse) built from outcomes. Constructors only:
 // no I/O, so every mapping is tested directly.
 import type { JsonPatchOperation, MutationOutcome } from '../admission/types.ts';
-import { denialMessage, formatFinding, type Decision, type RuleId } from '../policy/decision.ts';
+import { clip } from '../json-value.ts';
+import { formatFinding, type Decision, type RuleId } from '../policy/decision.ts';
 import { REVIEW_API_VERSION, REVIEW_KIND } from './review.ts';
+import { redactText } from '../log/redact.ts';
 import { fitWarnings } from './warnings.ts';
 
 export interface AdmissionStatus {
@@ -58,6 +60,27 @@ export function validationResponse(uid: string, decision: Decision): AdmissionRe
   };
 }
 
+// kubectl prints the whole status message; a policy with thousands of rules can have as many findings.
+// Each keeps its first 2 KiB and the message its first 16 KiB, the rest counted.
+const FINDING_CHARS = 2048;
+const MESSAGE_CHARS = 16 * 1024;
+
+/** One `[rule-id] explanation` line per violation, within MESSAGE_CHARS. */
+export function denialMessage(decision: Decision): string {
+  const lines: string[] = [];
+  let size = 0;
+  for (const [index, finding] of decision.violations.entries()) {
+    const line = clip(formatFinding(finding), FINDING_CHARS);
+    if (size + line.length > MESSAGE_CHARS) {
+      lines.push(`(${decision.violations.length - index} more violations)`);
+      break;
+    }
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return lines.join('\n');
+}
+
 /** Never an allow: a check that could not run must not let the change through. */
 export function validationErrorResponse(uid: string, error: unknown): AdmissionResponse {
   return {
@@ -91,7 +114,7 @@ export function encodePatch(patch: readonly JsonPatchOperation[]): string {
   return Buffer.from(JSON.stringify(patch)).toString('base64');
 }
 
+/** The error's text for the apiserver, which shows it to the user and writes it to its audit log. */
 function oneLine(error: unknown): string {
-  const text = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
-  return text.length <= 200 ? text : `${text.slice(0, 197)}...`;
+  return redactText((error instanceof Error ? error.message : String(error)).slice(0, 1024).replace(/\s+/g, ' ').trim(), 200);
 }

@@ -3,11 +3,13 @@
 // Optional fields follow admission/v1 types.go: `name`, `namespace`, `subResource`, `userInfo.groups`
 // and friends are `omitempty`, so absent is normal; `object`/`oldObject` are `null` when not sent.
 import { ADMISSION_OPERATIONS, type AdmissionOperation, type AdmissionRequest, type GroupVersionKind, type GroupVersionResource, type UserInfo } from '../admission/types.ts';
+import { quoteValue } from '../json-value.ts';
+import { checkJsonShape, countMembers } from './json-limits.ts';
 
 export const REVIEW_API_VERSION = 'admission.k8s.io/v1';
 export const REVIEW_KIND = 'AdmissionReview';
 
-export type ReviewProblem = 'invalid-json' | 'invalid-review';
+export type ReviewProblem = 'invalid-json' | 'json-limit' | 'invalid-review';
 
 export type ParsedReview =
   | { readonly ok: true; readonly request: AdmissionRequest }
@@ -15,13 +17,17 @@ export type ParsedReview =
 
 class ShapeError extends Error {}
 
-export function parseReview(body: Buffer | string): ParsedReview {
+export function parseReview(body: Buffer): ParsedReview {
+  const shape = checkJsonShape(body);
+  if (!shape.ok) return shape;
   let review: unknown;
   try {
-    review = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+    review = JSON.parse(body.toString('utf8'));
   } catch (error) {
     return { ok: false, problem: 'invalid-json', message: `the body is not JSON: ${(error as Error).message}` };
   }
+  // The apiserver never repeats a key; a body that does means different things to different parsers.
+  if (countMembers(review) !== shape.members) return { ok: false, problem: 'invalid-json', message: 'the body repeats a key within an object' };
   try {
     return { ok: true, request: readReview(review) };
   } catch (error) {
@@ -33,9 +39,9 @@ export function parseReview(body: Buffer | string): ParsedReview {
 function readReview(review: unknown): AdmissionRequest {
   const root = record(review, 'the body');
   if (root.apiVersion !== REVIEW_API_VERSION) {
-    fail(`apiVersion is ${show(root.apiVersion)}, expected "${REVIEW_API_VERSION}" (nsguard serves AdmissionReview v1 only; set admissionReviewVersions: ["v1"])`);
+    fail(`apiVersion is ${quoteValue(root.apiVersion)}, expected "${REVIEW_API_VERSION}" (nsguard serves AdmissionReview v1 only; set admissionReviewVersions: ["v1"])`);
   }
-  if (root.kind !== REVIEW_KIND) fail(`kind is ${show(root.kind)}, expected "${REVIEW_KIND}"`);
+  if (root.kind !== REVIEW_KIND) fail(`kind is ${quoteValue(root.kind)}, expected "${REVIEW_KIND}"`);
   if (root.request === undefined || root.request === null) fail('request is missing');
   const r = record(root.request, 'request');
 
@@ -43,7 +49,7 @@ function readReview(review: unknown): AdmissionRequest {
   if (uid === '') fail('request.uid is empty');
   const operation = r.operation;
   if (!ADMISSION_OPERATIONS.includes(operation as AdmissionOperation)) {
-    fail(`request.operation is ${show(operation)}, expected one of ${ADMISSION_OPERATIONS.join(', ')}`);
+    fail(`request.operation is ${quoteValue(operation)}, expected one of ${ADMISSION_OPERATIONS.join(', ')}`);
   }
 
   const request: Mutable<AdmissionRequest> = {
@@ -65,7 +71,7 @@ function readReview(review: unknown): AdmissionRequest {
   if (r.requestKind !== undefined && r.requestKind !== null) request.requestKind = gvk(r.requestKind, 'request.requestKind');
   if (r.requestResource !== undefined && r.requestResource !== null) request.requestResource = gvr(r.requestResource, 'request.requestResource');
   if (r.dryRun !== undefined && r.dryRun !== null) {
-    if (typeof r.dryRun !== 'boolean') fail(`request.dryRun is ${show(r.dryRun)}, expected a boolean`);
+    if (typeof r.dryRun !== 'boolean') fail(`request.dryRun is ${quoteValue(r.dryRun)}, expected a boolean`);
     request.dryRun = r.dryRun;
   }
   if (r.options !== undefined && r.options !== null) request.options = r.options;
@@ -98,20 +104,20 @@ function userInfo(value: unknown): UserInfo {
   if (v.groups !== undefined && v.groups !== null) info.groups = strings(v.groups, 'request.userInfo.groups');
   if (v.extra !== undefined && v.extra !== null) {
     const extra = record(v.extra, 'request.userInfo.extra');
-    info.extra = Object.fromEntries(Object.entries(extra).map(([key, values]) => [key, strings(values, `request.userInfo.extra[${JSON.stringify(key)}]`)]));
+    info.extra = Object.fromEntries(Object.entries(extra).map(([key, values]) => [key, strings(values, `request.userInfo.extra[${quoteValue(key)}]`)]));
   }
   return info;
 }
 
 function record(value: unknown, field: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(value === undefined ? `${field} is missing` : `${field} is ${show(value)}, expected an object`);
+    fail(value === undefined ? `${field} is missing` : `${field} is ${quoteValue(value)}, expected an object`);
   }
   return value as Record<string, unknown>;
 }
 
 function string(value: unknown, field: string): string {
-  if (typeof value !== 'string') fail(value === undefined ? `${field} is missing` : `${field} is ${show(value)}, expected a string`);
+  if (typeof value !== 'string') fail(value === undefined ? `${field} is missing` : `${field} is ${quoteValue(value)}, expected a string`);
   return value;
 }
 
@@ -120,16 +126,10 @@ function optionalString(value: unknown, field: string): string | undefined {
 }
 
 function strings(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) fail(`${field} is ${show(value)}, expected a list of strings`);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) fail(`${field} is ${quoteValue(value)}, expected a list of strings`);
   return value as string[];
 }
 
-/** A value as it appears in an error message: JSON, cut short, since it came from the client. */
-function show(value: unknown): string {
-  if (value === undefined) return 'missing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
 
 function fail(message: string): never {
   throw new ShapeError(message);

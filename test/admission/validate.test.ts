@@ -63,10 +63,12 @@ status: { phase: Terminating }
   t.equal(outcome.decision.verdict, 'allowed');
 });
 
-t.test('Namespace DELETE and CONNECT are not judged', async (t) => {
+t.test('Namespace DELETE is not judged; CONNECT, which no served kind has, is an error, never an allow', async (t) => {
   const state = exampleCluster();
   t.equal(validateRequest(request({ kind: NAMESPACE, operation: 'DELETE', name: 'shop-prod' }), state, configWith()).decision.verdict, 'allowed');
-  t.equal(validateRequest(request({ kind: POLICY, operation: 'CONNECT', namespace: 'shop-prod', name: 'x' }), state, configWith()).decision.verdict, 'allowed');
+  t.throws(() => validateRequest(request({ kind: POLICY, operation: 'CONNECT', namespace: 'shop-prod', name: 'x' }), state, configWith()), {
+    code: 'NSG_UNSUPPORTED_KIND',
+  });
 });
 
 t.test('a kind nsguard has no rules for is an error, never an allow', async (t) => {

@@ -1,9 +1,10 @@
 // A pino logger whose JSON lines are parsed into an array, so tests assert on what was logged.
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../../src/log/logger.ts';
 
 export interface LogCapture {
-  readonly logger: pino.Logger;
+  readonly logger: Logger;
   readonly lines: Record<string, unknown>[];
 }
 
@@ -15,5 +16,6 @@ export function captureLogs(level = 'debug'): LogCapture {
       callback();
     },
   });
-  return { logger: pino({ level }, stream), lines };
+  // The production logger: tests pin whole lines as nsguard writes them.
+  return { logger: createLogger(level, stream), lines };
 }

@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { envelopeProblem } from '../../src/admission/envelope.ts';
 import type { Admission, AdmissionRequest, MutationOutcome, ValidationOutcome } from '../../src/admission/types.ts';
 import { decide } from '../../src/policy/decision.ts';
 import { createServer, type WebhookServer, type WebhookServerOptions } from '../../src/webhook/server.ts';
@@ -17,9 +18,10 @@ export interface Tap {
   teardown(fn: () => unknown): void;
 }
 
+/** The real envelope check (tests send apiserver-shaped reviews), with answers each test sets. */
 export interface FakeAdmission extends Admission {
   isReady: boolean;
-  onValidate: (request: AdmissionRequest) => ValidationOutcome;
+  onValidate: (request: AdmissionRequest) => ValidationOutcome | Promise<ValidationOutcome>;
   onMutate: (request: AdmissionRequest) => MutationOutcome;
   readonly seen: AdmissionRequest[];
 }
@@ -30,6 +32,7 @@ export function fakeAdmission(): FakeAdmission {
     onValidate: () => ({ decision: decide('enforce', [], []) }),
     onMutate: () => ({ patch: [], warnings: [] }),
     seen: [],
+    envelopeProblem,
     validate(request) {
       fake.seen.push(request);
       return fake.onValidate(request);
