@@ -46,9 +46,9 @@ export function fakeAdmission(): FakeAdmission {
   return fake;
 }
 
-export interface Harness {
+export interface Harness<A extends Admission = FakeAdmission> {
   readonly server: WebhookServer;
-  readonly admission: FakeAdmission;
+  readonly admission: A;
   readonly logs: LogCapture;
   readonly ca: TestCa;
   readonly volume: SecretVolume;
@@ -61,10 +61,14 @@ export interface Harness {
 
 let sharedCa: Promise<TestCa> | undefined;
 
-export async function startServer(
-  t: Tap,
-  options: Partial<Omit<WebhookServerOptions, 'admission' | 'logger' | 'tls'>> & { logLevel?: string; plainFiles?: boolean } = {},
-): Promise<Harness> {
+type HarnessOptions = Partial<Omit<WebhookServerOptions, 'admission' | 'logger' | 'tls'>> & { logLevel?: string; plainFiles?: boolean };
+
+export function startServer(t: Tap, options: HarnessOptions = {}): Promise<Harness> {
+  return startServerWith(t, fakeAdmission(), options);
+}
+
+/** The same server around a given Admission (the real one, for tests that judge). */
+export async function startServerWith<A extends Admission>(t: Tap, admission: A, options: HarnessOptions = {}): Promise<Harness<A>> {
   sharedCa ??= createTestCa();
   const ca = await sharedCa;
   const dir = await mkdtemp(join(tmpdir(), 'nsguard-webhook-'));
@@ -73,7 +77,6 @@ export async function startServer(
   const volume = options.plainFiles === true ? await writePlainFiles(join(dir, 'tls'), pair) : await writeSecretVolume(join(dir, 'tls'), pair);
   const logs = captureLogs(options.logLevel ?? 'info');
   const tls = await openTlsSource({ certFile: volume.certFile, keyFile: volume.keyFile, logger: logs.logger, debounceMs: 10 });
-  const admission = fakeAdmission();
   const { logLevel: _level, plainFiles: _plain, ...serverOptions } = options;
   const server = createServer({ defaultMetrics: false, ...serverOptions, admission, logger: logs.logger, tls });
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
