@@ -10,6 +10,9 @@ import type { TlsFiles } from './tls-files.ts';
 
 export interface NsguardProcess {
   readonly port: number;
+  readonly pid: number;
+  /** The process ended by itself (a crash, for a server that should run until stopped). */
+  exited(): boolean;
   /** Spawn to the first /readyz 200, polled every 10 ms. */
   readonly readyMs: number;
   /** Audit-line durations logged since the last `resetDurations()`. */
@@ -103,6 +106,8 @@ export async function spawnNsguard(stateFile: string, tls: TlsFiles, logFile: st
   let mark = 0;
   return {
     port,
+    pid: child.pid as number,
+    exited: () => exited,
     readyMs,
     durations: async () => {
       const text = (await readFile(logFile)).subarray(mark).toString('utf8');
