@@ -8,6 +8,7 @@ import t from 'tap';
 import { EXAMPLE } from '../support/cluster.ts';
 import { nsguard } from '../support/cli.ts';
 import { spawnLogging } from '../support/spawned.ts';
+import { HALF_CLIENT_HELLO, closed, rawClient } from '../support/raw-clients.ts';
 import { createTestCa, writeSecretVolume } from '../support/test-ca.ts';
 import { TestApiServer } from '../support/test-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -154,6 +155,20 @@ t.test('serve --state: judges against the file, follows its changes, keeps the l
   server.child.kill('SIGTERM');
   t.equal(await server.exited, 0);
   await waitFor(() => server.lines.some((line) => line['msg'] === 'webhook server closed'), 'the close log line');
+});
+
+t.test('serve: SIGTERM exits 0 while connections that never finished a TLS handshake are open', async (t) => {
+  const { ca, tlsArgs } = await servingFiles(t, 'handshaking');
+  const server = spawnLogging(t, MAIN, ['serve', '--state', EXAMPLE, ...tlsArgs]);
+  const port = Number((await server.logged('webhook server listening'))['port']);
+  const clients = await Promise.all(Array.from({ length: 20 }, () => rawClient(port)));
+  for (const client of clients.slice(10)) client.write(HALF_CLIENT_HELLO);
+  // The server takes connections in order: once a later one is answered, these twenty are its own.
+  t.equal((await send(port, ca.cert, { path: '/healthz', agent: false })).status, 200);
+
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0, 'exit code 0, not 13 (an unsettled top-level await once every socket stalled)');
+  await Promise.all(clients.map(closed));
 });
 
 /** A NetworkPolicy review as the apiserver sends it for `operation`, from `before` to `after`. */
