@@ -5,7 +5,9 @@ import type { Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import t from 'tap';
 import { GARBAGE_RECORD, HALF_CLIENT_HELLO, closed, rawClient as connectRaw } from '../support/raw-clients.ts';
+import { decide } from '../../src/policy/decision.ts';
 import { startServer, type Harness } from './harness.ts';
+import { policyUpdate } from './reviews.ts';
 
 /** The server's end of the next connection it accepts. */
 function nextServerSocket(h: Harness): Promise<Socket> {
@@ -94,15 +96,18 @@ t.test('past the handshake, each idle or stalled state has its bound', async (t)
   }
 });
 
-t.test('a client that stops reading its answers is cut off after the idle timeout', async (t) => {
+t.test('a client that stops reading its answer is cut off after the idle timeout', async (t) => {
   const h = await startServer(t, { idleTimeoutMs: 100 });
+  // A denial listing 100,000 violations: an answer of some 8 MB, more than both ends' socket buffers hold.
+  const violations = Array.from({ length: 100_000 }, (_, i) => ({ rule: 'dns-egress' as const, message: `violation ${i} ${'x'.repeat(60)}` }));
+  h.admission.onValidate = () => ({ decision: decide('enforce', violations, []) });
   const server = nextServerSocket(h);
   const client = connectTls({ host: '127.0.0.1', port: h.port, ca: h.ca.cert, servername: 'localhost' });
   client.on('error', () => {});
   await once(client, 'secureConnect');
-  // Pipelined requests whose answers (a few KiB of metrics each) outgrow both ends' socket buffers,
-  // which the client never drains: the server's writes stall.
-  client.write('GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(8_000));
+  const body = JSON.stringify(policyUpdate());
+  // Never read: the server's writes stall once the buffers are full, and no byte moves either way.
+  client.write(`POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   await closed(await server);
   t.equal(await openConnections(h), 0);
   client.destroy();
