@@ -14,6 +14,7 @@ export type RefusalReason =
   | 'unsupported-media-type'
   | 'bad-request'
   | 'request-timeout'
+  | 'client-certificate'
   | 'not-found';
 
 export interface ErrorBody {

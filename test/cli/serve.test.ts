@@ -208,6 +208,7 @@ t.test('serve refuses bad options with exit 2 before listening', async (t) => {
   const cases: { name: string; args: string[]; stderr: RegExp }[] = [
     { name: 'a port that is not a number', args: ['serve', '--state', EXAMPLE, '--port', 'http'], stderr: /NSG_USAGE: nsguard serve: --port must be a whole number from 0 to 65535, not "http"/ },
     { name: 'a certificate without its key', args: ['serve', '--state', EXAMPLE, '--tls-cert', EXAMPLE], stderr: /NSG_USAGE: TLS needs both a certificate file and a key file/ },
+    { name: 'a client CA without a serving pair', args: ['serve', '--state', EXAMPLE, '--client-ca', EXAMPLE], stderr: /NSG_USAGE: TLS needs both a certificate file and a key file \(--tls-cert and --tls-key\) when a client CA is given/ },
     { name: 'a missing state file', args: ['serve', '--state', '/nonexistent/cluster.yaml'], stderr: /NSG_STATE_READ: .*\/nonexistent\/cluster\.yaml/ },
     { name: 'a bad log level', args: ['serve', '--state', EXAMPLE, '--log-level', 'loud'], stderr: /--log-level must be one of/ },
   ];
