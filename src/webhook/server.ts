@@ -25,8 +25,8 @@ export const DEFAULT_PORT = 8443;
 // arriving after that has nobody waiting for the answer, so a stalled client is cut off there.
 const REQUEST_TIMEOUT_MS = 30_000;
 const HEADERS_TIMEOUT_MS = 10_000;
-// The TLSHandshakeTimeout of the apiserver's Go client (10 s, utilnet.SetTransportDefaults): a
-// handshake it would still wait for is never cut. Node counts it from accept, not from the last byte,
+// The apiserver's webhook client gives up on a handshake after 10 s (Go's DefaultTransport value, which
+// utilnet.SetTransportDefaults applies): a handshake it would still wait for is never cut. Node counts it from accept, not from the last byte,
 // so a client dripping its ClientHello gets no longer.
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 // Longer than the 90 s idle timeout of Go's http.Transport that the apiserver's webhook client keeps:
@@ -37,7 +37,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 // past the apiserver's longest webhook timeout, nobody is waiting.
 const IDLE_TIMEOUT_MS = 30_000;
 // Above any honest load: an apiserver runs at most 600 requests at once (--max-requests-inflight 400 +
-// --max-mutating-requests-inflight 200), one HTTP/1.1 connection each, so three apiservers all on one
+// --max-mutating-requests-inflight 200), one connection each (nsguard offers only HTTP/1.1), so three apiservers all on one
 // replica stay under 1,800. Below what the memory limit holds: about 60 KB a connection, 2,048 of them
 // cost some 120 MiB of the Deployment's 512 MiB. Past it new connections are refused, not the process killed.
 const MAX_CONNECTIONS = 2_048;
