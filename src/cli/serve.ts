@@ -1,4 +1,4 @@
-// `nsguard serve [--state FILE] [--config FILE] [--port N] [--tls-cert F --tls-key F] [--no-controller]`
+// `nsguard serve [--state FILE] [--config FILE] [--port N] [--tls-cert F --tls-key F [--client-ca F]] [--no-controller]`
 // The webhook: a cluster view (a state file, or the live cluster through list+watch, with the policy
 // controller), TLS (files, or a development certificate), the HTTPS server, and a graceful close on SIGTERM.
 import { hostname } from 'node:os';
@@ -33,6 +33,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
     host: { type: 'string', default: '::' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'client-ca': { type: 'string' },
     'drain-seconds': { type: 'string' },
     'log-level': { type: 'string', default: process.env['LOG_LEVEL'] ?? 'info' },
     'no-controller': { type: 'boolean', default: false },
@@ -46,7 +47,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
 
   const config = await configFrom(values.config);
   const view = values.state === undefined ? await liveView(logger, values['no-controller'] ? undefined : config) : await fileView(values.state, logger);
-  const tls = await openTlsSource({ certFile: values['tls-cert'], keyFile: values['tls-key'], logger });
+  const tls = await openTlsSource({ certFile: values['tls-cert'], keyFile: values['tls-key'], clientCaFile: values['client-ca'], logger });
   const server = createServer({
     admission: createAdmission({ view: view.current, config, synced: view.synced }),
     logger,

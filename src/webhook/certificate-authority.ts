@@ -2,6 +2,7 @@
 // certificates it signs (`nsguard certs` writes them for a cluster; the tests trust one to talk real TLS),
 // and the self-signed development certificate of `nsguard serve` without TLS files.
 import { randomBytes, webcrypto } from 'node:crypto';
+import type { Extension } from '@peculiar/x509';
 
 // P-256 ECDSA: accepted by the apiserver's Go TLS client and far cheaper to make than RSA.
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
@@ -96,6 +97,24 @@ export async function createDevCertificate(options: { validDays?: number; now?: 
 /** A server certificate for `dnsNames` (and IPs), signed by `ca` (PEM certificate and PKCS#8 key). */
 export async function issueServingCertificate(ca: CertificatePair, options: ServingOptions): Promise<IssuedCertificate> {
   const x509 = await loadX509();
+  return issue(ca, options, [
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    // Go's TLS client (the apiserver) checks SANs only, never the CN.
+    new x509.SubjectAlternativeNameExtension([
+      ...options.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+      ...(options.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+    ]),
+  ]);
+}
+
+/** A client certificate for `commonName` (the apiserver's, to present to `serve --client-ca`), signed by `ca`. */
+export async function issueClientCertificate(ca: CertificatePair, options: CaOptions): Promise<IssuedCertificate> {
+  const x509 = await loadX509();
+  return issue(ca, options, [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])]);
+}
+
+async function issue(ca: CertificatePair, options: CaOptions, usage: readonly Extension[]): Promise<IssuedCertificate> {
+  const x509 = await loadX509();
   const crypto = webcrypto;
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await crypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.key), ALGORITHM, false, ['sign']);
@@ -115,12 +134,7 @@ export async function issueServingCertificate(ca: CertificatePair, options: Serv
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        // Go's TLS client (the apiserver) checks SANs only, never the CN.
-        new x509.SubjectAlternativeNameExtension([
-          ...options.dnsNames.map((value) => ({ type: 'dns' as const, value })),
-          ...(options.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
-        ]),
+        ...usage,
         await x509.AuthorityKeyIdentifierExtension.create(caCert, false, crypto),
       ],
     },

@@ -15,6 +15,7 @@ export type RefusalReason =
   | 'unsupported-media-type'
   | 'bad-request'
   | 'request-timeout'
+  | 'client-certificate'
   | 'not-found';
 
 export interface ErrorBody {
@@ -66,12 +67,24 @@ export function unsupportedMediaType(contentType: string | undefined): string {
 }
 
 /**
- * Errors Node raises before a request reaches fastify (request timeout of a slow client, malformed
- * HTTP): answer as Node would, in the common shape, and log once. Resets need no answer.
+ * Errors Node raises before a request reaches fastify. Once a handler is registered (fastify always
+ * registers one), Node leaves the socket to it, so every path here ends with the socket destroyed.
+ * https.Server passes TLS failures here too (handshake timeout, bad handshake, reset before it ends):
+ * no HTTP can be spoken on those, so they are destroyed at once; writing an answer would queue it
+ * behind a handshake that never finishes, and the socket would stay open for good. A slow client or
+ * malformed HTTP is answered as Node would, in the common shape, and logged once. Resets need no answer.
  */
-export function clientErrorHandler(logger: Logger): (err: NodeJS.ErrnoException, socket: Socket) => void {
+export function clientErrorHandler(logger: Logger, secured: (socket: Socket) => boolean): (err: NodeJS.ErrnoException, socket: Socket) => void {
   return (err, socket) => {
-    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (!secured(socket)) {
+      if (err.code !== 'ECONNRESET') logger.warn({ err, remoteAddress: socket.remoteAddress }, 'TLS handshake failed');
+      socket.destroy();
+      return;
+    }
+    if (err.code === 'ECONNRESET' || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const message = timeout ? 'the request was not received in time' : `malformed HTTP request (${err.code ?? err.message})`;
@@ -82,7 +95,8 @@ export function clientErrorHandler(logger: Logger): (err: NodeJS.ErrnoException,
     }
     const body = JSON.stringify(errorBody(status, timeout ? 'request-timeout' : 'bad-request', message));
     const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
-    // end, not destroy: over TLS the answer is still being encrypted when write() returns.
+    // end, not destroy: over TLS the answer is still being encrypted when write() returns. A peer that
+    // never reads it is cut by the connection's idle timeout.
     socket.end(head + body, () => socket.destroy());
   };
 }

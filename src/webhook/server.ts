@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Admission } from '../admission/types.ts';
 import { registerAdmissionRoutes } from './admission-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
+import { clientCertificateRefusal } from './client-certificate.ts';
+import { trackConnections } from './connections.ts';
 import { clientErrorHandler, createRefuser, installErrorHandlers } from './http-errors.ts';
 import { createMetrics, type WebhookMetrics } from './metrics.ts';
 import type { TlsMaterial, TlsSource } from './tls-source.ts';
@@ -23,11 +25,22 @@ export const DEFAULT_PORT = 8443;
 // arriving after that has nobody waiting for the answer, so a stalled client is cut off there.
 const REQUEST_TIMEOUT_MS = 30_000;
 const HEADERS_TIMEOUT_MS = 10_000;
+// The apiserver's webhook client gives up on a handshake after 10 s (Go's DefaultTransport value, which
+// utilnet.SetTransportDefaults applies): a handshake it would still wait for is never cut. Node counts it from accept, not from the last byte,
+// so a client dripping its ClientHello gets no longer.
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 // Longer than the 90 s idle timeout of Go's http.Transport that the apiserver's webhook client keeps:
 // if the server closed an idle connection first, a POST racing the close fails, and Go does not retry
 // non-idempotent requests.
 const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+// No byte either way for this long while a request is open (a client that stops reading its answer):
+// past the apiserver's longest webhook timeout, nobody is waiting.
+const IDLE_TIMEOUT_MS = 30_000;
+// Above any honest load: an apiserver runs at most 600 requests at once (--max-requests-inflight 400 +
+// --max-mutating-requests-inflight 200), one connection each (nsguard offers only HTTP/1.1), so three apiservers all on one
+// replica stay under 1,800. Below what the memory limit holds: about 60 KB a connection, 2,048 of them
+// cost some 120 MiB of the Deployment's 512 MiB. Past it new connections are refused, not the process killed.
+const MAX_CONNECTIONS = 2_048;
 
 export interface WebhookServerOptions {
   readonly admission: Admission;
@@ -41,6 +54,12 @@ export interface WebhookServerOptions {
   readonly closeTimeoutMs?: number;
   /** Node's timeout for receiving a whole request (lowered in tests to see a stalled client cut off). */
   readonly requestTimeoutMs?: number;
+  /** The timeouts and the cap below are lowered in tests, to see each kind of stalled client cut off. */
+  readonly handshakeTimeoutMs?: number;
+  readonly headersTimeoutMs?: number;
+  readonly keepAliveTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly maxConnections?: number;
   /** prom-client's process and Node.js metrics (`process_*`, `nodejs_*`) on the same registry; default on. */
   readonly defaultMetrics?: boolean;
 }
@@ -60,23 +79,29 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
   const { admission, logger, tls } = options;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node refuses a headers timeout longer than the request timeout.
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout);
   let draining = false;
 
   const metrics = createMetrics({ cacheSynced: () => cacheReady(admission, logger), defaultMetrics: options.defaultMetrics ?? true });
   metrics.certificateLoaded(tls.current().notAfter);
 
+  const requireClientCertificate = tls.current().clientCa !== undefined;
   const httpsServer = createHttpsServer({
     ...secureOptions(tls.current()),
-    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    // Verified, yet not required by the TLS layer: see client-certificate.ts.
+    requestCert: requireClientCertificate,
+    rejectUnauthorized: false,
+    handshakeTimeout: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
     requestTimeout,
-    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeout,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS,
     // Node enforces the two timeouts above only at this interval (default 30 s).
-    connectionsCheckingInterval: Math.min(1_000, requestTimeout),
+    connectionsCheckingInterval: Math.min(1_000, headersTimeout),
   } satisfies ServerOptions);
-  httpsServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
-    if (err.code !== 'ECONNRESET') logger.warn({ err, remoteAddress: socket.remoteAddress }, 'TLS handshake failed');
-  });
+  // Each connection's inactivity timeout while a request is open; the keep-alive timeout replaces it between requests.
+  httpsServer.setTimeout(options.idleTimeoutMs ?? IDLE_TIMEOUT_MS);
+  const connections = trackConnections(httpsServer, { maxConnections: options.maxConnections ?? MAX_CONNECTIONS, logger });
 
   const unsubscribe = tls.subscribe((event) => {
     if (event.type === 'rejected') {
@@ -102,7 +127,7 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
     // Requests that arrive on a kept-alive connection after close begins are admission calls like any
     // other: answer them (with `Connection: close`) rather than fail them with fastify's 503.
     return503OnClosing: false,
-    clientErrorHandler: clientErrorHandler(logger),
+    clientErrorHandler: clientErrorHandler(logger, connections.secured),
   });
   const refuser = createRefuser(logger, metrics);
 
@@ -112,10 +137,13 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
   installErrorHandlers(app, refuser, logger, bodyLimit);
   // Callback style, not async: an async hook costs every request a promise and a trip through the
   // microtask queue (about 2% of the CPU under load).
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     // During the drain, tell each client to reconnect, so new connections go to ready replicas.
     if (draining) reply.header('connection', 'close');
-    done();
+    const refusal = requireClientCertificate ? clientCertificateRefusal(request) : undefined;
+    if (refusal === undefined) return done();
+    // Closing the connection spares reading a body nobody will judge.
+    refuser.refuse(request, reply.header('connection', 'close'), 401, 'client-certificate', refusal);
   });
 
   registerAdmissionRoutes(app, { admission, logger, metrics, refuser });
@@ -157,8 +185,10 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
         });
         const deadline = setTimeout(() => {
           logger.warn({ closeTimeoutMs }, 'requests still in flight after the close timeout: cutting their connections');
-          httpsServer.closeAllConnections();
+          connections.destroyAll();
         }, closeTimeoutMs);
+        // Past the drain no new connection is taken, and one still in its handshake carries no request yet.
+        connections.destroyHandshaking();
         try {
           await app.close();
         } finally {
@@ -178,7 +208,7 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
  * so the same full set is passed at creation and at each swap.
  */
 function secureOptions(material: TlsMaterial): ServerOptions {
-  return { cert: material.cert, key: material.key, minVersion: 'TLSv1.2' };
+  return { cert: material.cert, key: material.key, minVersion: 'TLSv1.2', ...(material.clientCa === undefined ? {} : { ca: material.clientCa }) };
 }
 
 function cacheReady(admission: Admission, logger: Logger): boolean {

@@ -8,6 +8,7 @@ import t from 'tap';
 import { EXAMPLE } from '../support/cluster.ts';
 import { nsguard } from '../support/cli.ts';
 import { spawnLogging } from '../support/spawned.ts';
+import { HALF_CLIENT_HELLO, closed, rawClient } from '../support/raw-clients.ts';
 import { createTestCa, writeSecretVolume } from '../support/test-ca.ts';
 import { TestApiServer } from '../support/test-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -153,6 +154,20 @@ t.test('serve --state: judges against the file, follows its changes, keeps the l
   await waitFor(() => server.lines.some((line) => line['msg'] === 'webhook server closed'), 'the close log line');
 });
 
+t.test('serve: SIGTERM exits 0 while connections that never finished a TLS handshake are open', async (t) => {
+  const { ca, tlsArgs } = await servingFiles(t, 'handshaking');
+  const server = spawnLogging(t, MAIN, ['serve', '--state', EXAMPLE, ...tlsArgs]);
+  const port = Number((await server.logged('webhook server listening'))['port']);
+  const clients = await Promise.all(Array.from({ length: 20 }, () => rawClient(port)));
+  for (const client of clients.slice(10)) client.write(HALF_CLIENT_HELLO);
+  // The server takes connections in order: once a later one is answered, these twenty are its own.
+  t.equal((await send(port, ca.cert, { path: '/healthz', agent: false })).status, 200);
+
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0, 'exit code 0, not 13 (an unsettled top-level await once every socket stalled)');
+  await Promise.all(clients.map(closed));
+});
+
 /** A NetworkPolicy review as the apiserver sends it for `operation`, from `before` to `after`. */
 function policyReview(uid: string, operation: 'DELETE', before: Record<string, unknown>, after: null) {
   const review = createReview(uid, String((before['metadata'] as Record<string, unknown>)['namespace']), {});
@@ -190,6 +205,7 @@ t.test('serve refuses bad options with exit 2 before listening', async (t) => {
   const cases: { name: string; args: string[]; stderr: RegExp }[] = [
     { name: 'a port that is not a number', args: ['serve', '--state', EXAMPLE, '--port', 'http'], stderr: /NSG_USAGE: nsguard serve: --port must be a whole number from 0 to 65535, not "http"/ },
     { name: 'a certificate without its key', args: ['serve', '--state', EXAMPLE, '--tls-cert', EXAMPLE], stderr: /NSG_USAGE: TLS needs both a certificate file and a key file/ },
+    { name: 'a client CA without a serving pair', args: ['serve', '--state', EXAMPLE, '--client-ca', EXAMPLE], stderr: /NSG_USAGE: TLS needs both a certificate file and a key file \(--tls-cert and --tls-key\) when a client CA is given/ },
     { name: 'a missing state file', args: ['serve', '--state', '/nonexistent/cluster.yaml'], stderr: /NSG_STATE_READ: .*\/nonexistent\/cluster\.yaml/ },
     { name: 'a bad log level', args: ['serve', '--state', EXAMPLE, '--log-level', 'loud'], stderr: /--log-level must be one of/ },
   ];

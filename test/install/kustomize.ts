@@ -1,6 +1,7 @@
-// `kubectl kustomize` for the subset manifests/ uses (resources, strategic-merge patches with or
-// without a target, and `images`, which `kustomize edit set image` writes), read from the kustomization files themselves. Any other kustomization key fails
-// the render, so a manifest change that needs more of kustomize also needs this renderer taught it.
+// `kubectl kustomize` for the subset manifests/ uses (resources, components, strategic-merge patches
+// with or without a target, `$patch: delete`, and `images`, which `kustomize edit set image` writes),
+// read from the kustomization files themselves. Any other kustomization key fails the render, so a
+// manifest change that needs more of kustomize also needs this renderer taught it.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -13,7 +14,7 @@ export type KubeObject = Record<string, unknown> & {
 
 export const MANIFESTS = new URL('../../manifests/', import.meta.url).pathname;
 
-const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'resources', 'patches', 'images']);
+const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'resources', 'components', 'patches', 'images']);
 
 interface Target {
   readonly group?: string;
@@ -33,12 +34,17 @@ export function readYamlDocuments(file: string): unknown[] {
 }
 
 export function render(dir: string): KubeObject[] {
+  return build(dir, []);
+}
+
+/** A kustomization's objects; a Component (kind: Component) works on the objects of its parent. */
+function build(dir: string, parent: KubeObject[]): KubeObject[] {
   const [kustomization] = readYamlDocuments(join(dir, 'kustomization.yaml'));
   if (!isRecord(kustomization)) throw new Error(`${dir}/kustomization.yaml is not a mapping`);
   for (const key of Object.keys(kustomization)) {
     if (!KNOWN_KEYS.has(key)) throw new Error(`${dir}/kustomization.yaml: the test renderer does not implement ${JSON.stringify(key)}`);
   }
-  const objects: KubeObject[] = [];
+  let objects: KubeObject[] = [...parent];
   for (const entry of list(kustomization['resources'])) {
     const path = join(dir, String(entry));
     const found = statSync(path).isDirectory() ? render(path) : readYamlDocuments(path).map((doc) => asObject(doc, path));
@@ -47,6 +53,8 @@ export function render(dir: string): KubeObject[] {
       objects.push(object);
     }
   }
+  // Components after the resources, before this kustomization's own patches, as kustomize orders them.
+  for (const entry of list(kustomization['components'])) objects = build(join(dir, String(entry)), objects);
   for (const entry of list(kustomization['patches'])) {
     if (!isRecord(entry)) throw new Error(`${dir}: a patch entry is not a mapping`);
     const patches = typeof entry['path'] === 'string' ? readYamlDocuments(join(dir, entry['path'])) : readInline(entry['patch']);
@@ -55,6 +63,10 @@ export function render(dir: string): KubeObject[] {
       if (!isRecord(patch)) throw new Error(`${dir}: a patch is not a mapping`);
       const matches = objects.filter((o) => (target === undefined ? sameId(o, patch) : selects(target, o)));
       if (matches.length === 0) throw new Error(`${dir}: patch ${JSON.stringify(target ?? idOf(patch))} matches no resource`);
+      if (patch['$patch'] === 'delete') {
+        objects = objects.filter((o) => !matches.includes(o));
+        continue;
+      }
       for (const object of matches) {
         const merged = mergePatch(object, target === undefined ? patch : withoutId(patch)) as KubeObject;
         objects[objects.indexOf(object)] = merged;

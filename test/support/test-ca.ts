@@ -3,13 +3,15 @@
 import { mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IssuedCertificate } from '../../src/webhook/certificate-authority.ts';
-import { createCertificateAuthority, issueServingCertificate } from '../../src/webhook/certificate-authority.ts';
+import { createCertificateAuthority, issueClientCertificate, issueServingCertificate } from '../../src/webhook/certificate-authority.ts';
 import type { CertificatePair } from '../../src/webhook/certificate-authority.ts';
 
 export interface TestCa {
   /** PEM of the CA certificate: what a client trusts. */
   readonly cert: string;
   issue(options?: { commonName?: string; validDays?: number }): Promise<IssuedCertificate>;
+  /** A client certificate, as the apiserver presents to a webhook. */
+  issueClient(commonName?: string): Promise<IssuedCertificate>;
 }
 
 export async function createTestCa(): Promise<TestCa> {
@@ -23,6 +25,7 @@ export async function createTestCa(): Promise<TestCa> {
         ipAddresses: ['127.0.0.1'],
         validDays: options.validDays ?? 10,
       }),
+    issueClient: (commonName = 'kube-apiserver') => issueClientCertificate(ca, { commonName, validDays: 10 }),
   };
 }
 

@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { envelopeProblem } from '../../src/admission/envelope.ts';
 import type { Admission, AdmissionRequest, MutationOutcome, ValidationOutcome } from '../../src/admission/types.ts';
 import { decide } from '../../src/policy/decision.ts';
+import type { CertificatePair } from '../../src/webhook/certificate-authority.ts';
 import { createServer, type WebhookServer, type WebhookServerOptions } from '../../src/webhook/server.ts';
 import { openTlsSource, type TlsSource } from '../../src/webhook/tls-source.ts';
 import { captureLogs, type LogCapture } from '../support/capture-logs.ts';
@@ -61,7 +62,7 @@ export interface Harness<A extends Admission = FakeAdmission> {
 
 let sharedCa: Promise<TestCa> | undefined;
 
-type HarnessOptions = Partial<Omit<WebhookServerOptions, 'admission' | 'logger' | 'tls'>> & { logLevel?: string; plainFiles?: boolean };
+type HarnessOptions = Partial<Omit<WebhookServerOptions, 'admission' | 'logger' | 'tls'>> & { logLevel?: string; plainFiles?: boolean; clientCaFile?: string };
 
 export function startServer(t: Tap, options: HarnessOptions = {}): Promise<Harness> {
   return startServerWith(t, fakeAdmission(), options);
@@ -76,8 +77,8 @@ export async function startServerWith<A extends Admission>(t: Tap, admission: A,
   const pair = await ca.issue();
   const volume = options.plainFiles === true ? await writePlainFiles(join(dir, 'tls'), pair) : await writeSecretVolume(join(dir, 'tls'), pair);
   const logs = captureLogs(options.logLevel ?? 'info');
-  const tls = await openTlsSource({ certFile: volume.certFile, keyFile: volume.keyFile, logger: logs.logger, debounceMs: 10 });
-  const { logLevel: _level, plainFiles: _plain, ...serverOptions } = options;
+  const tls = await openTlsSource({ certFile: volume.certFile, keyFile: volume.keyFile, clientCaFile: options.clientCaFile, logger: logs.logger, debounceMs: 10 });
+  const { logLevel: _level, plainFiles: _plain, clientCaFile: _clientCa, ...serverOptions } = options;
   const server = createServer({ defaultMetrics: false, ...serverOptions, admission, logger: logs.logger, tls });
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
   // Tests look at what requests log, not at the startup line.
@@ -99,6 +100,8 @@ export interface ClientRequest {
   readonly headers?: Record<string, string>;
   /** Default: the harness's keep-alive agent. `false`: a fresh connection. */
   readonly agent?: Agent | false;
+  /** Presented to the server, which asks for one under `--client-ca`. */
+  readonly clientCertificate?: CertificatePair;
 }
 
 export interface ClientResponse {
@@ -121,6 +124,7 @@ export function send(port: number, ca: string, req: ClientRequest, defaultAgent?
     headers,
     ca,
     agent: req.agent === undefined ? defaultAgent : req.agent,
+    ...(req.clientCertificate === undefined ? {} : { cert: req.clientCertificate.cert, key: req.clientCertificate.key }),
   };
   return new Promise((resolve, reject) => {
     const clientRequest = httpsRequest(options, (res) => {
