@@ -8,7 +8,17 @@ import type { Logger } from 'pino';
 // A flood of refused connections must not become a flood of synchronous log lines.
 const DROP_LOG_INTERVAL_MS = 10_000;
 
+export interface ConnectionCounts {
+  /** Accepted, TLS handshake not finished. */
+  readonly handshaking: number;
+  /** Past the handshake: HTTP is spoken on them. */
+  readonly established: number;
+  /** Refused at the cap since the start. */
+  readonly refused: number;
+}
+
 export interface ConnectionTracker {
+  counts(): ConnectionCounts;
   /** Whether this socket finished its TLS handshake (so HTTP may be spoken on it). */
   secured(socket: Socket): boolean;
   /** Destroys the connections still in their TLS handshake: no request can be in flight on them. */
@@ -26,9 +36,11 @@ export function trackConnections(server: TlsServer, options: { readonly maxConne
 
   server.maxConnections = options.maxConnections;
   let dropped = 0;
+  let refused = 0;
   let lastDropLog = -Infinity;
   server.on('drop', (peer) => {
     dropped += 1;
+    refused += 1;
     const now = Date.now();
     if (now - lastDropLog < DROP_LOG_INTERVAL_MS) return;
     lastDropLog = now;
@@ -52,6 +64,7 @@ export function trackConnections(server: TlsServer, options: { readonly maxConne
   });
 
   return {
+    counts: () => ({ handshaking: handshaking.size, established: open.size - handshaking.size, refused }),
     secured: (socket) => secured.has(socket),
     destroyHandshaking() {
       for (const socket of handshaking.values()) socket.destroy();

@@ -4,6 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { kindName, SERVED_KINDS } from '../admission/served-kinds.ts';
 import { ADMISSION_OPERATIONS, type WebhookName } from '../admission/types.ts';
+import type { ConnectionCounts } from './connections.ts';
 
 /** `error`: nsguard failed to judge the request (answered 500 on validate, allowed unpatched on mutate). */
 export type MetricVerdict = 'allowed' | 'denied' | 'warned' | 'would-deny' | 'patched' | 'error';
@@ -25,7 +26,14 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015
 const KINDS: ReadonlySet<string> = new Set(SERVED_KINDS.map((served) => kindName(served.kind)));
 const OPERATIONS: ReadonlySet<string> = new Set(ADMISSION_OPERATIONS);
 
-export function createMetrics(options: { cacheSynced: () => boolean; defaultMetrics?: boolean }): WebhookMetrics {
+export interface MetricsSources {
+  readonly cacheSynced: () => boolean;
+  /** Open connections by state and those refused at the cap (connections.ts). */
+  readonly connections?: () => ConnectionCounts;
+  readonly defaultMetrics?: boolean;
+}
+
+export function createMetrics(options: MetricsSources): WebhookMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
@@ -67,6 +75,30 @@ export function createMetrics(options: { cacheSynced: () => boolean; defaultMetr
       this.set(options.cacheSynced() ? 1 : 0);
     },
   });
+
+  const { connections } = options;
+  if (connections !== undefined) {
+    new Gauge({
+      name: 'nsguard_webhook_connections',
+      help: 'Open connections to the webhook port, by state: handshaking (TLS not finished) or established.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const counts = connections();
+        this.set({ state: 'handshaking' }, counts.handshaking);
+        this.set({ state: 'established' }, counts.established);
+      },
+    });
+    new Counter({
+      name: 'nsguard_webhook_refused_connections_total',
+      help: 'Connections refused because the server held its maximum of open connections.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(connections().refused);
+      },
+    });
+  }
 
   // Labelled children kept by label values: prom-client hashes the label object on every call, a
   // measurable share of a request that takes well under a millisecond. Bounded: label values are fixed sets.

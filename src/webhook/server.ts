@@ -83,7 +83,12 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
   const headersTimeout = Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout);
   let draining = false;
 
-  const metrics = createMetrics({ cacheSynced: () => cacheReady(admission, logger), defaultMetrics: options.defaultMetrics ?? true });
+  const metrics = createMetrics({
+    cacheSynced: () => cacheReady(admission, logger),
+    // Read at scrape time, once the tracker below exists.
+    connections: () => connections.counts(),
+    defaultMetrics: options.defaultMetrics ?? true,
+  });
   metrics.certificateLoaded(tls.current().notAfter);
 
   const requireClientCertificate = tls.current().clientCa !== undefined;

@@ -122,6 +122,9 @@ t.test('past the connection cap, new connections are refused and the refusal log
     [{ level: 40, maxConnections: 2, dropped: 1 }],
   );
   t.equal(await openConnections(h), 2, 'the two held connections stay');
+  const metrics = await h.server.metrics.registry.metrics();
+  t.match(metrics, /nsguard_webhook_connections\{state="handshaking"\} 2\n/, 'both held connections are still in their handshake');
+  t.match(metrics, /nsguard_webhook_refused_connections_total 2\n/, 'the two refusals are counted');
   for (const { client } of held) client.destroy();
 });
 
