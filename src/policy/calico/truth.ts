@@ -31,8 +31,10 @@ export interface PartialLabels {
 }
 
 /**
- * `calicoSelects` over labels some of which are unknown. `global` is what `global()` evaluates to: true
- * as Calico's parser has it, false in a rule's namespaceSelector seen from a pod (no pod is global).
+ * Calico's selector evaluation (ast.go Evaluate: a label the object lacks makes `==`, `in`, `contains`,
+ * `starts with`, `ends with` and `has` false, `!=` and `not in` true) over labels some of which may be
+ * unknown. `global` is what `global()` evaluates to: true in Calico's parser, false in a rule's
+ * namespaceSelector seen from a pod (Calico turns it into `!has(projectcalico.org/namespace)` there).
  */
 export function selectorTruth(selector: CalicoSelector, on: PartialLabels, global = true): Truth {
   const { labels, unknown } = on;
