@@ -36,6 +36,13 @@ export function intersect(a: PortSet, b: PortSet): PortSet {
   return mapProtocols((p) => intersectIntervals(a[p], b[p]));
 }
 
+/** The ports of `a` that are not in `b`. */
+export function difference(a: PortSet, b: PortSet): PortSet {
+  if (isEmpty(b) || isEmpty(a)) return a;
+  if (a === b || b === ALL_PORTS) return NO_PORTS;
+  return mapProtocols((p) => differenceIntervals(a[p], b[p]));
+}
+
 export function isEmpty(set: PortSet): boolean {
   return set.TCP.length === 0 && set.UDP.length === 0 && set.SCTP.length === 0;
 }
@@ -92,6 +99,27 @@ function intersectIntervals(a: Intervals, b: Intervals): Intervals {
     if (from <= to) out.push([from, to]);
     if (x[1] < y[1]) i++;
     else j++;
+  }
+  return out;
+}
+
+function differenceIntervals(a: Intervals, b: Intervals): Intervals {
+  if (b.length === 0) return a;
+  const out: [number, number][] = [];
+  let j = 0;
+  for (const [from, to] of a) {
+    let next = from;
+    // Skip the cuts that end before this interval, then carve out the ones that overlap it.
+    while (j < b.length && (b[j] as readonly [number, number])[1] < next) j++;
+    let k = j;
+    while (k < b.length && next <= to) {
+      const [cutFrom, cutTo] = b[k] as readonly [number, number];
+      if (cutFrom > to) break;
+      if (cutFrom > next) out.push([next, cutFrom - 1]);
+      next = Math.max(next, cutTo + 1);
+      k++;
+    }
+    if (next <= to) out.push([next, to]);
   }
   return out;
 }

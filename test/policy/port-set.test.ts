@@ -4,7 +4,7 @@ import type { Test } from 'tap';
 import type { Protocol } from '../../src/policy/model.ts';
 import { PROTOCOLS } from '../../src/policy/model.ts';
 import type { Intervals, PortSet } from '../../src/policy/port-set.ts';
-import { ALL_PORTS, MAX_PORT, MIN_PORT, NO_PORTS, allOf, describePorts, hasPort, intersect, isAll, isEmpty, portRange, union } from '../../src/policy/port-set.ts';
+import { ALL_PORTS, MAX_PORT, MIN_PORT, NO_PORTS, allOf, describePorts, difference, hasPort, intersect, isAll, isEmpty, portRange, union } from '../../src/policy/port-set.ts';
 
 // Port sets built from ranges on 1..SMALL (and whole protocols, which reach 65535) are checked against a
 // brute-force oracle: a predicate over (protocol, port). Every generated set is constant on
@@ -17,7 +17,7 @@ type Expr =
   | { readonly kind: 'protocol'; readonly protocol: Protocol }
   | { readonly kind: 'none' }
   | { readonly kind: 'all' }
-  | { readonly kind: 'union' | 'intersect'; readonly a: Expr; readonly b: Expr };
+  | { readonly kind: 'union' | 'intersect' | 'difference'; readonly a: Expr; readonly b: Expr };
 
 // Mostly TCP, so operands often share a protocol.
 const protocol = fc.oneof({ arbitrary: fc.constant<Protocol>('TCP'), weight: 3 }, fc.constantFrom(...PROTOCOLS));
@@ -33,9 +33,9 @@ const leaf: fc.Arbitrary<Expr> = fc.oneof(
   { arbitrary: fc.constant<Expr>({ kind: 'all' }), weight: 1 },
 );
 
-/** A chain of 1-7 leaves joined by union or intersect, so most sets come out of several operations. */
+/** A chain of 1-7 leaves joined by union, intersect or difference, so most sets come out of several operations. */
 const expr: fc.Arbitrary<Expr> = fc
-  .tuple(leaf, fc.array(fc.tuple(fc.constantFrom('union' as const, 'union' as const, 'intersect' as const), leaf, fc.boolean()), { maxLength: 6, size: 'large' }))
+  .tuple(leaf, fc.array(fc.tuple(fc.constantFrom('union' as const, 'union' as const, 'intersect' as const, 'difference' as const), leaf, fc.boolean()), { maxLength: 6, size: 'large' }))
   .map(([first, rest]) => rest.reduce<Expr>((a, [kind, b, flip]) => (flip ? { kind, a: b, b: a } : { kind, a, b }), first));
 
 function build(e: Expr): PortSet {
@@ -52,6 +52,8 @@ function build(e: Expr): PortSet {
       return union(build(e.a), build(e.b));
     case 'intersect':
       return intersect(build(e.a), build(e.b));
+    case 'difference':
+      return difference(build(e.a), build(e.b));
   }
 }
 
@@ -70,6 +72,8 @@ function oracle(e: Expr, p: Protocol, n: number): boolean {
       return oracle(e.a, p, n) || oracle(e.b, p, n);
     case 'intersect':
       return oracle(e.a, p, n) && oracle(e.b, p, n);
+    case 'difference':
+      return oracle(e.a, p, n) && !oracle(e.b, p, n);
   }
 }
 
@@ -94,7 +98,7 @@ function holds<Ts extends unknown[]>(t: Test, name: string, property: fc.IProper
   t.notOk(details.failed, `${name}\n${fc.defaultReportMessage(details) ?? ''}`);
 }
 
-t.test('hasPort on union and intersect agrees with the brute-force oracle at every probe', async (t) => {
+t.test('hasPort on union, intersect and difference agrees with the brute-force oracle at every probe', async (t) => {
   holds(
     t,
     'hasPort = oracle',
@@ -105,7 +109,7 @@ t.test('hasPort on union and intersect agrees with the brute-force oracle at eve
   );
 });
 
-t.test('union and intersect keep sets canonical: sorted, disjoint, non-adjacent intervals, equal sets equal', async (t) => {
+t.test('union, intersect and difference keep sets canonical: sorted, disjoint, non-adjacent intervals, equal sets equal', async (t) => {
   holds(
     t,
     'representation = canonical(oracle)',

@@ -10,6 +10,7 @@
 // Bounded for hostile input: the text's length and the nesting of parentheses are capped, so a
 // selector that does not parse costs at most one pass and says where it went wrong.
 import type { Labels } from '../model.ts';
+import { selectorTruth } from './truth.ts';
 
 export type CalicoSelector =
   | { readonly op: 'all' }
@@ -300,41 +301,9 @@ function quote(text: string): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text);
 }
 
-/** Does the selector match an object with these labels? (ast.go's Evaluate) */
+/** Does the selector match an object with these labels? (ast.go's Evaluate; truth.ts has the rules.) */
 export function calicoSelects(selector: CalicoSelector, labels: Labels): boolean {
-  switch (selector.op) {
-    case 'all':
-    case 'global':
-      return true;
-    case 'has':
-      return Object.hasOwn(labels, selector.key);
-    case 'eq':
-      return Object.hasOwn(labels, selector.key) && labels[selector.key] === selector.value;
-    case 'ne':
-      return !Object.hasOwn(labels, selector.key) || labels[selector.key] !== selector.value;
-    case 'contains':
-      return Object.hasOwn(labels, selector.key) && (labels[selector.key] as string).includes(selector.value);
-    case 'startsWith':
-      return Object.hasOwn(labels, selector.key) && (labels[selector.key] as string).startsWith(selector.value);
-    case 'endsWith':
-      return Object.hasOwn(labels, selector.key) && (labels[selector.key] as string).endsWith(selector.value);
-    case 'in':
-      return Object.hasOwn(labels, selector.key) && selector.values.has(labels[selector.key] as string);
-    case 'notIn':
-      return !Object.hasOwn(labels, selector.key) || !selector.values.has(labels[selector.key] as string);
-    case 'not':
-      return !calicoSelects(selector.operand, labels);
-    case 'and':
-      for (const operand of selector.operands) if (!calicoSelects(operand, labels)) return false;
-      return true;
-    case 'or':
-      for (const operand of selector.operands) if (calicoSelects(operand, labels)) return true;
-      return false;
-    default: {
-      const never: never = selector;
-      throw new Error(`unknown selector ${JSON.stringify(never)}`);
-    }
-  }
+  return selectorTruth(selector, { labels }) === 'yes';
 }
 
 /** Calico's own canonical text (ast.go collectFragments): `(a == "x" && !has(b))`. */
