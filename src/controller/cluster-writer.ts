@@ -8,11 +8,22 @@ import type { PolicyManifest } from '../policy/model.ts';
 /** The field manager of every object nsguard applies: `kubectl get netpol --show-managed-fields` shows it. */
 export const FIELD_MANAGER = 'nsguard';
 
-/** API group, resource and verbs of each write below (the reads are the live view's list and watch). */
-export const WRITES: readonly { readonly group: string; readonly resource: string; readonly verbs: readonly string[] }[] = [
+/**
+ * Where Events about a Namespace go. The apiserver refuses a core/v1 Event without eventTime about a
+ * cluster-scoped object in any other namespace (legacyValidateEvent, pkg/apis/core/validation/events.go);
+ * client-go's recorder posts them there too, and `kubectl describe namespace` lists events of every
+ * namespace by involvedObject, so it finds them.
+ */
+export const CLUSTER_EVENTS_NAMESPACE = 'default';
+
+/**
+ * API group, resource and verbs of each write below (the reads are the live view's list and watch);
+ * `namespace` when the writes all go to one namespace, so a Role there grants them.
+ */
+export const WRITES: readonly { readonly group: string; readonly resource: string; readonly verbs: readonly string[]; readonly namespace?: string }[] = [
   { group: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['patch', 'delete'] },
   { group: '', resource: 'namespaces', verbs: ['patch'] },
-  { group: '', resource: 'events', verbs: ['create'] },
+  { group: '', resource: 'events', verbs: ['create'], namespace: CLUSTER_EVENTS_NAMESPACE },
 ];
 
 export interface NamespaceEvent {
@@ -66,10 +77,10 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
     },
     recordEvent: async (event) => {
       const time = apiTime(now());
-      await createJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(event.namespace)}/events`, {
+      await createJson(kubeConfig, `/api/v1/namespaces/${CLUSTER_EVENTS_NAMESPACE}/events`, {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { generateName: `${event.namespace}.`, namespace: event.namespace },
+        metadata: { generateName: `${event.namespace}.`, namespace: CLUSTER_EVENTS_NAMESPACE },
         involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: event.namespace, ...(event.namespaceUid !== undefined && { uid: event.namespaceUid }) },
         type: event.type,
         reason: event.reason,

@@ -22,6 +22,20 @@ export function patchTypeOf(contentType: string | undefined): PatchType | undefi
   return PATCH_TYPES[media];
 }
 
+/**
+ * ValidatePatchOptions (apimachinery/pkg/apis/meta/v1/validation): `force` only with apply, a
+ * fieldManager for apply, at most 128 printable characters. Field errors, empty when valid.
+ */
+export function patchOptionProblems(type: PatchType, query: URLSearchParams): { type: string; field: string; message: string }[] {
+  const problems: { type: string; field: string; message: string }[] = [];
+  const manager = query.get('fieldManager') ?? '';
+  if (type !== 'apply' && query.has('force')) problems.push({ type: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' });
+  if (type === 'apply' && manager === '') problems.push({ type: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' });
+  if (manager.length > 128) problems.push({ type: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: may not be more than 128 bytes' });
+  if (/[\u0000-\u001f\u007f]/.test(manager)) problems.push({ type: 'FieldValueInvalid', field: 'fieldManager', message: `Invalid value: ${JSON.stringify(manager)}: must only contain printable characters` });
+  return problems;
+}
+
 /** RFC 7386: objects merge key by key, `null` deletes, anything else (arrays included) replaces. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return patch;

@@ -10,13 +10,17 @@ import { apiTime, copy, isObject, metadataOf, sameJson, stringField } from './te
 import type { ApiResource } from './test-api-resources.ts';
 import { apiVersionOf, resourceKey } from './test-api-resources.ts';
 import type { Status } from './test-api-status.ts';
-import { ApiError, alreadyExists, badRequest, conflict, invalid, namespaceTerminating, notFound, statusBody, successStatus } from './test-api-status.ts';
+import { ApiError, alreadyExists, badRequest, conflict, invalid, invalidFields, namespaceTerminating, notFound, statusBody, successStatus } from './test-api-status.ts';
+import { decodeProblem, qualifiedKind, validateObject } from './test-api-kind-validation.ts';
+import { fieldError } from './test-api-validation.ts';
 import { ObjectTable } from './test-api-table.ts';
 
 export type { EventType, ListOptions, StoreEvent } from './test-api-table.ts';
 
 export interface WriteOptions {
   readonly dryRun?: boolean;
+  /** Run the kind's validation, as for a request (test seeding stores what it is given). */
+  readonly validate?: boolean;
   readonly fieldManager?: string;
   /** `status` for the status subresource. */
   readonly subresource?: string;
@@ -71,6 +75,7 @@ export class ApiStore extends ObjectTable {
     if (resource.tracksGeneration) metadata['generation'] = 1;
     object['metadata'] = metadata;
     resource.defaults?.(object, name);
+    if (options.validate) this.#validate(resource, object);
     this.#record(resource, object, options, operation);
     return options.dryRun ? object : this.commit('ADDED', resource, object, undefined);
   }
@@ -81,6 +86,10 @@ export class ApiStore extends ObjectTable {
     const object = this.#incoming(resource, namespace, body);
     const bodyName = stringField(metadataOf(object), 'name');
     if (bodyName !== undefined && bodyName !== name) throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+    const wanted = metadataOf(object)['resourceVersion'];
+    if (resource.conditionalUpdate && options.validate && (wanted === undefined || wanted === '')) {
+      throw invalidFields(qualifiedKind(resource), resource.group, name, [fieldError.invalid('metadata.resourceVersion', 0, 'must be specified for an update')]);
+    }
     this.#precondition(resource, stored, object);
     return this.#replace(resource, stored, object, options, 'Update');
   }
@@ -129,6 +138,21 @@ export class ApiStore extends ObjectTable {
     this.commit('DELETED', namespaces, copy(ns), ns);
   }
 
+  /**
+   * The namespace controller's last steps on an empty Terminating namespace: `kubernetes` leaves
+   * spec.finalizers (PUT namespaces/NAME/finalize), and with no finalizer left the namespace goes.
+   */
+  finalizeNamespaceSpec(name: string): void {
+    const namespaces = this.#namespaces();
+    const ns = this.#require(namespaces, undefined, name);
+    const next = copy(ns);
+    const spec = isObject(next['spec']) ? next['spec'] : {};
+    const finalizers = (Array.isArray(spec['finalizers']) ? (spec['finalizers'] as unknown[]) : []).filter((f) => f !== 'kubernetes');
+    next['spec'] = { ...spec, finalizers };
+    if (finalizers.length === 0 && !hasFinalizers(next)) this.commit('DELETED', namespaces, next, ns);
+    else this.commit('MODIFIED', namespaces, next, ns);
+  }
+
   /** Test seeding: creates the object, or replaces the stored one whatever its resourceVersion. */
   upsert(body: KubeObject): KubeObject {
     const resource = this.#resourceOf(body);
@@ -156,9 +180,6 @@ export class ApiStore extends ObjectTable {
   }
 
   #apply(resource: ApiResource, namespace: string | undefined, name: string, stored: KubeObject | undefined, body: unknown, options: WriteOptions): WriteResult {
-    if (options.fieldManager === undefined || options.fieldManager === '') {
-      throw invalid('PatchOptions.meta.k8s.io', { group: 'meta.k8s.io', resource: 'patchoptions' }, '', 'fieldManager: Required value: is required for apply patch');
-    }
     if (!isObject(body)) throw badRequest('an apply patch must be an object');
     if (stringField(body, 'apiVersion') !== apiVersionOf(resource) || stringField(body, 'kind') !== resource.kind) {
       throw badRequest(`an apply patch must name apiVersion ${apiVersionOf(resource)} and kind ${resource.kind}`);
@@ -200,6 +221,7 @@ export class ApiStore extends ObjectTable {
     next['apiVersion'] = apiVersionOf(resource);
     next['kind'] = resource.kind;
     resource.defaults?.(next, stringField(before, 'name') ?? '');
+    if (options.validate) this.#validate(resource, next);
     if (resource.tracksGeneration && !sameJson(next['spec'], stored['spec'])) metadata['generation'] = Number(before['generation'] ?? 0) + 1;
     this.#record(resource, next, options, operation);
     if (sameJson(next, stored)) return stored;
@@ -241,6 +263,13 @@ export class ApiStore extends ObjectTable {
     const ns = this.get(this.#namespaces(), undefined, namespace);
     if (ns === undefined) throw notFound(NAMESPACES, namespace);
     if (isTerminating(ns)) throw namespaceTerminating(resource, name, namespace);
+  }
+
+  #validate(resource: ApiResource, object: KubeObject): void {
+    const undecodable = decodeProblem(resource, object);
+    if (undecodable !== undefined) throw badRequest(undecodable);
+    const errors = validateObject(resource, object);
+    if (errors.length > 0) throw invalidFields(qualifiedKind(resource), resource.group, stringField(metadataOf(object), 'name') ?? '', errors);
   }
 
   #precondition(resource: ApiResource, stored: KubeObject, body: KubeObject): void {
