@@ -74,10 +74,10 @@ export function admissionRequest(attributes: AdmissionAttributes): Record<string
 }
 
 /** matchConditions (KEP-3716): any false skips the webhook, whatever else errs; else any error is reported. */
-export function evaluateMatchConditions(webhook: Webhook, attributes: AdmissionAttributes): ConditionVerdict {
+export function evaluateMatchConditions(webhook: { readonly matchConditions?: unknown }, attributes: AdmissionAttributes): ConditionVerdict {
   const variables = { object: attributes.object ?? null, oldObject: attributes.oldObject ?? null, request: admissionRequest(attributes) };
   let error: string | undefined;
-  for (const condition of list(webhook['matchConditions'])) {
+  for (const condition of list(webhook.matchConditions)) {
     const expression = isObject(condition) && typeof condition['expression'] === 'string' ? condition['expression'] : 'false';
     try {
       const value: unknown = evaluate(expression, variables);
