@@ -2,8 +2,10 @@
 // rename `from` to `_from` in NetworkPolicy rules and drop them). The calls are listed in WRITES so the
 // RBAC manifest is checked against the code.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { applyJson, createJson, deleteJson, mergePatchJson } from '../cluster/kube-request.ts';
+import { ApiRequestError, applyJson, createJson, deleteJson, jsonPatchJson, mergePatchJson } from '../cluster/kube-request.ts';
+import { needsUpdate } from '../policy/generation.ts';
 import type { PolicyManifest } from '../policy/model.ts';
+import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
 
 /** The field manager of every object nsguard applies: `kubectl get netpol --show-managed-fields` shows it. */
 export const FIELD_MANAGER = 'nsguard';
@@ -65,8 +67,23 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
   return {
     applyPolicy: async (manifest) => {
       const metadata = manifest['metadata'] as { namespace: string; name: string };
-      // force: nsguard owns generated policies whole; a field someone else set is taken back.
-      await applyJson(kubeConfig, policyPath(metadata.namespace, metadata.name), manifest, { fieldManager: FIELD_MANAGER, force: true });
+      const path = policyPath(metadata.namespace, metadata.name);
+      // force: a field nsguard applies and someone else changed is taken back.
+      const stored = await applyJson(kubeConfig, path, manifest, { fieldManager: FIELD_MANAGER, force: true });
+      // Apply leaves alone what it does not set, so a field someone added (a podSelector narrowing the
+      // default deny, an extra rule) survives it: the spec is then replaced whole, only if unchanged since.
+      const written = parseNetworkPolicy(stored, 'the API');
+      if (!needsUpdate(written, parseNetworkPolicy(manifest, 'the generated policy'))) return;
+      const replace = [
+        { op: 'test', path: '/metadata/resourceVersion', value: (stored as { metadata: { resourceVersion: string } }).metadata.resourceVersion },
+        { op: 'replace', path: '/spec', value: manifest['spec'] },
+      ];
+      try {
+        await jsonPatchJson(kubeConfig, path, replace, { fieldManager: FIELD_MANAGER });
+      } catch (error) {
+        // The policy moved on since the apply (its test failed): its watch event brings the namespace back.
+        if (!(error instanceof ApiRequestError && (error.statusCode === 409 || error.statusCode === 422))) throw error;
+      }
     },
     deletePolicy: async (namespace, name) => {
       await deleteJson(kubeConfig, policyPath(namespace, name));

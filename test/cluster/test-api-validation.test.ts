@@ -233,3 +233,39 @@ t.test('Namespaces and every kind: names by kind (a namespace is a DNS label), m
   t.match(await send(server, 'POST', '/api/v1/namespaces/shop/configmaps', { metadata: { name: 'UPPER' } }), { code: 422, body: { message: /a lowercase RFC 1123 subdomain/ } });
   t.match(await send(server, 'POST', '/api/v1/namespaces/shop/events', { metadata: { name: '..' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'shop' } }), { code: 422, body: { message: /may not be '\.\.'/ } }, 'an Event name is at least a path segment');
 });
+
+t.test('server-side apply owns fields: foreign fields stay, a changed field owned by another manager conflicts unless forced, fields no longer applied go', async (t) => {
+  const { server, core } = await start(t);
+  await core.createNamespace({ body: { metadata: { name: 'ssa' } } });
+  const path = '/apis/networking.k8s.io/v1/namespaces/ssa/networkpolicies/p';
+  const get = async () => (await send(server, 'GET', path)).body;
+  const apply = (config: Record<string, unknown>, force: boolean) => send(server, 'PATCH', `${path}?fieldManager=nsguard${force ? '&force=true' : ''}`, config, 'application/apply-patch+yaml');
+  const edit = (patch: unknown) => send(server, 'PATCH', `${path}?fieldManager=kubectl-edit`, patch, 'application/merge-patch+json');
+  const ingress = [{ from: [{ podSelector: {} }] }];
+  const config = policy('p', { ingress }, { namespace: 'ssa', labels: { 'app.kubernetes.io/managed-by': 'nsguard', stale: 'x' } });
+  t.equal((await apply(config, false)).code, 201);
+  t.match((await get())['metadata'], {
+    managedFields: [{ manager: 'nsguard', operation: 'Apply', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app.kubernetes.io/managed-by': {}, 'f:stale': {} } }, 'f:spec': { 'f:podSelector': {}, 'f:ingress': {} } } }],
+  });
+
+  await edit({ metadata: { labels: { team: 'a' } }, spec: { egress: [{}] } });
+  t.equal((await apply(config, false)).code, 200, 'fields nobody else applied: no conflict');
+  t.match(await get(), { metadata: { labels: { team: 'a' } }, spec: { egress: [{}] } }, "another manager's fields stay, whatever the applier applies");
+
+  await edit({ spec: { ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] } });
+  const conflict = await apply(config, false);
+  t.match(conflict, { code: 409, body: { reason: 'Conflict', message: 'Apply failed with 1 conflict: conflict with "kubectl-edit" using networking.k8s.io/v1: .spec.ingress', details: { causes: [{ reason: 'FieldManagerConflict', field: '.spec.ingress' }] } } });
+  t.equal((await apply(config, true)).code, 200, 'forced');
+  const forced = await get();
+  t.same((forced['spec'] as Record<string, unknown>)['ingress'], ingress, 'the field taken back');
+  const owners = (forced['metadata'] as { managedFields: { manager: string; fieldsV1: Record<string, Record<string, unknown>> }[] }).managedFields;
+  t.notOk('f:ingress' in (owners.find((e) => e.manager === 'kubectl-edit')?.fieldsV1['f:spec'] ?? {}), 'and no longer owned by the editor');
+
+  const { stale: _stale, ...labels } = (config['metadata'] as { labels: Record<string, string> }).labels;
+  await apply({ ...config, metadata: { ...(config['metadata'] as Record<string, unknown>), labels } }, false);
+  t.same(((await get())['metadata'] as { labels: Record<string, string> }).labels, { 'app.kubernetes.io/managed-by': 'nsguard', team: 'a' }, "a label the applier stopped applying goes; the editor's stays");
+
+  await edit({ spec: { podSelector: { matchLabels: { app: 'web' } } } });
+  await apply({ ...config, metadata: { ...(config['metadata'] as Record<string, unknown>), labels } }, true);
+  t.same((await get())['spec'], { podSelector: { matchLabels: { app: 'web' } }, ingress, egress: [{}], policyTypes: ['Ingress'] }, 'applying `podSelector: {}` leaves what another manager put inside it');
+});

@@ -174,6 +174,22 @@ t.test('a generated policy whose rules were changed is restored in place', async
   t.same(reasons(h, 'shop'), ['Normal PoliciesGenerated', 'Normal PoliciesRestored']);
 });
 
+t.test('a field someone added to a generated policy goes: apply keeps fields it does not set, so the restore replaces the spec', async (t) => {
+  const h = await ControllerHarness.start(t);
+  h.startReplica();
+  await converged(h, 'shop');
+  h.server.clearRequests();
+
+  // Narrows the default deny to the web pods: every other pod of shop would be open again.
+  await h.patchPolicy('shop', 'nsguard-default-deny', { spec: { podSelector: { matchLabels: { app: 'web' } } } });
+  await waitFor(() => JSON.stringify(specOf(h.policy('shop', 'nsguard-default-deny'))['podSelector']) === '{}', 'the default deny to select every pod again');
+  await h.settle();
+  t.same(specOf(h.policy('shop', 'nsguard-default-deny')), { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  const nsguard = h.writes().filter((w) => w.fieldManager === 'nsguard');
+  t.same(nsguard.map((w) => w.contentType), ['application/apply-patch+yaml', 'application/json-patch+json'], 'an apply, then a replace of the spec since the apply left the addition');
+  t.same(reasons(h, 'shop'), ['Normal PoliciesGenerated', 'Normal PoliciesRestored']);
+});
+
 t.test('a namespace update that changes nothing nsguard generates causes no write', async (t) => {
   const h = await ControllerHarness.start(t);
   const replica = h.startReplica();

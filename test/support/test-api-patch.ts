@@ -1,10 +1,10 @@
 // PATCH bodies of the test API server. JSON merge patch (RFC 7386) also stands in for strategic merge
 // patch (they differ only on lists with patch strategies, which the kinds used here do not rely on);
-// JSON patch (RFC 6902) goes through fast-json-patch. Server-side apply is approximated, see
-// applyConfiguration: field ownership and apply conflicts are not modelled.
+// JSON patch (RFC 6902) goes through fast-json-patch. Server-side apply merges by field ownership
+// (test-api-field-ownership.ts).
 import jsonpatch from 'fast-json-patch';
 import type { KubeObject } from './test-api-object.ts';
-import { copy, isObject, metadataOf } from './test-api-object.ts';
+import { isObject } from './test-api-object.ts';
 import { ApiError, badRequest, statusBody } from './test-api-status.ts';
 
 export type PatchType = 'apply' | 'merge' | 'json';
@@ -63,58 +63,4 @@ export function applyJsonPatch(target: KubeObject, operations: unknown): KubeObj
     if (UNPROCESSABLE.has(name)) throw new ApiError(statusBody(422, 'Invalid', `the server rejected our request due to an error in our request: ${message}`));
     throw badRequest(`invalid JSON patch: ${message}`);
   }
-}
-
-function stringMap(value: unknown): Record<string, unknown> {
-  return isObject(value) ? value : {};
-}
-
-/**
- * Server-side apply, approximated: top-level fields the applied object sets (spec, data, rules, ...)
- * replace the stored ones; `metadata.labels` and `metadata.annotations` merge key by key (keys the
- * manager stopped applying are kept, where real apply would remove those it owned); `finalizers` and
- * `ownerReferences` replace when given; status is left to the /status subresource where there is one.
- */
-export function applyConfiguration(stored: KubeObject, applied: KubeObject, keepStatus: boolean): KubeObject {
-  const result = copy(stored);
-  for (const [key, value] of Object.entries(applied)) {
-    if (key === 'apiVersion' || key === 'kind' || (key === 'status' && keepStatus)) continue;
-    if (key !== 'metadata') {
-      result[key] = structuredClone(value);
-      continue;
-    }
-    const from = stringMap(value);
-    const metadata = metadataOf(result);
-    for (const map of ['labels', 'annotations']) {
-      if (isObject(from[map])) metadata[map] = { ...stringMap(metadata[map]), ...structuredClone(from[map]) };
-    }
-    for (const list of ['finalizers', 'ownerReferences']) {
-      if (Array.isArray(from[list])) metadata[list] = structuredClone(from[list]);
-    }
-    result['metadata'] = metadata;
-  }
-  return result;
-}
-
-export interface ManagerEntry {
-  readonly manager: string;
-  readonly operation: 'Apply' | 'Update';
-  readonly apiVersion: string;
-  readonly time: string;
-  readonly subresource?: string;
-}
-
-/**
- * Records who wrote the object in `metadata.managedFields` (fieldsV1 left empty). An existing entry of
- * the same manager and operation is kept as it is, so repeating a write stays a no-op.
- */
-export function recordManager(object: KubeObject, entry: ManagerEntry): void {
-  const metadata = metadataOf(object);
-  const entries = Array.isArray(metadata['managedFields']) ? (metadata['managedFields'] as unknown[]) : [];
-  const same = (e: unknown): boolean =>
-    isObject(e) && e['manager'] === entry.manager && e['operation'] === entry.operation && (e['subresource'] ?? '') === (entry.subresource ?? '');
-  if (entries.some(same)) return;
-  const fields = { ...entry, fieldsType: 'FieldsV1', fieldsV1: {} };
-  metadata['managedFields'] = [...entries, fields];
-  object['metadata'] = metadata;
 }

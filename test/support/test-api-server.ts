@@ -6,9 +6,9 @@
 // test-api-namespace-controller.ts, watch streams in test-api-watch.ts, PATCH in test-api-patch.ts.
 // Requests are made as the user their bearer token names (`users`), unchecked: no authorization.
 // Test seeding (store.upsert) skips validation and admission, so clients' handling of malformed
-// objects can still be tested. Not modelled: DeleteOptions (grace periods, preconditions,
-// propagation: deletes are immediate), garbage collection, list resourceVersionMatch=Exact, protobuf,
-// and field ownership in server-side apply.
+// objects can still be tested. Server-side apply merges by field ownership
+// (test-api-field-ownership.ts). Not modelled: DeleteOptions (grace periods, preconditions,
+// propagation: deletes are immediate), garbage collection, list resourceVersionMatch=Exact, protobuf.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -206,7 +206,7 @@ export class TestApiServer {
       if (discovery !== undefined) return this.#send(res, record, 200, discovery);
       if (route === undefined || record.verb === undefined) throw methodNotAllowed(method);
       const body = await readBody(req, record.verb === 'patch' && patchTypeOf(record.contentType) === 'apply');
-      await this.#serve(res, record, route, query, body, this.#userOf(req));
+      await this.#serve(res, record, route, query, body, this.#userOf(req), req.headers['user-agent'] ?? '');
     } catch (error) {
       const status: Status = error instanceof ApiError ? error.status : statusBody(500, 'InternalError', `an error on the server: ${String(error)}`);
       if (!res.headersSent) this.#send(res, record, status.code, status);
@@ -214,12 +214,13 @@ export class TestApiServer {
     }
   }
 
-  async #serve(res: ServerResponse, record: RequestRecord, route: Route, query: URLSearchParams, body: unknown, user: UserInfo): Promise<void> {
+  async #serve(res: ServerResponse, record: RequestRecord, route: Route, query: URLSearchParams, body: unknown, user: UserInfo, userAgent: string): Promise<void> {
     const { resource, namespace, name, subresource } = route;
     const options = {
       dryRun: record.dryRun,
       validate: true,
-      ...(record.fieldManager !== undefined && { fieldManager: record.fieldManager }),
+      fieldManager: record.fieldManager ?? managerOf(userAgent),
+      force: query.get('force') === 'true',
       ...(subresource !== undefined && { subresource }),
     };
     switch (record.verb) {
@@ -311,6 +312,11 @@ export class TestApiServer {
     res.writeHead(code, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(body));
   }
+}
+
+/** The field manager of a write that names none: the User-Agent up to its first '/', as the apiserver derives it. */
+function managerOf(userAgent: string): string {
+  return (userAgent.split('/')[0] ?? '').slice(0, 128) || 'unknown';
 }
 
 /** JSON, or YAML for apply patches (JSON is YAML too, which is how client-node sends them). */

@@ -3,8 +3,10 @@
 // finalizers, status subresources, and NamespaceLifecycle admission (no creates in a namespace that
 // is missing or Terminating).
 import { randomUUID } from 'node:crypto';
-import type { ManagerEntry, PatchType } from './test-api-patch.ts';
-import { applyConfiguration, applyJsonPatch, mergePatch, recordManager } from './test-api-patch.ts';
+import type { PatchType } from './test-api-patch.ts';
+import { applyJsonPatch, mergePatch } from './test-api-patch.ts';
+import type { Writer } from './test-api-field-ownership.ts';
+import { applyOwned, recordOwnership } from './test-api-field-ownership.ts';
 import type { KubeObject } from './test-api-object.ts';
 import { apiTime, copy, isObject, metadataOf, sameJson, stringField } from './test-api-object.ts';
 import type { ApiResource } from './test-api-resources.ts';
@@ -21,7 +23,10 @@ export interface WriteOptions {
   readonly dryRun?: boolean;
   /** Run the kind's validation, as for a request (test seeding stores what it is given). */
   readonly validate?: boolean;
+  /** The field manager (the API defaults it from the User-Agent); none: ownership is not recorded (seeding). */
   readonly fieldManager?: string;
+  /** An apply takes over fields other managers own instead of failing with 409 Conflict. */
+  readonly force?: boolean;
   /** `status` for the status subresource. */
   readonly subresource?: string;
 }
@@ -62,8 +67,9 @@ export class ApiStore extends ObjectTable {
     this.#now = options.now ?? (() => new Date());
   }
 
-  create(resource: ApiResource, namespace: string | undefined, body: unknown, options: WriteOptions = {}, operation: ManagerEntry['operation'] = 'Update'): KubeObject {
+  create(resource: ApiResource, namespace: string | undefined, body: unknown, options: WriteOptions = {}, operation: Writer['operation'] = 'Update'): KubeObject {
     const object = this.#incoming(resource, namespace, body);
+    const configuration = operation === 'Apply' ? copy(object) : undefined;
     const metadata = metadataOf(object);
     const generateName = stringField(metadata, 'generateName');
     const name = stringField(metadata, 'name') ?? (generateName === undefined ? undefined : generateName + randomSuffix());
@@ -76,7 +82,7 @@ export class ApiStore extends ObjectTable {
     object['metadata'] = metadata;
     resource.defaults?.(object, name);
     if (options.validate) this.#validate(resource, object);
-    this.#record(resource, object, options, operation);
+    this.#record(resource, undefined, object, options, operation, configuration);
     return options.dryRun ? object : this.commit('ADDED', resource, object, undefined);
   }
 
@@ -189,8 +195,12 @@ export class ApiStore extends ObjectTable {
     const applied = { ...body, metadata: { ...metadataOf(body), name } };
     if (stored === undefined) return { object: this.create(resource, namespace, applied, options, 'Apply'), created: true };
     this.#precondition(resource, stored, applied);
-    const keepStatus = resource.statusSubresource && options.subresource !== 'status';
-    return { object: this.#replace(resource, stored, applyConfiguration(stored, applied, keepStatus), options, 'Apply'), created: false };
+    // The status subresource takes status from the configuration as it stands (#replace).
+    if (options.subresource === 'status') return { object: this.#replace(resource, stored, applied, options, 'Apply'), created: false };
+    const compare = copy(applied);
+    resource.defaults?.(compare, name);
+    const merged = applyOwned(stored, applied, compare, this.#writer(resource, options, 'Apply'), options.force ?? false, name);
+    return { object: this.#replace(resource, stored, merged, options, 'Apply', false, applied), created: false };
   }
 
   /**
@@ -202,8 +212,9 @@ export class ApiStore extends ObjectTable {
     stored: KubeObject,
     body: KubeObject,
     options: WriteOptions,
-    operation: ManagerEntry['operation'],
+    operation: Writer['operation'],
     seeding = false,
+    configuration?: KubeObject,
   ): KubeObject {
     let next = copy(body);
     if (options.subresource === 'status') next = { ...copy(stored), status: structuredClone(body['status']) };
@@ -223,7 +234,7 @@ export class ApiStore extends ObjectTable {
     resource.defaults?.(next, stringField(before, 'name') ?? '');
     if (options.validate) this.#validate(resource, next);
     if (resource.tracksGeneration && !sameJson(next['spec'], stored['spec'])) metadata['generation'] = Number(before['generation'] ?? 0) + 1;
-    this.#record(resource, next, options, operation);
+    if (options.subresource === undefined) this.#record(resource, stored, next, options, operation, configuration);
     if (sameJson(next, stored)) return stored;
     // The last finalizer removed from an object being deleted: the deletion completes (namespaces wait for finalizeNamespace).
     const deleting = metadata['deletionTimestamp'] !== undefined && !hasFinalizers(next) && resourceKey(resource) !== resourceKey(NAMESPACES);
@@ -231,10 +242,14 @@ export class ApiStore extends ObjectTable {
     return deleting ? this.commit('DELETED', resource, next, stored) : this.commit('MODIFIED', resource, next, stored);
   }
 
-  #record(resource: ApiResource, object: KubeObject, options: WriteOptions, operation: ManagerEntry['operation']): void {
+  #writer(resource: ApiResource, options: WriteOptions, operation: Writer['operation']): Writer {
+    return { manager: options.fieldManager ?? '', operation, apiVersion: apiVersionOf(resource), time: apiTime(this.#now()) };
+  }
+
+  /** managedFields after the write (test-api-field-ownership.ts); a write without a manager (seeding) records none. */
+  #record(resource: ApiResource, before: KubeObject | undefined, after: KubeObject, options: WriteOptions, operation: Writer['operation'], configuration: KubeObject | undefined): void {
     if (options.fieldManager === undefined || options.fieldManager === '') return;
-    const entry = { manager: options.fieldManager, operation, apiVersion: apiVersionOf(resource), time: apiTime(this.#now()) };
-    recordManager(object, options.subresource === undefined ? entry : { ...entry, subresource: options.subresource });
+    recordOwnership(before, after, this.#writer(resource, options, operation), configuration);
   }
 
   /** A request body as a writable copy with apiVersion, kind and namespace checked and filled in. */
