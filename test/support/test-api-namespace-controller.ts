@@ -82,7 +82,7 @@ export class NamespaceController {
 
   /** One sync of the namespace: true once it is gone (or not being deleted). */
   async #pass(name: string): Promise<boolean> {
-    const namespaces = this.#namespaces();
+    const namespaces = this.#store.namespaceResource();
     if (this.#store.get(namespaces, undefined, name) === undefined) return true;
     const failures: string[] = [];
     for (const resource of this.#store.resources()) {
@@ -116,12 +116,6 @@ export class NamespaceController {
     next['status'] = { ...status, conditions: [...others, { type, status: 'True', lastTransitionTime: apiTime(new Date()), reason, message }] };
     const previous = (status['conditions'] as unknown[] | undefined)?.find((c) => isObject(c) && c['type'] === type);
     if (isObject(previous) && previous['message'] === message) return;
-    this.#store.commit('MODIFIED', this.#namespaces(), next, namespace);
-  }
-
-  #namespaces(): ApiResource {
-    const resource = this.#store.resource('', 'v1', 'namespaces');
-    if (resource === undefined) throw new Error('namespaces are not served');
-    return resource;
+    this.#store.commit('MODIFIED', this.#store.namespaceResource(), next, namespace);
   }
 }

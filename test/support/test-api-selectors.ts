@@ -71,37 +71,34 @@ const field = (path: string): FieldGetter => (object) => path.split('.').reduce<
 /** Every kind: generic.ObjectMetaFieldsSet. */
 const META_FIELDS: Readonly<Record<string, FieldGetter>> = { 'metadata.name': field('metadata.name'), 'metadata.namespace': field('metadata.namespace') };
 
-const REFERENCE_FIELDS = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
-
-/** EventToSelectableFields (pkg/registry/core/event/strategy.go); `source` falls back to reportingComponent. */
-const CORE_EVENT_FIELDS: Readonly<Record<string, FieldGetter>> = {
-  ...META_FIELDS,
-  ...Object.fromEntries(REFERENCE_FIELDS.map((f) => [`involvedObject.${f}`, field(`involvedObject.${f}`)])),
-  reason: field('reason'),
-  type: field('type'),
-  reportingComponent: field('reportingComponent'),
-  source: (o) => field('source.component')(o) || field('reportingComponent')(o),
-};
+/**
+ * EventToSelectableFields (pkg/registry/core/event/strategy.go): the object the Event is about, reason,
+ * type and the reporting controller, under each API version's names (events.k8s.io/v1 says `regarding`
+ * and `reportingController` where core/v1 says `involvedObject` and `reportingComponent`).
+ */
+function eventFields(about: string, reporting: string): Record<string, FieldGetter> {
+  const reference = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
+  return {
+    ...META_FIELDS,
+    ...Object.fromEntries(reference.map((f) => [`${about}.${f}`, field(`${about}.${f}`)])),
+    reason: field('reason'),
+    type: field('type'),
+    [reporting]: field(reporting),
+  };
+}
 
 /** The fields each kind can be selected on, keyed by group/version/resource; others have META_FIELDS only. */
 const KIND_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldGetter>>>> = {
-  '/v1/events': CORE_EVENT_FIELDS,
+  // core/v1's `source` falls back to reportingComponent.
+  '/v1/events': { ...eventFields('involvedObject', 'reportingComponent'), source: (o) => field('source.component')(o) || field('reportingComponent')(o) },
+  'events.k8s.io/v1/events': eventFields('regarding', 'reportingController'),
   '/v1/namespaces': { ...META_FIELDS, 'status.phase': field('status.phase') },
-};
-
-/** events.k8s.io/v1 serves the same Events under other names (`regarding` for `involvedObject`). */
-const EVENTS_API_FIELDS: Readonly<Record<string, FieldGetter>> = {
-  ...META_FIELDS,
-  ...Object.fromEntries(REFERENCE_FIELDS.map((f) => [`regarding.${f}`, field(`regarding.${f}`)])),
-  reason: field('reason'),
-  type: field('type'),
-  reportingController: field('reportingController'),
 };
 
 export function parseFieldSelector(text: string | null, resource: Pick<ApiResource, 'group' | 'version' | 'resource'>): ObjectFilter | undefined {
   if (text === null || text.trim() === '') return undefined;
   const key = `${resource.group}/${resource.version}/${resource.resource}`;
-  const fields = key === 'events.k8s.io/v1/events' ? EVENTS_API_FIELDS : (KIND_FIELDS[key] ?? META_FIELDS);
+  const fields = KIND_FIELDS[key] ?? META_FIELDS;
   const tests = requirements(text).map((req): ObjectFilter => {
     const m = /^([^\s!=]+)\s*(==|=|!=)\s*(.*)$/.exec(req);
     if (m === null) throw badRequest(`invalid field selector: ${JSON.stringify(req)}`);

@@ -135,7 +135,7 @@ export class ApiStore extends ObjectTable {
 
   /** What the namespace controller does once a Terminating namespace is empty: every object in it goes, then the namespace. */
   finalizeNamespace(name: string): void {
-    const namespaces = this.#namespaces();
+    const namespaces = this.namespaceResource();
     const ns = this.#require(namespaces, undefined, name);
     for (const resource of this.resources()) {
       if (!resource.namespaced) continue;
@@ -149,7 +149,7 @@ export class ApiStore extends ObjectTable {
    * spec.finalizers (PUT namespaces/NAME/finalize), and with no finalizer left the namespace goes.
    */
   finalizeNamespaceSpec(name: string): void {
-    const namespaces = this.#namespaces();
+    const namespaces = this.namespaceResource();
     const ns = this.#require(namespaces, undefined, name);
     const next = copy(ns);
     const spec = isObject(next['spec']) ? next['spec'] : {};
@@ -275,7 +275,7 @@ export class ApiStore extends ObjectTable {
 
   /** NamespaceLifecycle admission: the namespace must exist and not be terminating. */
   #admitCreate(resource: ApiResource, namespace: string, name: string): void {
-    const ns = this.get(this.#namespaces(), undefined, namespace);
+    const ns = this.get(this.namespaceResource(), undefined, namespace);
     if (ns === undefined) throw notFound(NAMESPACES, namespace);
     if (isTerminating(ns)) throw namespaceTerminating(resource, name, namespace);
   }
@@ -300,7 +300,8 @@ export class ApiStore extends ObjectTable {
     return stored;
   }
 
-  #namespaces(): ApiResource {
+  /** The namespaces resource (served by every test API server). */
+  namespaceResource(): ApiResource {
     const r = this.resource(NAMESPACES.group, NAMESPACES.version, NAMESPACES.resource);
     if (r === undefined) throw new ApiError(statusBody(500, 'InternalError', 'namespaces are not served'));
     return r;

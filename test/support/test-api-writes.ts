@@ -97,15 +97,9 @@ export class AdmittedWrites {
     const name = stringField(metadataOf(subject), 'name') ?? '';
     const namespace = resource.namespaced ? stringField(metadataOf(subject), 'namespace') : undefined;
     // For a Namespace, namespaceSelector looks at the namespace itself.
-    const holder = resource.namespaced ? this.#store.get(this.#namespaces(), undefined, namespace ?? '') : subject;
+    const holder = resource.namespaced ? this.#store.get(this.#store.namespaceResource(), undefined, namespace ?? '') : subject;
     const labels = metadataOf(holder ?? {})['labels'];
     return { resource, operation, name, namespace, object, oldObject, user, dryRun: options.dryRun ?? false, namespaceLabels: isObject(labels) ? (labels as Record<string, string>) : {} };
-  }
-
-  #namespaces(): ApiResource {
-    const resource = this.#store.resource('', 'v1', 'namespaces');
-    if (resource === undefined) throw new Error('namespaces are not served');
-    return resource;
   }
 
   /** The body after the mutating webhooks: unchanged when none applies or none patches. */
