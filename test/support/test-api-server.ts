@@ -3,8 +3,9 @@
 // dropped watches, compaction) live here; URL layout in test-api-routes.ts, write semantics in
 // test-api-store.ts (storage and history in test-api-table.ts, validation in test-api-kind-validation.ts),
 // admission webhooks in test-api-writes.ts and test-api-admission.ts, the namespace controller in
-// test-api-namespace-controller.ts, watch streams in test-api-watch.ts, PATCH in test-api-patch.ts.
-// Requests are made as the user their bearer token names (`users`), unchecked: no authorization.
+// test-api-namespace-controller.ts, watch streams in test-api-watch.ts, PATCH in test-api-patch.ts,
+// bodies and users in test-api-http.ts. Requests are made as the user their bearer token names
+// (`users`), unchecked: no authorization.
 // Test seeding (store.upsert) skips validation and admission, so clients' handling of malformed
 // objects can still be tested. Server-side apply merges by field ownership
 // (test-api-field-ownership.ts). Not modelled: DeleteOptions (grace periods, preconditions,
@@ -13,7 +14,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from './test-api-object.ts';
 import { patchOptionProblems, patchTypeOf } from './test-api-patch.ts';
 import type { Route, Verb } from './test-api-routes.ts';
@@ -29,6 +29,7 @@ import { WatchStream } from './test-api-watch.ts';
 import type { UserInfo } from './test-api-admission.ts';
 import { NamespaceController } from './test-api-namespace-controller.ts';
 import { AdmittedWrites } from './test-api-writes.ts';
+import { managerOf, readBody, userOf } from './test-api-http.ts';
 
 /** One request as the server saw it; `status` is set once answered (200 for a watch that started). */
 export interface RequestRecord {
@@ -59,8 +60,6 @@ export interface TestApiServerOptions {
   readonly namespaceController?: boolean;
 }
 
-/** The real apiserver's request body limit (3 MiB), so oversized writes fail here as there. */
-const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const WRITE_VERBS: ReadonlySet<Verb | undefined> = new Set<Verb | undefined>(['create', 'update', 'patch', 'delete', 'deletecollection']);
 /** The identity of the kubeConfig() clients (nsguard itself in most tests). */
 export const DEFAULT_TOKEN = 'test-token';
@@ -195,7 +194,7 @@ export class TestApiServer {
       contentType: req.headers['content-type'],
       fieldManager: query.get('fieldManager') ?? undefined,
       dryRun: query.get('dryRun') === 'All',
-      user: this.#userOf(req).username,
+      user: userOf(req, this.users).username,
       status: 0,
     };
     this.#requests.push(record);
@@ -206,7 +205,7 @@ export class TestApiServer {
       if (discovery !== undefined) return this.#send(res, record, 200, discovery);
       if (route === undefined || record.verb === undefined) throw methodNotAllowed(method);
       const body = await readBody(req, record.verb === 'patch' && patchTypeOf(record.contentType) === 'apply');
-      await this.#serve(res, record, route, query, body, this.#userOf(req), req.headers['user-agent'] ?? '');
+      await this.#serve(res, record, route, query, body, userOf(req, this.users), req.headers['user-agent'] ?? '');
     } catch (error) {
       const status: Status = error instanceof ApiError ? error.status : statusBody(500, 'InternalError', `an error on the server: ${String(error)}`);
       if (!res.headersSent) this.#send(res, record, status.code, status);
@@ -260,12 +259,6 @@ export class TestApiServer {
     }
   }
 
-  #userOf(req: IncomingMessage): UserInfo {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (token === undefined) return { username: 'system:anonymous', groups: ['system:unauthenticated'] };
-    return this.users.get(token) ?? { username: token, groups: ['system:authenticated'] };
-  }
-
   #list(resource: ApiResource, namespace: string | undefined, query: URLSearchParams): KubeObject {
     const filter = bothFilters(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector'), resource));
     const limit = query.get('limit');
@@ -311,28 +304,5 @@ export class TestApiServer {
     record.status = code;
     res.writeHead(code, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(body));
-  }
-}
-
-/** The field manager of a write that names none: the User-Agent up to its first '/', as the apiserver derives it. */
-function managerOf(userAgent: string): string {
-  return (userAgent.split('/')[0] ?? '').slice(0, 128) || 'unknown';
-}
-
-/** JSON, or YAML for apply patches (JSON is YAML too, which is how client-node sends them). */
-async function readBody(req: IncomingMessage, yaml: boolean): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(statusBody(413, 'RequestEntityTooLarge', 'the request body is too large'));
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return yaml ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
-  } catch (error) {
-    throw badRequest(`the request body is not valid ${yaml ? 'YAML' : 'JSON'}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -29,7 +29,8 @@ export class AdmittedWrites {
     if (!this.#hasWebhooks()) return this.#store.create(resource, namespace, body, options);
     const candidate = this.#store.create(resource, namespace, body, { ...options, dryRun: true });
     const attributes = this.#attributes(resource, 'CREATE', candidate, undefined, options, user);
-    const mutated = await this.#mutate(attributes, body);
+    // The candidate, not the body: a generateName is resolved once, so the webhooks see the stored name.
+    const mutated = await this.#mutate(attributes, candidate);
     await this.#validate({ ...attributes, object: this.#store.create(resource, namespace, mutated, { ...options, dryRun: true }) });
     return this.#store.create(resource, namespace, mutated, options);
   }
