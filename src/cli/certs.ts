@@ -13,13 +13,13 @@ import type { CommandIo } from './io.ts';
 // A long-lived CA spares re-patching every caBundle; the serving certificate is the one that rotates.
 const CA_VALID_DAYS = 3650;
 const SERVING_VALID_DAYS = 365;
-// The names of manifests/base: the webhook configurations the caBundle patch targets and the Secret
-// the Deployment mounts.
+// The names of manifests/base: the webhook configurations (base/webhooks) the caBundle patch targets
+// and the Secret the Deployment mounts.
 export const WEBHOOK_CONFIGURATION_NAME = 'nsguard';
 export const TLS_SECRET_NAME = 'nsguard-tls';
 export const CABUNDLE_PATCH_FILE = 'webhook-cabundle-patch.yaml';
 export const TLS_SECRET_FILE = 'tls-secret.yaml';
-// Strategic merge matches webhooks by name, so the patch names each one (as manifests/base does).
+// Strategic merge matches webhooks by name, so the patch names each one (as manifests/base/webhooks does).
 export const MUTATING_WEBHOOKS = ['namespaces.mutate.nsguard.io'] as const;
 export const VALIDATING_WEBHOOKS = ['networkpolicies.validate.nsguard.io', 'namespaces.validate.nsguard.io'] as const;
 

@@ -32,7 +32,7 @@ commands:
           kubectl apply -f - (problems on stderr; exit 0, 2 bad input)
   certs   --out DIR [--service NAME] [--namespace NS]
           a CA (kept across runs) and a serving certificate for the webhook Service, the TLS Secret
-          and the caBundle patch for manifests/overlays/certs; prints the caBundle`;
+          and the caBundle patch for manifests/webhooks; prints the caBundle`;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...args] = argv;

@@ -106,6 +106,11 @@ export function mergePatchJson(kubeConfig: KubeConfig, path: string, patch: unkn
   return request(kubeConfig, HttpMethod.PATCH, path, {}, { contentType: 'application/merge-patch+json', value: patch }, options.signal);
 }
 
+/** RFC 6902 JSON patch as the same user; a `test` operation makes it conditional (422 when it fails). */
+export function jsonPatchJson(kubeConfig: KubeConfig, path: string, operations: readonly unknown[], query: Query = {}, options: RequestOptions = {}): Promise<unknown> {
+  return request(kubeConfig, HttpMethod.PATCH, path, query, { contentType: 'application/json-patch+json', value: operations }, options.signal);
+}
+
 /**
  * True once the API accepted the deletion (objects with finalizers go later, answered 202), false when
  * there was nothing to delete: a missing object is what the caller wanted.

@@ -2,17 +2,30 @@
 // rename `from` to `_from` in NetworkPolicy rules and drop them). The calls are listed in WRITES so the
 // RBAC manifest is checked against the code.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { applyJson, createJson, deleteJson, mergePatchJson } from '../cluster/kube-request.ts';
+import { ApiRequestError, applyJson, createJson, deleteJson, jsonPatchJson, mergePatchJson } from '../cluster/kube-request.ts';
+import { needsUpdate } from '../policy/generation.ts';
 import type { PolicyManifest } from '../policy/model.ts';
+import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
 
 /** The field manager of every object nsguard applies: `kubectl get netpol --show-managed-fields` shows it. */
 export const FIELD_MANAGER = 'nsguard';
 
-/** API group, resource and verbs of each write below (the reads are the live view's list and watch). */
-export const WRITES: readonly { readonly group: string; readonly resource: string; readonly verbs: readonly string[] }[] = [
+/**
+ * Where Events about a Namespace go. The apiserver refuses a core/v1 Event without eventTime about a
+ * cluster-scoped object in any other namespace (legacyValidateEvent, pkg/apis/core/validation/events.go);
+ * client-go's recorder posts them there too, and `kubectl describe namespace` lists events of every
+ * namespace by involvedObject, so it finds them.
+ */
+export const CLUSTER_EVENTS_NAMESPACE = 'default';
+
+/**
+ * API group, resource and verbs of each write below (the reads are the live view's list and watch);
+ * `namespace` when the writes all go to one namespace, so a Role there grants them.
+ */
+export const WRITES: readonly { readonly group: string; readonly resource: string; readonly verbs: readonly string[]; readonly namespace?: string }[] = [
   { group: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['patch', 'delete'] },
   { group: '', resource: 'namespaces', verbs: ['patch'] },
-  { group: '', resource: 'events', verbs: ['create'] },
+  { group: '', resource: 'events', verbs: ['create'], namespace: CLUSTER_EVENTS_NAMESPACE },
 ];
 
 export interface NamespaceEvent {
@@ -54,8 +67,23 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
   return {
     applyPolicy: async (manifest) => {
       const metadata = manifest['metadata'] as { namespace: string; name: string };
-      // force: nsguard owns generated policies whole; a field someone else set is taken back.
-      await applyJson(kubeConfig, policyPath(metadata.namespace, metadata.name), manifest, { fieldManager: FIELD_MANAGER, force: true });
+      const path = policyPath(metadata.namespace, metadata.name);
+      // force: a field nsguard applies and someone else changed is taken back.
+      const stored = await applyJson(kubeConfig, path, manifest, { fieldManager: FIELD_MANAGER, force: true });
+      // Apply leaves alone what it does not set, so a field someone added (a podSelector narrowing the
+      // default deny, an extra rule) survives it: the spec is then replaced whole, only if unchanged since.
+      const written = parseNetworkPolicy(stored, 'the API');
+      if (!needsUpdate(written, parseNetworkPolicy(manifest, 'the generated policy'))) return;
+      const replace = [
+        { op: 'test', path: '/metadata/resourceVersion', value: (stored as { metadata: { resourceVersion: string } }).metadata.resourceVersion },
+        { op: 'replace', path: '/spec', value: manifest['spec'] },
+      ];
+      try {
+        await jsonPatchJson(kubeConfig, path, replace, { fieldManager: FIELD_MANAGER });
+      } catch (error) {
+        // The policy moved on since the apply (its test failed): its watch event brings the namespace back.
+        if (!(error instanceof ApiRequestError && (error.statusCode === 409 || error.statusCode === 422))) throw error;
+      }
     },
     deletePolicy: async (namespace, name) => {
       await deleteJson(kubeConfig, policyPath(namespace, name));
@@ -66,10 +94,10 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
     },
     recordEvent: async (event) => {
       const time = apiTime(now());
-      await createJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(event.namespace)}/events`, {
+      await createJson(kubeConfig, `/api/v1/namespaces/${CLUSTER_EVENTS_NAMESPACE}/events`, {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { generateName: `${event.namespace}.`, namespace: event.namespace },
+        metadata: { generateName: `${event.namespace}.`, namespace: CLUSTER_EVENTS_NAMESPACE },
         involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: event.namespace, ...(event.namespaceUid !== undefined && { uid: event.namespaceUid }) },
         type: event.type,
         reason: event.reason,

@@ -46,4 +46,13 @@ export function registerControllerMetrics(registry: Registry, stats: () => Contr
       this.inc({ action: 'removed' }, now.removed);
     },
   });
+  new Counter({
+    name: 'nsguard_controller_event_failures_total',
+    help: 'Events about namespaces the API refused or that could not be sent; the reconcile pass went on without them.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats().failedEvents);
+    },
+  });
 }

@@ -46,6 +46,8 @@ export interface ControllerStats {
   readonly created: number;
   readonly restored: number;
   readonly removed: number;
+  /** Events the API refused or that could not be sent (the pass that made them went on). */
+  readonly failedEvents: number;
   /** Namespaces waiting to be reconciled (queued or backing off). */
   readonly pending: number;
 }
@@ -64,13 +66,17 @@ export interface Controller {
 
 export function startController(options: ControllerOptions): Controller {
   const { state, logger } = options;
+  const totals = { reconciles: 0, failedReconciles: 0, created: 0, restored: 0, removed: 0, failedEvents: 0 };
   const reconciler = new NamespaceReconciler({
     view: state,
     config: options.config,
+    onEventFailed: (event, error) => {
+      totals.failedEvents++;
+      logger.warn({ namespace: event.namespace, reason: event.reason, err: error }, 'an Event about a namespace was not recorded');
+    },
     writer: options.writer ?? kubeClusterWriter({ kubeConfig: options.kubeConfig, identity: options.identity, ...(options.now && { now: options.now }) }),
     ...(options.now && { now: options.now }),
   });
-  const totals = { reconciles: 0, failedReconciles: 0, created: 0, restored: 0, removed: 0 };
   /** The current term's queue; published as `queue` only once the view has synced. */
   let termQueue: WorkQueue | undefined;
   let queue: WorkQueue | undefined;

@@ -14,6 +14,8 @@ export interface ReconcilerOptions {
   readonly view: ClusterView;
   readonly config: Config;
   readonly writer: ClusterWriter;
+  /** An Event the API refused or that could not be sent: the pass goes on without it. */
+  readonly onEventFailed?: (event: NamespaceEvent, error: unknown) => void;
   readonly now?: () => Date;
 }
 
@@ -69,7 +71,7 @@ export class NamespaceReconciler {
     const namespace = view.namespace(name);
     // Deleted, or being deleted: its policies go with it, and writes there would be refused.
     if (namespace === undefined || namespace.terminating) {
-      // Its Events went with it: a namespace created again under this name hears of its problems afresh.
+      // Its Events name its uid: a namespace created again under this name hears of its problems afresh.
       if (namespace === undefined) this.#warned.delete(name);
       return NOTHING_DONE;
     }
@@ -120,20 +122,41 @@ export class NamespaceReconciler {
   }
 
   async #report(namespace: Namespace, generation: Generation, result: ReconcileResult): Promise<void> {
-    const { writer } = this.#options;
-    const event = (type: NamespaceEvent['type'], reason: string, message: string): Promise<void> =>
-      writer.recordEvent({ namespace: namespace.name, namespaceUid: namespace.uid, type, reason, message });
-    const events: Promise<void>[] = [];
+    const { writer, onEventFailed } = this.#options;
+    /** Resolves true once recorded; Events are advisory, so a failure never fails the pass. */
+    const event = (type: NamespaceEvent['type'], reason: string, message: string): Promise<boolean> => {
+      const recorded: NamespaceEvent = { namespace: namespace.name, namespaceUid: namespace.uid, type, reason, message };
+      return writer.recordEvent(recorded).then(
+        () => true,
+        (error: unknown) => {
+          onEventFailed?.(recorded, error);
+          return false;
+        },
+      );
+    };
+    const events: Promise<boolean>[] = [];
     const list = (names: readonly string[]): string => names.join(', ');
     if (result.created.length > 0) events.push(event('Normal', 'PoliciesGenerated', `created ${list(result.created)} from template ${generation.template ?? '(none)'}`));
     if (result.restored.length > 0) events.push(event('Normal', 'PoliciesRestored', `rewrote ${list(result.restored)}: missing or different from what template ${generation.template ?? '(none)'} generates`));
     if (result.removed.length > 0) events.push(event('Normal', 'PoliciesRemoved', `removed ${list(result.removed)}, no longer generated (isolation ${generation.isolation}${generation.template === undefined ? '' : `, template ${generation.template}`})`));
     const warnings = [...generation.problems.map((p) => ({ reason: p.reason, message: p.message })), ...(result.blocked.length > 0 ? [{ reason: 'GenerationBlocked', message: result.blocked.join('; ') }] : [])];
     const previous = this.#warned.get(namespace.name);
-    for (const warning of warnings) if (previous?.get(warning.reason) !== warning.message) events.push(event('Warning', warning.reason, warning.message));
-    if (warnings.length === 0) this.#warned.delete(namespace.name);
-    else this.#warned.set(namespace.name, new Map(warnings.map((w) => [w.reason, w.message])));
+    const warned = new Map<string, string>();
+    for (const warning of warnings) {
+      if (previous?.get(warning.reason) === warning.message) warned.set(warning.reason, warning.message);
+      // Only a warning that reached the API counts as reported: one that failed is tried on the next pass.
+      else {
+        events.push(
+          event('Warning', warning.reason, warning.message).then((ok) => {
+            if (ok) warned.set(warning.reason, warning.message);
+            return ok;
+          }),
+        );
+      }
+    }
     await Promise.all(events);
+    if (warned.size === 0) this.#warned.delete(namespace.name);
+    else this.#warned.set(namespace.name, warned);
 
     const problem = generation.problems.map((p) => `${p.reason}: ${p.message}`).join('; ');
     const ready = generation.isolation !== 'none' && result.blocked.length === 0;

@@ -1,7 +1,7 @@
 // The raw JSON calls against the in-repo test API server: server-side apply (create, update, no-op),
 // create, replace with a resourceVersion precondition, merge patch, delete, and the errors they raise.
 import t from 'tap';
-import { ApiRequestError, applyJson, createJson, deleteJson, getJson, mergePatchJson, replaceJson } from '../../src/cluster/kube-request.ts';
+import { ApiRequestError, applyJson, createJson, deleteJson, getJson, jsonPatchJson, mergePatchJson, replaceJson } from '../../src/cluster/kube-request.ts';
 import type { KubeObject } from '../support/test-api-object.ts';
 import { TestApiServer } from '../support/test-api-server.ts';
 import { statusBody } from '../support/test-api-status.ts';
@@ -63,7 +63,7 @@ t.test('server-side apply creates the object, updates it, and applying the same 
   t.same(await getJson(kc, path, {}, AbortSignal.timeout(5000)), updated, 'GET reads what apply returned');
 });
 
-t.test('create, replace with a resourceVersion precondition, and merge patch', async (t) => {
+t.test('create, replace with a resourceVersion precondition, merge patch and a conditional JSON patch', async (t) => {
   const server = await start(t);
   const kc = server.kubeConfig();
   const path = `${POLICIES}/allow-frontend`;
@@ -85,6 +85,13 @@ t.test('create, replace with a resourceVersion precondition, and merge patch', a
   const patched = await mergePatchJson(kc, path, { metadata: { labels: { 'app.kubernetes.io/managed-by': null, team: 'shop' } } });
   t.same(metadata(patched)['labels'], { team: 'shop' }, 'null removes a key, others merge');
   t.equal(server.writes().at(-1)?.contentType, 'application/merge-patch+json');
+
+  const rv = metadata(patched)['resourceVersion'];
+  const replace = (version: unknown) => [{ op: 'test', path: '/metadata/resourceVersion', value: version }, { op: 'replace', path: '/spec', value: { podSelector: {}, policyTypes: ['Egress'] } }];
+  const spec = await jsonPatchJson(kc, path, replace(rv), { fieldManager: 'nsguard' });
+  t.same((spec as KubeObject)['spec'], { podSelector: {}, policyTypes: ['Egress'] }, 'a JSON patch replaces the spec whole');
+  t.match(server.writes().at(-1), { contentType: 'application/json-patch+json', fieldManager: 'nsguard', status: 200 });
+  t.match(await failure(jsonPatchJson(kc, path, replace(rv))), { statusCode: 422 }, 'a failed test operation writes nothing');
 });
 
 t.test('delete: true when deleted, false when there was nothing to delete', async (t) => {

@@ -1,6 +1,7 @@
 // The in-repo test API server, driven through @kubernetes/client-node as the code under test drives it:
 // list and paging, watch with bookmarks, 410 on compacted history, Status errors, Terminating
-// namespaces, server-side apply and the other patch types, the write log.
+// namespaces, server-side apply and the other patch types, the write log. Validation and admission have
+// their own files (test-api-validation.test.ts, test-api-admission.test.ts).
 import {
   ApiException,
   CoordinationV1Api,

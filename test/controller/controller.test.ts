@@ -9,6 +9,7 @@ import { ControllerHarness } from '../support/controller-harness.ts';
 import type { KubeObject } from '../support/test-api-object.ts';
 import { isObject, metadataOf } from '../support/test-api-object.ts';
 import type { RequestRecord } from '../support/test-api-server.ts';
+import { describeSelector } from '../support/test-api-selectors.ts';
 import { statusBody } from '../support/test-api-status.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -84,12 +85,39 @@ t.test('a new namespace gets the five default policies, applied by nsguard, a re
   const events = h.events('shop');
   t.equal(events.length, 1);
   t.match(events[0], {
+    namespace: 'default',
     type: 'Normal',
     reason: 'PoliciesGenerated',
     message: `created ${CREATION_ORDER.join(', ')} from template default`,
     involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: 'shop', uid },
     reportingInstance: 'nsguard-0',
   });
+  t.notOk('namespace' in (events[0]?.involvedObject ?? {}), 'a Namespace has no namespace');
+
+  // What `kubectl describe namespace shop` asks for: every namespace's Events about it, by field selector.
+  const selector = describeSelector('Namespace', 'shop', '', uid);
+  const described = await h.request('GET', `/api/v1/events?fieldSelector=${encodeURIComponent(selector)}&limit=500`);
+  t.same((described['items'] as KubeObject[]).map((e) => [metadataOf(e)['namespace'], e['reason']]), [['default', 'PoliciesGenerated']]);
+  t.same(h.server.writes().filter((w) => w.resource === 'events').map((w) => [w.namespace, w.status]), [['default', 201]], 'the API accepted it');
+});
+
+t.test('an Event the API refuses fails nothing: the policies and the ready annotation are written, the refusal logged and counted', async (t) => {
+  const h = await ControllerHarness.start(t);
+  const replica = h.startReplica();
+  await h.settle();
+  h.server.beforeRequest = (r) => (r.resource === 'events' ? statusBody(422, 'Invalid', 'Event "x" is invalid: involvedObject.namespace: Invalid value: "": does not match event.namespace') : undefined);
+  await tenant(h, 'shop');
+  await waitFor(() => READY in h.annotations('shop'), 'the ready annotation');
+  await h.settle();
+
+  t.same(h.policyNames('shop'), GENERATED);
+  t.match(h.annotations('shop'), { [READY]: API_TIME });
+  t.same(h.events('shop'), [], 'the Event itself is lost');
+  t.match(replica.controller.stats(), { failedEvents: 1, failedReconciles: 0 }, 'counted, and not as a failed pass');
+  t.match(
+    replica.lines.filter((l) => l['msg'] === 'an Event about a namespace was not recorded'),
+    [{ level: 40, namespace: 'shop', reason: 'PoliciesGenerated', err: { message: /HTTP 422/ } }],
+  );
 });
 
 t.test('a generated policy deleted by a user is restored by an apply, every time', async (t) => {
@@ -143,6 +171,22 @@ t.test('a generated policy whose rules were changed is restored in place', async
     ['PATCH', 'nsguard', 'nsguard-allow-same-namespace'],
   ]);
   t.ok(isApply(h.writes().find((w) => w.fieldManager === 'nsguard') as RequestRecord));
+  t.same(reasons(h, 'shop'), ['Normal PoliciesGenerated', 'Normal PoliciesRestored']);
+});
+
+t.test('a field someone added to a generated policy goes: apply keeps fields it does not set, so the restore replaces the spec', async (t) => {
+  const h = await ControllerHarness.start(t);
+  h.startReplica();
+  await converged(h, 'shop');
+  h.server.clearRequests();
+
+  // Narrows the default deny to the web pods: every other pod of shop would be open again.
+  await h.patchPolicy('shop', 'nsguard-default-deny', { spec: { podSelector: { matchLabels: { app: 'web' } } } });
+  await waitFor(() => JSON.stringify(specOf(h.policy('shop', 'nsguard-default-deny'))['podSelector']) === '{}', 'the default deny to select every pod again');
+  await h.settle();
+  t.same(specOf(h.policy('shop', 'nsguard-default-deny')), { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  const nsguard = h.writes().filter((w) => w.fieldManager === 'nsguard');
+  t.same(nsguard.map((w) => w.contentType), ['application/apply-patch+yaml', 'application/json-patch+json'], 'an apply, then a replace of the spec since the apply left the addition');
   t.same(reasons(h, 'shop'), ['Normal PoliciesGenerated', 'Normal PoliciesRestored']);
 });
 

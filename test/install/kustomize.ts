@@ -1,9 +1,10 @@
 // `kubectl kustomize` for the subset manifests/ uses (resources, components, strategic-merge patches
-// with or without a target, `$patch: delete`, and `images`, which `kustomize edit set image` writes),
-// read from the kustomization files themselves. Any other kustomization key fails the render, so a
-// manifest change that needs more of kustomize also needs this renderer taught it.
+// with or without a target, `$patch: delete`, and `images`, which `kustomize edit set image` writes,
+// under the default load restrictor), read from the kustomization files themselves. Any other
+// kustomization key fails the render, so a manifest change that needs more of kustomize also needs
+// this renderer taught it.
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
 export type KubeObject = Record<string, unknown> & {
@@ -33,6 +34,17 @@ export function readYamlDocuments(file: string): unknown[] {
   }).filter((value) => value !== null && value !== undefined);
 }
 
+/**
+ * kustomize's default load restrictor (LoadRestrictionsRootOnly, the only one `kubectl apply -k` has):
+ * a file a kustomization reads must lie under its own directory; other kustomization directories may
+ * be anywhere.
+ */
+function withinRoot(dir: string, file: string): string {
+  const path = relative(dir, file);
+  if (path.startsWith('..')) throw new Error(`${dir}/kustomization.yaml: ${file} is not in or below ${dir} (kustomize refuses to load it)`);
+  return file;
+}
+
 export function render(dir: string): KubeObject[] {
   return build(dir, []);
 }
@@ -47,7 +59,7 @@ function build(dir: string, parent: KubeObject[]): KubeObject[] {
   let objects: KubeObject[] = [...parent];
   for (const entry of list(kustomization['resources'])) {
     const path = join(dir, String(entry));
-    const found = statSync(path).isDirectory() ? render(path) : readYamlDocuments(path).map((doc) => asObject(doc, path));
+    const found = statSync(path).isDirectory() ? render(path) : readYamlDocuments(withinRoot(dir, path)).map((doc) => asObject(doc, path));
     for (const object of found) {
       if (objects.some((o) => sameId(o, object))) throw new Error(`${path}: ${idOf(object)} is defined twice`);
       objects.push(object);
@@ -57,7 +69,7 @@ function build(dir: string, parent: KubeObject[]): KubeObject[] {
   for (const entry of list(kustomization['components'])) objects = build(join(dir, String(entry)), objects);
   for (const entry of list(kustomization['patches'])) {
     if (!isRecord(entry)) throw new Error(`${dir}: a patch entry is not a mapping`);
-    const patches = typeof entry['path'] === 'string' ? readYamlDocuments(join(dir, entry['path'])) : readInline(entry['patch']);
+    const patches = typeof entry['path'] === 'string' ? readYamlDocuments(withinRoot(dir, join(dir, entry['path']))) : readInline(entry['patch']);
     const target = isRecord(entry['target']) ? (entry['target'] as Target) : undefined;
     for (const patch of patches) {
       if (!isRecord(patch)) throw new Error(`${dir}: a patch is not a mapping`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { serviceNames } from '../../src/cli/certs.ts';
 import { find, idOf, isRecord, MANIFESTS, readYamlDocuments, render, type KubeObject } from './kustomize.ts';
-import { renderBase, renderCertManager, renderCertsInstall } from './overlays.ts';
+import { renderBase, renderBaseWebhooks, renderCertManager, renderCertManagerWebhooks, renderCertsInstall } from './overlays.ts';
 import { validate } from './schemas.ts';
 
 function yamlFiles(dir: string): string[] {
@@ -21,7 +21,6 @@ const BASE = [
   'ClusterRole nsguard',
   'ClusterRoleBinding nsguard',
   'Deployment nsguard/nsguard',
-  'MutatingWebhookConfiguration nsguard',
   'Namespace nsguard',
   'NetworkPolicy nsguard/allow-apiserver-egress',
   'NetworkPolicy nsguard/allow-apiserver-ingress',
@@ -29,12 +28,15 @@ const BASE = [
   'NetworkPolicy nsguard/allow-webhook-ingress',
   'NetworkPolicy nsguard/default-deny',
   'PodDisruptionBudget nsguard/nsguard',
+  'Role default/nsguard-events',
   'Role nsguard/nsguard-leader-election',
+  'RoleBinding default/nsguard-events',
   'RoleBinding nsguard/nsguard-leader-election',
   'Service nsguard/nsguard',
   'ServiceAccount nsguard/nsguard',
-  'ValidatingWebhookConfiguration nsguard',
 ];
+/** The second step, applied once the pods are ready. */
+const WEBHOOKS = ['MutatingWebhookConfiguration nsguard', 'ValidatingWebhookConfiguration nsguard'];
 
 t.test('every YAML file under manifests/ parses', async (t) => {
   for (const file of yamlFiles(MANIFESTS)) {
@@ -42,39 +44,47 @@ t.test('every YAML file under manifests/ parses', async (t) => {
   }
 });
 
-t.test('the base renders to the expected objects, each valid against its schema', async (t) => {
+t.test('the base renders the workload and base/webhooks the two configurations, each valid against its schema', async (t) => {
   const objects = renderBase();
-  t.same(ids(objects), BASE);
+  t.same(ids(objects), BASE, 'no webhook configuration in the first step: nothing can wait on pods that are not ready yet');
   validate(t, objects);
+  const webhooks = renderBaseWebhooks();
+  t.same(ids(webhooks), WEBHOOKS);
+  validate(t, webhooks);
 });
 
-const webhooks = (o: KubeObject): Record<string, unknown>[] => (Array.isArray(o['webhooks']) ? o['webhooks'].filter(isRecord) : []);
+const webhooksOf = (o: KubeObject): Record<string, unknown>[] => (Array.isArray(o['webhooks']) ? o['webhooks'].filter(isRecord) : []);
 const caBundleOf = (webhook: Record<string, unknown>): unknown => (isRecord(webhook['clientConfig']) ? webhook['clientConfig']['caBundle'] : undefined);
 
-t.test('manifests/ (the nsguard certs overlay) adds the TLS Secret and the caBundle on every webhook', async (t) => {
-  const { objects, caBundle, root } = renderCertsInstall();
+t.test('the nsguard certs install: manifests/ adds the TLS Secret to the workload, manifests/webhooks the caBundle on every webhook', async (t) => {
+  const { workload, webhooks, caBundle, root } = renderCertsInstall();
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  t.same(ids(objects), [...BASE, 'Secret nsguard/nsguard-tls'].sort());
-  validate(t, objects);
-  const base = renderBase();
+  t.same(ids(workload), [...BASE, 'Secret nsguard/nsguard-tls'].sort(), 'step 1: `kubectl apply -k manifests/`');
+  validate(t, workload);
+  t.same(ids(webhooks), WEBHOOKS, 'step 2: `kubectl apply -k manifests/webhooks`');
+  validate(t, webhooks);
+  const base = renderBaseWebhooks();
   for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
-    const patched = webhooks(find(objects, kind, 'nsguard'));
-    t.same(patched.map((w) => w['name']), webhooks(find(base, kind, 'nsguard')).map((w) => w['name']), `${kind}: the patch adds no webhook`);
+    const patched = webhooksOf(find(webhooks, kind, 'nsguard'));
+    t.same(patched.map((w) => w['name']), webhooksOf(find(base, kind, 'nsguard')).map((w) => w['name']), `${kind}: the patch adds no webhook`);
     for (const webhook of patched) t.equal(caBundleOf(webhook), caBundle, `${kind} ${String(webhook['name'])} has the printed caBundle`);
   }
-  const secret = find(objects, 'Secret', 'nsguard-tls');
+  const secret = find(workload, 'Secret', 'nsguard-tls');
   t.equal(secret['type'], 'kubernetes.io/tls');
   t.same(Object.keys(isRecord(secret['data']) ? secret['data'] : {}).sort(), ['tls.crt', 'tls.key']);
 });
 
-t.test('the cert-manager overlay issues the serving certificate and injects its CA into both configurations', async (t) => {
+t.test('the cert-manager overlay issues the serving certificate, and its webhooks/ step injects the CA into both configurations', async (t) => {
   const objects = renderCertManager();
   t.same(ids(objects), [...BASE, 'Certificate nsguard/nsguard-ca', 'Certificate nsguard/nsguard-tls', 'Issuer nsguard/nsguard-ca', 'Issuer nsguard/nsguard-selfsigned'].sort());
   validate(t, objects);
+  const webhooks = renderCertManagerWebhooks();
+  t.same(ids(webhooks), WEBHOOKS);
+  validate(t, webhooks);
   for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
-    const object = find(objects, kind, 'nsguard');
+    const object = find(webhooks, kind, 'nsguard');
     t.same(object.metadata['annotations'], { 'cert-manager.io/inject-ca-from': 'nsguard/nsguard-tls' }, `${kind} is annotated`);
-    t.same(object['webhooks'], find(renderBase(), kind, 'nsguard')['webhooks'], `${kind}: webhooks untouched`);
+    t.same(object['webhooks'], find(renderBaseWebhooks(), kind, 'nsguard')['webhooks'], `${kind}: webhooks untouched`);
   }
   const serving = find(objects, 'Certificate', 'nsguard-tls')['spec'] as Record<string, unknown>;
   t.same(serving['dnsNames'], serviceNames('nsguard', 'nsguard'), 'the same service names as nsguard certs');
@@ -84,6 +94,15 @@ t.test('the cert-manager overlay issues the serving certificate and injects its 
   const ca = find(objects, 'Certificate', 'nsguard-ca')['spec'] as Record<string, unknown>;
   t.equal(ca['isCA'], true);
   t.same((find(objects, 'Issuer', 'nsguard-ca')['spec'] as Record<string, unknown>)['ca'], { secretName: ca['secretName'] });
+});
+
+t.test("the renderer refuses what kustomize's load restrictor refuses: a file outside the kustomization's directory", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'nsguard-restrictor-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'step'));
+  writeFileSync(join(root, 'patch.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: { name: x }\n');
+  writeFileSync(join(root, 'step/kustomization.yaml'), 'resources: [../patch.yaml]\n');
+  t.throws(() => render(join(root, 'step')), /is not in or below/);
 });
 
 t.test('`kustomize edit set image nsguard=…` in an overlay replaces the image', async (t) => {

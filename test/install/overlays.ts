@@ -1,5 +1,6 @@
-// The three ways in, rendered: base alone, the `nsguard certs` overlay (after a real `nsguard certs`
-// run, in a scratch copy so the repository never holds keys) and the cert-manager overlay.
+// The ways in, rendered, each in its two steps (the workload, then once its pods are ready the webhook
+// configurations): base alone, the `nsguard certs` install (after a real `nsguard certs` run, in a
+// scratch copy so the repository never holds keys) and the cert-manager overlay.
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,10 @@ import { nsguard } from '../support/cli.ts';
 import { MANIFESTS, render, type KubeObject } from './kustomize.ts';
 
 export interface CertsInstall {
-  readonly objects: KubeObject[];
+  /** `kubectl apply -k manifests/`. */
+  readonly workload: KubeObject[];
+  /** `kubectl apply -k manifests/webhooks`. */
+  readonly webhooks: KubeObject[];
   /** The scratch directory; the caller removes it. */
   readonly root: string;
   /** Where `nsguard certs` wrote. */
@@ -20,19 +24,27 @@ export function renderBase(): KubeObject[] {
   return render(join(MANIFESTS, 'base'));
 }
 
+export function renderBaseWebhooks(): KubeObject[] {
+  return render(join(MANIFESTS, 'base/webhooks'));
+}
+
 export function renderCertManager(): KubeObject[] {
   return render(join(MANIFESTS, 'overlays/cert-manager'));
 }
 
-/** `nsguard certs --out …/overlays/certs/generated`, then `kubectl kustomize` of manifests/ itself. */
+export function renderCertManagerWebhooks(): KubeObject[] {
+  return render(join(MANIFESTS, 'overlays/cert-manager/webhooks'));
+}
+
+/** `nsguard certs --out …/webhooks/generated`, then `kubectl kustomize` of manifests/ and manifests/webhooks. */
 export function renderCertsInstall(): CertsInstall {
   const root = mkdtempSync(join(tmpdir(), 'nsguard-manifests-'));
   symlinkSync(join(MANIFESTS, 'base'), join(root, 'base'));
-  mkdirSync(join(root, 'overlays/certs'), { recursive: true });
+  mkdirSync(join(root, 'webhooks'));
   copyFileSync(join(MANIFESTS, 'kustomization.yaml'), join(root, 'kustomization.yaml'));
-  copyFileSync(join(MANIFESTS, 'overlays/certs/kustomization.yaml'), join(root, 'overlays/certs/kustomization.yaml'));
-  const generated = join(root, 'overlays/certs/generated');
+  copyFileSync(join(MANIFESTS, 'webhooks/kustomization.yaml'), join(root, 'webhooks/kustomization.yaml'));
+  const generated = join(root, 'webhooks/generated');
   const result = nsguard('certs', '--out', generated);
   if (result.code !== 0) throw new Error(`nsguard certs failed: ${result.stderr}`);
-  return { objects: render(root), root, generated, caBundle: result.stdout.trim() };
+  return { workload: render(root), webhooks: render(join(root, 'webhooks')), root, generated, caBundle: result.stdout.trim() };
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PATHS, WATCHED_RESOURCES } from '../../src/cluster/live-view.ts';
-import { WRITES } from '../../src/controller/cluster-writer.ts';
+import { CLUSTER_EVENTS_NAMESPACE, WRITES } from '../../src/controller/cluster-writer.ts';
 import { LEASE_API_GROUP, LEASE_RESOURCE, LEASE_VERBS } from '../../src/controller/leader-election.ts';
 import { find, isRecord } from './kustomize.ts';
 import { renderBase } from './overlays.ts';
@@ -24,8 +24,11 @@ const needed = [
     const { group, resource } = groupResource(PATHS[name]);
     return LIST_WATCH_VERBS.map((verb) => `${group}/${resource} ${verb}`);
   }),
-  ...WRITES.flatMap((w) => w.verbs.map((verb) => `${w.group}/${w.resource} ${verb}`)),
+  ...WRITES.filter((w) => w.namespace === undefined).flatMap((w) => w.verbs.map((verb) => `${w.group}/${w.resource} ${verb}`)),
 ].sort();
+/** The writes confined to one namespace, which a Role there grants. */
+const neededIn = (namespace: string): string[] =>
+  WRITES.filter((w) => w.namespace === namespace).flatMap((w) => w.verbs.map((verb) => `${w.group}/${w.resource} ${verb}`)).sort();
 
 const objects = renderBase();
 
@@ -47,6 +50,18 @@ t.test('the ClusterRole grants every API call the code makes, and nothing else',
   t.same([...new Set(granted)], needed);
 });
 
+t.test('the Event writes are granted in the one namespace they go to, by a Role there', async (t) => {
+  const namespaces = [...new Set(WRITES.flatMap((w) => (w.namespace === undefined ? [] : [w.namespace])))];
+  t.same(namespaces, [CLUSTER_EVENTS_NAMESPACE]);
+  const role = find(objects, 'Role', 'nsguard-events');
+  t.equal((role['metadata'] as Record<string, unknown>)['namespace'], CLUSTER_EVENTS_NAMESPACE);
+  t.same(grants(role), neededIn(CLUSTER_EVENTS_NAMESPACE));
+  const binding = find(objects, 'RoleBinding', 'nsguard-events');
+  t.equal((binding['metadata'] as Record<string, unknown>)['namespace'], CLUSTER_EVENTS_NAMESPACE);
+  t.same(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'nsguard-events' });
+  t.same(binding['subjects'], [{ kind: 'ServiceAccount', name: 'nsguard', namespace: 'nsguard' }]);
+});
+
 t.test('the Lease calls are granted in nsguard\'s own namespace only', async (t) => {
   const role = find(objects, 'Role', 'nsguard-leader-election');
   t.equal((role['metadata'] as Record<string, unknown>)['namespace'], 'nsguard');
@@ -55,14 +70,14 @@ t.test('the Lease calls are granted in nsguard\'s own namespace only', async (t)
 
 t.test('only the nsguard ServiceAccount is bound to them, and nothing else is bound', async (t) => {
   const bindings = objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
-  t.equal(bindings.length, 2);
+  t.equal(bindings.length, 3);
   const binding = find(objects, 'ClusterRoleBinding', 'nsguard');
   t.same(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'nsguard' });
   t.same(binding['subjects'], [{ kind: 'ServiceAccount', name: 'nsguard', namespace: 'nsguard' }]);
   const leaseBinding = find(objects, 'RoleBinding', 'nsguard-leader-election');
   t.same(leaseBinding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'nsguard-leader-election' });
   t.same(leaseBinding['subjects'], [{ kind: 'ServiceAccount', name: 'nsguard', namespace: 'nsguard' }]);
-  t.equal(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').length, 2, 'two roles');
+  t.equal(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').length, 3, 'three roles');
   const spec = find(objects, 'Deployment', 'nsguard')['spec'];
   const podSpec = isRecord(spec) && isRecord(spec['template']) ? spec['template']['spec'] : undefined;
   t.equal(isRecord(podSpec) ? podSpec['serviceAccountName'] : undefined, 'nsguard', 'the pods run as that ServiceAccount');

@@ -7,8 +7,11 @@ import { ClusterState } from '../../src/cluster/cluster-state.ts';
 import { DEFAULT_CONFIG } from '../../src/config/load-config.ts';
 import { NsguardError } from '../../src/errors.ts';
 import { DEFAULT_PORT } from '../../src/webhook/index.ts';
+import type { AdmissionAttributes, Operation } from '../support/test-api-admission.ts';
+import { evaluateMatchConditions } from '../support/test-api-admission.ts';
+import { BUILTIN_RESOURCES } from '../support/test-api-resources.ts';
 import { find } from './kustomize.ts';
-import { renderBase } from './overlays.ts';
+import { renderBase, renderBaseWebhooks } from './overlays.ts';
 
 /** No namespace exists yet: no parent to inherit from. */
 const NO_NAMESPACES = { namespace: () => undefined };
@@ -32,7 +35,7 @@ interface Webhook {
   readonly matchConditions?: { name: string; expression: string }[];
 }
 
-const objects = renderBase();
+const objects = [...renderBase(), ...renderBaseWebhooks()];
 const mutating = (find(objects, 'MutatingWebhookConfiguration', 'nsguard')['webhooks'] as Webhook[]);
 const validating = (find(objects, 'ValidatingWebhookConfiguration', 'nsguard')['webhooks'] as Webhook[]);
 const service = find(objects, 'Service', 'nsguard');
@@ -155,12 +158,83 @@ t.test('namespaceSelectors keep nsguard out, so nsguard never needs nsguard; val
   t.same(mutating[0]?.namespaceSelector.matchExpressions[0]?.values, DEFAULT_CONFIG.exemptNamespaces, 'mutation skips what the mutation itself exempts');
 });
 
-t.test('the namespace matchCondition guards every map access and passes anything but UPDATE', async (t) => {
-  const conditions = validating.flatMap((w) => w.matchConditions ?? []);
-  t.equal(conditions.length, 1);
-  const expression = conditions[0]?.expression ?? '';
-  t.match(expression, /^request\.operation != 'UPDATE' \|\|/);
-  for (const field of ['object.metadata.labels', 'oldObject.metadata.labels', 'object.metadata.annotations', 'oldObject.metadata.annotations']) {
-    t.match(expression, `has(${field}) ? ${field} : {}`, `${field} is read only when present (a missing key is a CEL error)`);
+t.test('every map access in a matchCondition is guarded with has(): a missing key is a CEL error, and an error under Fail refuses', async (t) => {
+  const expressions = validating.flatMap((w) => (w.matchConditions ?? []).map((c) => c.expression));
+  for (const map of ['labels', 'annotations']) {
+    for (const object of ['object', 'oldObject']) {
+      const reads = expressions.join('\n').split(`${object}.metadata.${map}`).length - 1;
+      const guarded = expressions.join('\n').split(`has(${object}.metadata.${map})`).length - 1;
+      t.ok(reads === 2 * guarded, `${object}.metadata.${map}: each read follows its has() (${reads} reads, ${guarded} guards)`);
+    }
+  }
+});
+
+// What each validating webhook is sent, its matchConditions evaluated in CEL as the apiserver does.
+const TENANT = { username: 'alice@example.com', groups: ['tenants', 'system:authenticated'] };
+const NAMESPACE_CONTROLLER = { username: 'system:serviceaccount:kube-system:namespace-controller', groups: ['system:serviceaccounts'] };
+const GARBAGE_COLLECTOR = { username: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: ['system:serviceaccounts'] };
+const CONTROLLER_MANAGER = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
+const NSGUARD = { username: 'system:serviceaccount:nsguard:nsguard', groups: ['system:serviceaccounts'] };
+
+const namespace = (metadata: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', ...metadata } });
+const named = { labels: { 'kubernetes.io/metadata.name': 'shop' } };
+const netpol = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'shop' }, spec: { podSelector: {} } };
+
+interface Case {
+  readonly name: string;
+  readonly webhook: (typeof VALIDATING_WEBHOOKS)[number];
+  readonly operation: Operation;
+  readonly user: { username: string; groups: string[] };
+  readonly object?: Record<string, unknown>;
+  readonly oldObject?: Record<string, unknown>;
+  /** A DELETECOLLECTION item reaches the webhook with an empty name. */
+  readonly collection?: boolean;
+  readonly sent: boolean;
+}
+
+const CASES: readonly Case[] = [
+  { name: "a tenant's NetworkPolicy CREATE", webhook: 'networkpolicies.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: netpol, sent: true },
+  { name: "a tenant's NetworkPolicy UPDATE", webhook: 'networkpolicies.validate.nsguard.io', operation: 'UPDATE', user: TENANT, object: netpol, oldObject: netpol, sent: true },
+  { name: "a tenant's NetworkPolicy DELETE", webhook: 'networkpolicies.validate.nsguard.io', operation: 'DELETE', user: TENANT, oldObject: netpol, sent: true },
+  { name: "a tenant's DELETECOLLECTION item", webhook: 'networkpolicies.validate.nsguard.io', operation: 'DELETE', user: TENANT, oldObject: netpol, collection: true, sent: true },
+  { name: "nsguard's own apply of a generated policy", webhook: 'networkpolicies.validate.nsguard.io', operation: 'UPDATE', user: NSGUARD, object: netpol, oldObject: netpol, sent: true },
+  { name: "the namespace controller's DELETECOLLECTION item", webhook: 'networkpolicies.validate.nsguard.io', operation: 'DELETE', user: NAMESPACE_CONTROLLER, oldObject: netpol, collection: true, sent: false },
+  { name: "the garbage collector's DELETE", webhook: 'networkpolicies.validate.nsguard.io', operation: 'DELETE', user: GARBAGE_COLLECTOR, oldObject: netpol, sent: false },
+  { name: 'a DELETE by kube-controller-manager without per-controller credentials', webhook: 'networkpolicies.validate.nsguard.io', operation: 'DELETE', user: CONTROLLER_MANAGER, oldObject: netpol, sent: false },
+  { name: '`kubectl create namespace shop`: only the name label', webhook: 'namespaces.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: namespace(named), sent: false },
+  { name: 'a namespace from generateName (the apiserver sets no name label yet)', webhook: 'namespaces.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { generateName: 'ci-' } }, sent: false },
+  { name: 'a namespace with Pod Security labels only', webhook: 'namespaces.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: namespace({ labels: { ...named.labels, 'pod-security.kubernetes.io/enforce': 'restricted' } }), sent: false },
+  { name: 'a namespace with a foreign annotation only (kubectl apply)', webhook: 'namespaces.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: namespace({ ...named, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } }), sent: false },
+  { name: 'a namespace born with an environment label', webhook: 'namespaces.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: namespace({ labels: { ...named.labels, env: 'prod' } }), sent: true },
+  { name: 'a namespace born with a label some policy may select on', webhook: 'namespaces.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: namespace({ labels: { ...named.labels, role: 'monitoring' } }), sent: true },
+  { name: 'a namespace born with an nsguard annotation', webhook: 'namespaces.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: namespace({ ...named, annotations: { 'nsguard.io/isolation': 'none' } }), sent: true },
+  { name: 'a relabelled namespace', webhook: 'namespaces.validate.nsguard.io', operation: 'UPDATE', user: TENANT, object: namespace({ labels: { ...named.labels, env: 'test' } }), oldObject: namespace(named), sent: true },
+  { name: 'a namespace given its first labels', webhook: 'namespaces.validate.nsguard.io', operation: 'UPDATE', user: TENANT, object: namespace(named), oldObject: namespace({}), sent: true },
+  { name: 'a namespace whose annotations change', webhook: 'namespaces.validate.nsguard.io', operation: 'UPDATE', user: TENANT, object: namespace({ ...named, annotations: { 'nsguard.io/isolation': 'none' } }), oldObject: namespace(named), sent: true },
+  { name: 'a namespace UPDATE of its finalizers only', webhook: 'namespaces.validate.nsguard.io', operation: 'UPDATE', user: TENANT, object: namespace({ ...named, finalizers: ['example.com/x'] }), oldObject: namespace(named), sent: false },
+  { name: 'a namespace UPDATE with no labels either side', webhook: 'namespaces.validate.nsguard.io', operation: 'UPDATE', user: TENANT, object: namespace({}), oldObject: namespace({}), sent: false },
+];
+
+t.test('matchConditions, evaluated in CEL: what each webhook is sent, and no condition errs', async (t) => {
+  for (const c of CASES) {
+    const webhook = validating.find((w) => w.name === c.webhook);
+    if (webhook === undefined) throw new Error(`no webhook ${c.webhook}`);
+    const kind = c.webhook.startsWith('namespaces') ? 'Namespace' : 'NetworkPolicy';
+    const resource = BUILTIN_RESOURCES.find((r) => r.kind === kind && r.group !== 'events.k8s.io');
+    if (resource === undefined) throw new Error(`no resource for ${kind}`);
+    const subject = c.object ?? c.oldObject ?? {};
+    const metadata = subject['metadata'] as Record<string, unknown>;
+    const attributes: AdmissionAttributes = {
+      resource,
+      operation: c.operation,
+      name: c.collection === true ? '' : String(metadata['name'] ?? ''),
+      namespace: kind === 'NetworkPolicy' ? 'shop' : undefined,
+      object: c.object,
+      oldObject: c.oldObject,
+      user: c.user,
+      dryRun: false,
+      namespaceLabels: {},
+    };
+    t.same(evaluateMatchConditions(webhook, attributes), { match: c.sent }, `${c.name}: ${c.sent ? 'sent' : 'not sent'}`);
   }
 });

@@ -1,10 +1,10 @@
 // PATCH bodies of the test API server. JSON merge patch (RFC 7386) also stands in for strategic merge
 // patch (they differ only on lists with patch strategies, which the kinds used here do not rely on);
-// JSON patch (RFC 6902) goes through fast-json-patch. Server-side apply is approximated, see
-// applyConfiguration: field ownership and apply conflicts are not modelled.
+// JSON patch (RFC 6902) goes through fast-json-patch. Server-side apply merges by field ownership
+// (test-api-field-ownership.ts).
 import jsonpatch from 'fast-json-patch';
 import type { KubeObject } from './test-api-object.ts';
-import { copy, isObject, metadataOf } from './test-api-object.ts';
+import { isObject } from './test-api-object.ts';
 import { ApiError, badRequest, statusBody } from './test-api-status.ts';
 
 export type PatchType = 'apply' | 'merge' | 'json';
@@ -20,6 +20,20 @@ const PATCH_TYPES: Readonly<Record<string, PatchType>> = {
 export function patchTypeOf(contentType: string | undefined): PatchType | undefined {
   const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   return PATCH_TYPES[media];
+}
+
+/**
+ * ValidatePatchOptions (apimachinery/pkg/apis/meta/v1/validation): `force` only with apply, a
+ * fieldManager for apply, at most 128 printable characters. Field errors, empty when valid.
+ */
+export function patchOptionProblems(type: PatchType, query: URLSearchParams): { type: string; field: string; message: string }[] {
+  const problems: { type: string; field: string; message: string }[] = [];
+  const manager = query.get('fieldManager') ?? '';
+  if (type !== 'apply' && query.has('force')) problems.push({ type: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' });
+  if (type === 'apply' && manager === '') problems.push({ type: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' });
+  if (manager.length > 128) problems.push({ type: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: may not be more than 128 bytes' });
+  if (/[\u0000-\u001f\u007f]/.test(manager)) problems.push({ type: 'FieldValueInvalid', field: 'fieldManager', message: `Invalid value: ${JSON.stringify(manager)}: must only contain printable characters` });
+  return problems;
 }
 
 /** RFC 7386: objects merge key by key, `null` deletes, anything else (arrays included) replaces. */
@@ -49,58 +63,4 @@ export function applyJsonPatch(target: KubeObject, operations: unknown): KubeObj
     if (UNPROCESSABLE.has(name)) throw new ApiError(statusBody(422, 'Invalid', `the server rejected our request due to an error in our request: ${message}`));
     throw badRequest(`invalid JSON patch: ${message}`);
   }
-}
-
-function stringMap(value: unknown): Record<string, unknown> {
-  return isObject(value) ? value : {};
-}
-
-/**
- * Server-side apply, approximated: top-level fields the applied object sets (spec, data, rules, ...)
- * replace the stored ones; `metadata.labels` and `metadata.annotations` merge key by key (keys the
- * manager stopped applying are kept, where real apply would remove those it owned); `finalizers` and
- * `ownerReferences` replace when given; status is left to the /status subresource where there is one.
- */
-export function applyConfiguration(stored: KubeObject, applied: KubeObject, keepStatus: boolean): KubeObject {
-  const result = copy(stored);
-  for (const [key, value] of Object.entries(applied)) {
-    if (key === 'apiVersion' || key === 'kind' || (key === 'status' && keepStatus)) continue;
-    if (key !== 'metadata') {
-      result[key] = structuredClone(value);
-      continue;
-    }
-    const from = stringMap(value);
-    const metadata = metadataOf(result);
-    for (const map of ['labels', 'annotations']) {
-      if (isObject(from[map])) metadata[map] = { ...stringMap(metadata[map]), ...structuredClone(from[map]) };
-    }
-    for (const list of ['finalizers', 'ownerReferences']) {
-      if (Array.isArray(from[list])) metadata[list] = structuredClone(from[list]);
-    }
-    result['metadata'] = metadata;
-  }
-  return result;
-}
-
-export interface ManagerEntry {
-  readonly manager: string;
-  readonly operation: 'Apply' | 'Update';
-  readonly apiVersion: string;
-  readonly time: string;
-  readonly subresource?: string;
-}
-
-/**
- * Records who wrote the object in `metadata.managedFields` (fieldsV1 left empty). An existing entry of
- * the same manager and operation is kept as it is, so repeating a write stays a no-op.
- */
-export function recordManager(object: KubeObject, entry: ManagerEntry): void {
-  const metadata = metadataOf(object);
-  const entries = Array.isArray(metadata['managedFields']) ? (metadata['managedFields'] as unknown[]) : [];
-  const same = (e: unknown): boolean =>
-    isObject(e) && e['manager'] === entry.manager && e['operation'] === entry.operation && (e['subresource'] ?? '') === (entry.subresource ?? '');
-  if (entries.some(same)) return;
-  const fields = { ...entry, fieldsType: 'FieldsV1', fieldsV1: {} };
-  metadata['managedFields'] = [...entries, fields];
-  object['metadata'] = metadata;
 }

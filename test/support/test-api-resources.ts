@@ -16,6 +16,8 @@ export interface ApiResource {
   readonly statusSubresource: boolean;
   /** metadata.generation starts at 1 and counts spec changes. */
   readonly tracksGeneration: boolean;
+  /** The strategy's AllowUnconditionalUpdate is false: a PUT must carry metadata.resourceVersion. */
+  readonly conditionalUpdate?: boolean;
   /** API defaulting, run on the object about to be stored (writable copy). */
   readonly defaults?: (object: KubeObject, name: string) => void;
 }
@@ -71,5 +73,8 @@ export const BUILTIN_RESOURCES: readonly ApiResource[] = [
     tracksGeneration: true,
     defaults: defaultNetworkPolicy,
   },
-  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true, statusSubresource: false, tracksGeneration: false },
+  // Stored like any kind; the server calls the webhooks they name (test-api-admission.ts).
+  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'mutatingwebhookconfigurations', kind: 'MutatingWebhookConfiguration', namespaced: false, statusSubresource: false, tracksGeneration: true },
+  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingwebhookconfigurations', kind: 'ValidatingWebhookConfiguration', namespaced: false, statusSubresource: false, tracksGeneration: true },
+  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true, statusSubresource: false, tracksGeneration: false, conditionalUpdate: true },
 ];

@@ -5,7 +5,7 @@ import type { ApiResource } from './test-api-resources.ts';
 import { noSuchPath } from './test-api-status.ts';
 import type { ObjectTable } from './test-api-table.ts';
 
-export type Verb = 'discovery' | 'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete';
+export type Verb = 'discovery' | 'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 export interface Route {
   readonly resource: ApiResource;
@@ -31,9 +31,10 @@ export function discoveryOf(table: ObjectTable, path: string): unknown {
   const [group, version] = gv;
   const served = all.filter((r) => r.group === group && r.version === version);
   if (served.length === 0) throw noSuchPath();
-  const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+  // Namespaces alone have no DELETECOLLECTION (the namespace controller reads discovery for it).
+  const verbsOf = (r: ApiResource): string[] => ['create', 'delete', ...(r.resource === 'namespaces' ? [] : ['deletecollection']), 'get', 'list', 'patch', 'update', 'watch'];
   const resources = served.flatMap((r) => [
-    { name: r.resource, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs },
+    { name: r.resource, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: verbsOf(r) },
     ...(r.statusSubresource ? [{ name: `${r.resource}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] }] : []),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources };
@@ -60,6 +61,7 @@ export function verbOf(method: string, route: Route, query: URLSearchParams): Ve
   const collection = route.name === undefined;
   // The one subresource served is `status` (GET/PUT/PATCH), for kinds that have one.
   if (route.subresource !== undefined && (route.subresource !== 'status' || !route.resource.statusSubresource)) return undefined;
+  // Writes to a namespaced collection name the namespace (no cross-namespace POST or DELETECOLLECTION).
   if (collection && route.resource.namespaced && route.namespace === undefined && method !== 'GET') return undefined;
   switch (method) {
     case 'GET':
@@ -72,7 +74,9 @@ export function verbOf(method: string, route: Route, query: URLSearchParams): Ve
     case 'PATCH':
       return collection ? undefined : 'patch';
     case 'DELETE':
-      return collection || route.subresource !== undefined ? undefined : 'delete';
+      if (route.subresource !== undefined) return undefined;
+      if (!collection) return 'delete';
+      return route.resource.resource === 'namespaces' ? undefined : 'deletecollection';
     default:
       return undefined;
   }

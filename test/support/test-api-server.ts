@@ -1,28 +1,35 @@
 // An in-repo Kubernetes API server for tests, over real HTTP(S), that @kubernetes/client-node talks to
 // through an ordinary KubeConfig. Request handling, the request log and the test controls (bookmarks,
-// dropped watches, compaction) live here; URL layout in test-api-routes.ts, write semantics in test-api-store.ts (storage and history in
-// test-api-table.ts), watch streams in test-api-watch.ts, PATCH in test-api-patch.ts.
-// Not modelled: authentication/authorization (any token passes), admission webhooks, schema
-// validation (malformed objects are stored as sent, so clients' own validation can be tested),
-// DeleteOptions (grace periods, preconditions, propagation: deletes are immediate), garbage
-// collection, list resourceVersionMatch=Exact, protobuf, and field ownership in server-side apply.
+// dropped watches, compaction) live here; URL layout in test-api-routes.ts, write semantics in
+// test-api-store.ts (storage and history in test-api-table.ts, validation in test-api-kind-validation.ts),
+// admission webhooks in test-api-writes.ts and test-api-admission.ts, the namespace controller in
+// test-api-namespace-controller.ts, watch streams in test-api-watch.ts, PATCH in test-api-patch.ts,
+// bodies and users in test-api-http.ts. Requests are made as the user their bearer token names
+// (`users`), unchecked: no authorization.
+// Test seeding (store.upsert) skips validation and admission, so clients' handling of malformed
+// objects can still be tested. Server-side apply merges by field ownership
+// (test-api-field-ownership.ts). Not modelled: DeleteOptions (grace periods, preconditions,
+// propagation: deletes are immediate), garbage collection, list resourceVersionMatch=Exact, protobuf.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from './test-api-object.ts';
-import { patchTypeOf } from './test-api-patch.ts';
+import { patchOptionProblems, patchTypeOf } from './test-api-patch.ts';
 import type { Route, Verb } from './test-api-routes.ts';
 import { discoveryOf, routeOf, verbOf } from './test-api-routes.ts';
 import type { ApiResource } from './test-api-resources.ts';
 import { apiVersionOf } from './test-api-resources.ts';
 import { bothFilters, parseFieldSelector, parseLabelSelector } from './test-api-selectors.ts';
 import type { Status } from './test-api-status.ts';
-import { ApiError, badRequest, methodNotAllowed, noSuchPath, notFound, statusBody, unsupportedMediaType } from './test-api-status.ts';
+import { ApiError, badRequest, invalidFields, methodNotAllowed, noSuchPath, notFound, statusBody, unsupportedMediaType } from './test-api-status.ts';
 import { ApiStore } from './test-api-store.ts';
 import type { DropMode } from './test-api-watch.ts';
 import { WatchStream } from './test-api-watch.ts';
+import type { UserInfo } from './test-api-admission.ts';
+import { NamespaceController } from './test-api-namespace-controller.ts';
+import { AdmittedWrites } from './test-api-writes.ts';
+import { managerOf, readBody, userOf } from './test-api-http.ts';
 
 /** One request as the server saw it; `status` is set once answered (200 for a watch that started). */
 export interface RequestRecord {
@@ -37,6 +44,8 @@ export interface RequestRecord {
   readonly contentType: string | undefined;
   readonly fieldManager: string | undefined;
   readonly dryRun: boolean;
+  /** Who made it (from the bearer token), as admission sees it. */
+  readonly user: string;
   status: number;
 }
 
@@ -47,11 +56,13 @@ export interface TestApiServerOptions {
   readonly bookmarkIntervalMs?: number;
   /** Clock for creationTimestamp and friends. */
   readonly now?: () => Date;
+  /** Run the namespace controller: a deleted namespace is emptied and goes, as in a cluster. */
+  readonly namespaceController?: boolean;
 }
 
-/** The real apiserver's request body limit (3 MiB), so oversized writes fail here as there. */
-const MAX_BODY_BYTES = 3 * 1024 * 1024;
-const WRITE_VERBS: ReadonlySet<Verb | undefined> = new Set<Verb | undefined>(['create', 'update', 'patch', 'delete']);
+const WRITE_VERBS: ReadonlySet<Verb | undefined> = new Set<Verb | undefined>(['create', 'update', 'patch', 'delete', 'deletecollection']);
+/** The identity of the kubeConfig() clients (nsguard itself in most tests). */
+export const DEFAULT_TOKEN = 'test-token';
 
 export class TestApiServer {
   readonly store: ApiStore;
@@ -66,12 +77,22 @@ export class TestApiServer {
    * requests, or answer one itself by returning a Status (a 500, a 429, an HTTP 410 on a watch...).
    */
   beforeRequest: ((record: RequestRecord) => Status | undefined) | undefined;
+  /** Bearer token → user; an unknown token is a user of that name. */
+  readonly users = new Map<string, UserInfo>([[DEFAULT_TOKEN, { username: 'system:serviceaccount:nsguard:nsguard', groups: ['system:serviceaccounts', 'system:authenticated'] }]]);
+  /** `namespace/name:port` of a Service → the base URL of a ready endpoint; a missing entry has none (scaled to 0). */
+  readonly services = new Map<string, string>();
+  readonly #writes: AdmittedWrites;
+  readonly #namespaceController: NamespaceController | undefined;
 
   private constructor(server: Server, url: string, store: ApiStore, options: TestApiServerOptions) {
     this.#server = server;
     this.url = url;
     this.store = store;
     this.#ca = options.tls?.ca;
+    this.#writes = new AdmittedWrites(store, { resolveService: (namespace, name, port) => this.services.get(`${namespace}/${name}:${port}`) });
+    if (options.namespaceController === true) {
+      this.#namespaceController = new NamespaceController(store, this.#writes, (record) => this.#requests.push(record));
+    }
     if (options.bookmarkIntervalMs !== undefined) {
       this.#interval = setInterval(() => this.sendBookmark(), options.bookmarkIntervalMs);
       this.#interval.unref();
@@ -91,13 +112,13 @@ export class TestApiServer {
     return self;
   }
 
-  /** A KubeConfig pointing at this server, as `kubectl` would have it. */
-  kubeConfig(): KubeConfig {
+  /** A KubeConfig pointing at this server, as `kubectl` would have it, authenticating with `token`. */
+  kubeConfig(token = DEFAULT_TOKEN): KubeConfig {
     const kc = new KubeConfig();
     const cluster = this.#ca === undefined ? { skipTLSVerify: true } : { caData: Buffer.from(this.#ca).toString('base64'), skipTLSVerify: false };
     kc.loadFromOptions({
       clusters: [{ name: 'test', server: this.url, ...cluster }],
-      users: [{ name: 'test', token: 'test-token' }],
+      users: [{ name: 'test', token }],
       contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
       currentContext: 'test',
     });
@@ -141,6 +162,7 @@ export class TestApiServer {
 
   async close(): Promise<void> {
     if (this.#interval !== undefined) clearInterval(this.#interval);
+    this.#namespaceController?.stop();
     this.dropWatches('reset');
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
@@ -172,6 +194,7 @@ export class TestApiServer {
       contentType: req.headers['content-type'],
       fieldManager: query.get('fieldManager') ?? undefined,
       dryRun: query.get('dryRun') === 'All',
+      user: userOf(req, this.users).username,
       status: 0,
     };
     this.#requests.push(record);
@@ -182,7 +205,7 @@ export class TestApiServer {
       if (discovery !== undefined) return this.#send(res, record, 200, discovery);
       if (route === undefined || record.verb === undefined) throw methodNotAllowed(method);
       const body = await readBody(req, record.verb === 'patch' && patchTypeOf(record.contentType) === 'apply');
-      this.#serve(res, record, route, query, body);
+      await this.#serve(res, record, route, query, body, userOf(req, this.users), req.headers['user-agent'] ?? '');
     } catch (error) {
       const status: Status = error instanceof ApiError ? error.status : statusBody(500, 'InternalError', `an error on the server: ${String(error)}`);
       if (!res.headersSent) this.#send(res, record, status.code, status);
@@ -190,11 +213,13 @@ export class TestApiServer {
     }
   }
 
-  #serve(res: ServerResponse, record: RequestRecord, route: Route, query: URLSearchParams, body: unknown): void {
+  async #serve(res: ServerResponse, record: RequestRecord, route: Route, query: URLSearchParams, body: unknown, user: UserInfo, userAgent: string): Promise<void> {
     const { resource, namespace, name, subresource } = route;
     const options = {
       dryRun: record.dryRun,
-      ...(record.fieldManager !== undefined && { fieldManager: record.fieldManager }),
+      validate: true,
+      fieldManager: record.fieldManager ?? managerOf(userAgent),
+      force: query.get('force') === 'true',
       ...(subresource !== undefined && { subresource }),
     };
     switch (record.verb) {
@@ -208,18 +233,25 @@ export class TestApiServer {
         return this.#send(res, record, 200, object);
       }
       case 'create':
-        return this.#send(res, record, 201, this.store.create(resource, namespace, body, options));
+        return this.#send(res, record, 201, await this.#writes.create(resource, namespace, body, options, user));
       case 'update':
-        return this.#send(res, record, 200, this.store.update(resource, namespace, name ?? '', body, options));
+        return this.#send(res, record, 200, await this.#writes.update(resource, namespace, name ?? '', body, options, user));
       case 'patch': {
         const type = patchTypeOf(record.contentType);
         if (type === undefined) throw unsupportedMediaType(record.contentType ?? '(none)');
-        const result = this.store.patch(resource, namespace, name ?? '', type, body, options);
+        const problems = patchOptionProblems(type, query);
+        if (problems.length > 0) throw invalidFields('PatchOptions.meta.k8s.io', 'meta.k8s.io', '', problems);
+        const result = await this.#writes.patch(resource, namespace, name ?? '', type, body, options, user);
         return this.#send(res, record, result.created ? 201 : 200, result.object);
       }
       case 'delete': {
-        const result = this.store.delete(resource, namespace, name ?? '', options);
+        const result = await this.#writes.delete(resource, namespace, name ?? '', options, user);
+        if (resource.resource === 'namespaces' && !result.deleted && !options.dryRun) this.#namespaceController?.terminate(name ?? '');
         return this.#send(res, record, result.deleted ? 200 : 202, result.body);
+      }
+      case 'deletecollection': {
+        const filter = bothFilters(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector'), resource));
+        return this.#send(res, record, 200, await this.#writes.deleteCollection(resource, namespace, filter, options, user));
       }
       case 'discovery':
       case undefined:
@@ -228,7 +260,7 @@ export class TestApiServer {
   }
 
   #list(resource: ApiResource, namespace: string | undefined, query: URLSearchParams): KubeObject {
-    const filter = bothFilters(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector')));
+    const filter = bothFilters(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector'), resource));
     const limit = query.get('limit');
     const token = query.get('continue');
     const page = this.store.list(resource, {
@@ -245,7 +277,7 @@ export class TestApiServer {
   }
 
   #watch(res: ServerResponse, record: RequestRecord, resource: ApiResource, namespace: string | undefined, query: URLSearchParams): void {
-    const filter = bothFilters(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector')));
+    const filter = bothFilters(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector'), resource));
     const rvText = query.get('resourceVersion') ?? '';
     const resourceVersion = rvText === '' || rvText === '0' ? undefined : Number(rvText);
     if (resourceVersion !== undefined && !Number.isSafeInteger(resourceVersion)) throw badRequest(`invalid resource version: ${JSON.stringify(rvText)}`);
@@ -272,23 +304,5 @@ export class TestApiServer {
     record.status = code;
     res.writeHead(code, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(body));
-  }
-}
-
-/** JSON, or YAML for apply patches (JSON is YAML too, which is how client-node sends them). */
-async function readBody(req: IncomingMessage, yaml: boolean): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(statusBody(413, 'RequestEntityTooLarge', 'the request body is too large'));
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return yaml ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
-  } catch (error) {
-    throw badRequest(`the request body is not valid ${yaml ? 'YAML' : 'JSON'}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

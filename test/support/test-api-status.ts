@@ -87,6 +87,18 @@ export function badRequest(message: string): ApiError {
   return new ApiError(statusBody(400, 'BadRequest', message));
 }
 
+/**
+ * NewInvalid from field errors: `Kind.group "name" is invalid: <errors>` (one error bare, several in
+ * brackets), details naming the Kind (not the resource) with one cause per error.
+ */
+export function invalidFields(qualifiedKind: string, group: string, name: string, errors: readonly { type: string; field: string; message: string }[]): ApiError {
+  const lines = errors.map((e) => `${e.field}: ${e.message}`);
+  const message = `${qualifiedKind} "${name}" is invalid: ${lines.length === 1 ? lines[0] : `[${lines.join(', ')}]`}`;
+  const kind = qualifiedKind.split('.')[0] ?? qualifiedKind;
+  const causes = errors.map((e, i) => ({ reason: e.type, message: lines[i] ?? '', field: e.field }));
+  return new ApiError(statusBody(422, 'Invalid', message, { name, ...(group !== '' && { group }), kind, causes }));
+}
+
 export function invalid(kind: string, gr: GroupResource, name: string, message: string): ApiError {
   return new ApiError(statusBody(422, 'Invalid', `${kind} "${name}" is invalid: ${message}`, detailsOf(gr, name)));
 }

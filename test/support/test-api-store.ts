@@ -3,21 +3,30 @@
 // finalizers, status subresources, and NamespaceLifecycle admission (no creates in a namespace that
 // is missing or Terminating).
 import { randomUUID } from 'node:crypto';
-import type { ManagerEntry, PatchType } from './test-api-patch.ts';
-import { applyConfiguration, applyJsonPatch, mergePatch, recordManager } from './test-api-patch.ts';
+import type { PatchType } from './test-api-patch.ts';
+import { applyJsonPatch, mergePatch } from './test-api-patch.ts';
+import type { Writer } from './test-api-field-ownership.ts';
+import { applyOwned, recordOwnership } from './test-api-field-ownership.ts';
 import type { KubeObject } from './test-api-object.ts';
 import { apiTime, copy, isObject, metadataOf, sameJson, stringField } from './test-api-object.ts';
 import type { ApiResource } from './test-api-resources.ts';
 import { apiVersionOf, resourceKey } from './test-api-resources.ts';
 import type { Status } from './test-api-status.ts';
-import { ApiError, alreadyExists, badRequest, conflict, invalid, namespaceTerminating, notFound, statusBody, successStatus } from './test-api-status.ts';
+import { ApiError, alreadyExists, badRequest, conflict, invalid, invalidFields, namespaceTerminating, notFound, statusBody, successStatus } from './test-api-status.ts';
+import { decodeProblem, qualifiedKind, validateObject } from './test-api-kind-validation.ts';
+import { fieldError } from './test-api-validation.ts';
 import { ObjectTable } from './test-api-table.ts';
 
 export type { EventType, ListOptions, StoreEvent } from './test-api-table.ts';
 
 export interface WriteOptions {
   readonly dryRun?: boolean;
+  /** Run the kind's validation, as for a request (test seeding stores what it is given). */
+  readonly validate?: boolean;
+  /** The field manager (the API defaults it from the User-Agent); none: ownership is not recorded (seeding). */
   readonly fieldManager?: string;
+  /** An apply takes over fields other managers own instead of failing with 409 Conflict. */
+  readonly force?: boolean;
   /** `status` for the status subresource. */
   readonly subresource?: string;
 }
@@ -58,8 +67,9 @@ export class ApiStore extends ObjectTable {
     this.#now = options.now ?? (() => new Date());
   }
 
-  create(resource: ApiResource, namespace: string | undefined, body: unknown, options: WriteOptions = {}, operation: ManagerEntry['operation'] = 'Update'): KubeObject {
+  create(resource: ApiResource, namespace: string | undefined, body: unknown, options: WriteOptions = {}, operation: Writer['operation'] = 'Update'): KubeObject {
     const object = this.#incoming(resource, namespace, body);
+    const configuration = operation === 'Apply' ? copy(object) : undefined;
     const metadata = metadataOf(object);
     const generateName = stringField(metadata, 'generateName');
     const name = stringField(metadata, 'name') ?? (generateName === undefined ? undefined : generateName + randomSuffix());
@@ -71,7 +81,8 @@ export class ApiStore extends ObjectTable {
     if (resource.tracksGeneration) metadata['generation'] = 1;
     object['metadata'] = metadata;
     resource.defaults?.(object, name);
-    this.#record(resource, object, options, operation);
+    if (options.validate) this.#validate(resource, object);
+    this.#record(resource, undefined, object, options, operation, configuration);
     return options.dryRun ? object : this.commit('ADDED', resource, object, undefined);
   }
 
@@ -81,6 +92,10 @@ export class ApiStore extends ObjectTable {
     const object = this.#incoming(resource, namespace, body);
     const bodyName = stringField(metadataOf(object), 'name');
     if (bodyName !== undefined && bodyName !== name) throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+    const wanted = metadataOf(object)['resourceVersion'];
+    if (resource.conditionalUpdate && options.validate && (wanted === undefined || wanted === '')) {
+      throw invalidFields(qualifiedKind(resource), resource.group, name, [fieldError.invalid('metadata.resourceVersion', 0, 'must be specified for an update')]);
+    }
     this.#precondition(resource, stored, object);
     return this.#replace(resource, stored, object, options, 'Update');
   }
@@ -120,13 +135,28 @@ export class ApiStore extends ObjectTable {
 
   /** What the namespace controller does once a Terminating namespace is empty: every object in it goes, then the namespace. */
   finalizeNamespace(name: string): void {
-    const namespaces = this.#namespaces();
+    const namespaces = this.namespaceResource();
     const ns = this.#require(namespaces, undefined, name);
     for (const resource of this.resources()) {
       if (!resource.namespaced) continue;
       for (const object of this.list(resource, { namespace: name }).items) this.commit('DELETED', resource, copy(object), object);
     }
     this.commit('DELETED', namespaces, copy(ns), ns);
+  }
+
+  /**
+   * The namespace controller's last steps on an empty Terminating namespace: `kubernetes` leaves
+   * spec.finalizers (PUT namespaces/NAME/finalize), and with no finalizer left the namespace goes.
+   */
+  finalizeNamespaceSpec(name: string): void {
+    const namespaces = this.namespaceResource();
+    const ns = this.#require(namespaces, undefined, name);
+    const next = copy(ns);
+    const spec = isObject(next['spec']) ? next['spec'] : {};
+    const finalizers = (Array.isArray(spec['finalizers']) ? (spec['finalizers'] as unknown[]) : []).filter((f) => f !== 'kubernetes');
+    next['spec'] = { ...spec, finalizers };
+    if (finalizers.length === 0 && !hasFinalizers(next)) this.commit('DELETED', namespaces, next, ns);
+    else this.commit('MODIFIED', namespaces, next, ns);
   }
 
   /** Test seeding: creates the object, or replaces the stored one whatever its resourceVersion. */
@@ -156,9 +186,6 @@ export class ApiStore extends ObjectTable {
   }
 
   #apply(resource: ApiResource, namespace: string | undefined, name: string, stored: KubeObject | undefined, body: unknown, options: WriteOptions): WriteResult {
-    if (options.fieldManager === undefined || options.fieldManager === '') {
-      throw invalid('PatchOptions.meta.k8s.io', { group: 'meta.k8s.io', resource: 'patchoptions' }, '', 'fieldManager: Required value: is required for apply patch');
-    }
     if (!isObject(body)) throw badRequest('an apply patch must be an object');
     if (stringField(body, 'apiVersion') !== apiVersionOf(resource) || stringField(body, 'kind') !== resource.kind) {
       throw badRequest(`an apply patch must name apiVersion ${apiVersionOf(resource)} and kind ${resource.kind}`);
@@ -168,8 +195,12 @@ export class ApiStore extends ObjectTable {
     const applied = { ...body, metadata: { ...metadataOf(body), name } };
     if (stored === undefined) return { object: this.create(resource, namespace, applied, options, 'Apply'), created: true };
     this.#precondition(resource, stored, applied);
-    const keepStatus = resource.statusSubresource && options.subresource !== 'status';
-    return { object: this.#replace(resource, stored, applyConfiguration(stored, applied, keepStatus), options, 'Apply'), created: false };
+    // The status subresource takes status from the configuration as it stands (#replace).
+    if (options.subresource === 'status') return { object: this.#replace(resource, stored, applied, options, 'Apply'), created: false };
+    const compare = copy(applied);
+    resource.defaults?.(compare, name);
+    const merged = applyOwned(stored, applied, compare, this.#writer(resource, options, 'Apply'), options.force ?? false, name);
+    return { object: this.#replace(resource, stored, merged, options, 'Apply', false, applied), created: false };
   }
 
   /**
@@ -181,8 +212,9 @@ export class ApiStore extends ObjectTable {
     stored: KubeObject,
     body: KubeObject,
     options: WriteOptions,
-    operation: ManagerEntry['operation'],
+    operation: Writer['operation'],
     seeding = false,
+    configuration?: KubeObject,
   ): KubeObject {
     let next = copy(body);
     if (options.subresource === 'status') next = { ...copy(stored), status: structuredClone(body['status']) };
@@ -200,8 +232,9 @@ export class ApiStore extends ObjectTable {
     next['apiVersion'] = apiVersionOf(resource);
     next['kind'] = resource.kind;
     resource.defaults?.(next, stringField(before, 'name') ?? '');
+    if (options.validate) this.#validate(resource, next);
     if (resource.tracksGeneration && !sameJson(next['spec'], stored['spec'])) metadata['generation'] = Number(before['generation'] ?? 0) + 1;
-    this.#record(resource, next, options, operation);
+    if (options.subresource === undefined) this.#record(resource, stored, next, options, operation, configuration);
     if (sameJson(next, stored)) return stored;
     // The last finalizer removed from an object being deleted: the deletion completes (namespaces wait for finalizeNamespace).
     const deleting = metadata['deletionTimestamp'] !== undefined && !hasFinalizers(next) && resourceKey(resource) !== resourceKey(NAMESPACES);
@@ -209,10 +242,14 @@ export class ApiStore extends ObjectTable {
     return deleting ? this.commit('DELETED', resource, next, stored) : this.commit('MODIFIED', resource, next, stored);
   }
 
-  #record(resource: ApiResource, object: KubeObject, options: WriteOptions, operation: ManagerEntry['operation']): void {
+  #writer(resource: ApiResource, options: WriteOptions, operation: Writer['operation']): Writer {
+    return { manager: options.fieldManager ?? '', operation, apiVersion: apiVersionOf(resource), time: apiTime(this.#now()) };
+  }
+
+  /** managedFields after the write (test-api-field-ownership.ts); a write without a manager (seeding) records none. */
+  #record(resource: ApiResource, before: KubeObject | undefined, after: KubeObject, options: WriteOptions, operation: Writer['operation'], configuration: KubeObject | undefined): void {
     if (options.fieldManager === undefined || options.fieldManager === '') return;
-    const entry = { manager: options.fieldManager, operation, apiVersion: apiVersionOf(resource), time: apiTime(this.#now()) };
-    recordManager(object, options.subresource === undefined ? entry : { ...entry, subresource: options.subresource });
+    recordOwnership(before, after, this.#writer(resource, options, operation), configuration);
   }
 
   /** A request body as a writable copy with apiVersion, kind and namespace checked and filled in. */
@@ -238,9 +275,16 @@ export class ApiStore extends ObjectTable {
 
   /** NamespaceLifecycle admission: the namespace must exist and not be terminating. */
   #admitCreate(resource: ApiResource, namespace: string, name: string): void {
-    const ns = this.get(this.#namespaces(), undefined, namespace);
+    const ns = this.get(this.namespaceResource(), undefined, namespace);
     if (ns === undefined) throw notFound(NAMESPACES, namespace);
     if (isTerminating(ns)) throw namespaceTerminating(resource, name, namespace);
+  }
+
+  #validate(resource: ApiResource, object: KubeObject): void {
+    const undecodable = decodeProblem(resource, object);
+    if (undecodable !== undefined) throw badRequest(undecodable);
+    const errors = validateObject(resource, object);
+    if (errors.length > 0) throw invalidFields(qualifiedKind(resource), resource.group, stringField(metadataOf(object), 'name') ?? '', errors);
   }
 
   #precondition(resource: ApiResource, stored: KubeObject, body: KubeObject): void {
@@ -256,7 +300,8 @@ export class ApiStore extends ObjectTable {
     return stored;
   }
 
-  #namespaces(): ApiResource {
+  /** The namespaces resource (served by every test API server). */
+  namespaceResource(): ApiResource {
     const r = this.resource(NAMESPACES.group, NAMESPACES.version, NAMESPACES.resource);
     if (r === undefined) throw new ApiError(statusBody(500, 'InternalError', 'namespaces are not served'));
     return r;

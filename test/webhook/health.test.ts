@@ -47,6 +47,8 @@ t.test('/metrics serves Prometheus text with the nsguard_ families', async (t) =
     'nsguard_cluster_cache_synced gauge',
     'nsguard_tls_certificate_expiry_timestamp_seconds gauge',
     'nsguard_tls_certificate_reloads_total counter',
+    'nsguard_webhook_connections gauge',
+    'nsguard_webhook_refused_connections_total counter',
   ]);
 });
 
