@@ -33,7 +33,9 @@ function objectsProblem(served: ServedKind, request: AdmissionRequest): string |
     return expected[field] ? `request.${field} is missing: the apiserver sends it on ${request.operation}` : `request.${field} is set: the apiserver sends none on ${request.operation}`;
   }
   if (served.namespaced && request.namespace === undefined) return `request.namespace is missing: ${served.resource} are namespaced`;
-  if (request.name === '' && request.operation !== 'CREATE') return `request.name is missing: the apiserver names the object on ${request.operation}`;
+  // No name on CREATE with generateName, and on each item of a DELETECOLLECTION (the namespace
+  // controller's), which reaches admission with the collection's empty name (handlers/delete.go).
+  if (request.name === '' && request.operation === 'UPDATE') return 'request.name is missing: the apiserver names the object on UPDATE';
   for (const field of ['object', 'oldObject'] as const) {
     if (!present[field]) continue;
     const problem = objectProblem(served, request, request[field], field);
@@ -51,7 +53,9 @@ function objectProblem(served: ServedKind, request: AdmissionRequest, object: un
   const metadata = object['metadata'];
   if (!isRecord(metadata)) return `request.${field}.metadata is ${quoteValue(metadata)}, expected an object`;
   const name = metadata['name'];
-  if (request.name === '') {
+  if (request.name === '' && request.operation === 'DELETE') {
+    if (typeof name !== 'string' || name === '') return `request.name is missing and request.${field} has no metadata.name`;
+  } else if (request.name === '') {
     // generateName: the apiserver names the object after admission, so neither carries a name yet.
     if (typeof metadata['generateName'] !== 'string' || metadata['generateName'] === '') {
       return `request.name is missing and request.${field} has no metadata.generateName`;
