@@ -78,7 +78,9 @@ export function checkDnsEgress(view: ClusterView, change: PolicyChange, config: 
     const cause = explainDnsFailures(failuresAfter, dns) + dnsHints(source, failuresAfter, after, view, config);
     const hadDns = resolvesNames(before, source, targets, dns);
     const bucket = hadDns ? lost : broken;
-    bucket.set(cause, [...(bucket.get(cause) ?? []), source]);
+    const same = bucket.get(cause);
+    if (same === undefined) bucket.set(cause, [source]);
+    else same.push(source);
   }
   const violations = [...lost].map(([cause, sources]) => ({
     rule: 'dns-egress' as const,

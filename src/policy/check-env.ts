@@ -185,7 +185,11 @@ function reachingPeers(rule: Rule, namespace: Namespace, config: Config): Peer[]
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
-  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const same = out.get(key(item));
+    if (same === undefined) out.set(key(item), [item]);
+    else same.push(item);
+  }
   return out;
 }
 
