@@ -47,6 +47,26 @@ export interface CostRow {
   readonly p99Us: number;
 }
 
+/** One NetworkPolicy judged at the top size (bench/judge-size.ts). */
+export interface PolicySizeRow {
+  readonly shape: string;
+  readonly rules: number;
+  readonly kib: number;
+  /** Mean CPU time of the thread that judged: this machine is shared, and wall time counts the neighbours. */
+  readonly ms: number;
+  readonly wallMs: number;
+  readonly usPerRule: number;
+  /** Steps counted against the review budget; past the budget, where the review stopped. */
+  readonly steps: number;
+  readonly verdict: string;
+}
+
+export interface PolicySizes {
+  readonly budget: number;
+  readonly sizes: readonly PolicySizeRow[];
+  readonly hostile: readonly PolicySizeRow[];
+}
+
 export interface Goal {
   readonly goal: string;
   readonly measured: string;
@@ -61,6 +81,7 @@ export interface Results {
   readonly load: { readonly size: string; readonly rows: readonly LoadRow[]; readonly rssAfterLoadMiB: number };
   readonly sizes: readonly SizeRow[];
   readonly costs: readonly CostRow[];
+  readonly policySizes: PolicySizes;
   readonly goals: readonly Goal[];
 }
 
@@ -112,6 +133,10 @@ export function markdown(results: Results): string {
     'One decision in-process (judge(), median and p99 of 5000 calls):',
     '',
     table(['size', 'scenario', 'median (µs)', 'p99 (µs)'], results.costs.map((c) => [c.size, c.scenario, f(c.medianUs), f(c.p99Us)])),
+    '',
+    `One NetworkPolicy by its size (judge() at ${results.load.size.split(':')[0] ?? ''}, mean thread CPU time; review budget ${results.policySizes.budget} steps):`,
+    '',
+    table(['shape', 'rules', 'KiB', 'CPU (ms)', 'µs per rule', 'steps', 'verdict'], [...results.policySizes.sizes, ...results.policySizes.hostile].map((r) => [r.shape, String(r.rules), f(r.kib, 0), f(r.ms), f(r.usPerRule), String(r.steps), r.verdict])),
     '',
     'Goals (issue 7):',
     '',

@@ -13,7 +13,7 @@ import { generateCluster, type GeneratedCluster } from './generate-cluster.ts';
 import { call } from './https-client.ts';
 import { load, type LoadResult } from './load.ts';
 import { deploymentMemoryLimit, memoryCgroup, type MemoryCgroup } from './memory-limit.ts';
-import { machine, markdown, writeResults, type CostRow, type Goal, type LoadRow, type Results, type SizeRow } from './report.ts';
+import { machine, markdown, writeResults, type CostRow, type Goal, type LoadRow, type PolicySizes, type Results, type SizeRow } from './report.ts';
 import { checkAnswer, SCENARIOS } from './reviews.ts';
 import { spawnFloor } from './spawn-floor.ts';
 import { spawnNsguard } from './spawn-server.ts';
@@ -97,6 +97,12 @@ try {
     log(`judge() at ${size.name}: ${parsed.costs.map((c) => `${c.scenario} ${c.medianUs.toFixed(1)} µs`).join(', ')}`);
   }
 
+  // The cost by policy size, up to the largest the apiserver stores, and the costliest shapes found.
+  const bySize = execFileSync(process.execPath, ['bench/judge-size.ts', '--state', fileOf(top).file, '--json'], { encoding: 'utf8', maxBuffer: 1 << 22 });
+  const policySizes = JSON.parse(bySize) as PolicySizes;
+  const largest = policySizes.sizes.filter((r) => r.kib > 1000);
+  log(`judge() by policy size at ${top.name}: ${largest.map((r) => `${r.shape} ${r.rules} rules ${r.ms.toFixed(0)} ms`).join(', ')}`);
+
   const rows: LoadRow[] = [];
   let rssAfterLoadMiB = NaN;
   if (!values['skip-load']) {
@@ -152,7 +158,8 @@ try {
     load: { size: `${top.name}: ${top.namespaces} namespaces, ${fileOf(top).pods} pods, ${fileOf(top).policies} NetworkPolicies`, rows, rssAfterLoadMiB },
     sizes: sizeRows,
     costs,
-    goals: goals(rows, sizeRows, costs, rssAfterLoadMiB, top),
+    policySizes,
+    goals: goals(rows, sizeRows, costs, policySizes, rssAfterLoadMiB, top),
   };
   const file = await writeResults(results, values.readme);
   process.stdout.write(`\n${markdown(results)}\nJSON: ${file}\ndocs/benchmarks.md table: ${values.readme}\n`);
@@ -161,7 +168,7 @@ try {
   await cgroup?.remove();
 }
 
-function goals(rows: readonly LoadRow[], sizeRows: readonly SizeRow[], costs: readonly CostRow[], rssAfterLoadMiB: number, size: Size): Goal[] {
+function goals(rows: readonly LoadRow[], sizeRows: readonly SizeRow[], costs: readonly CostRow[], policySizes: PolicySizes, rssAfterLoadMiB: number, size: Size): Goal[] {
   const out: Goal[] = [];
   const validate = rows.filter((r) => r.scenario.startsWith('validate'));
   const mutate = rows.filter((r) => r.scenario.startsWith('mutate'));
@@ -194,6 +201,14 @@ function goals(rows: readonly LoadRow[], sizeRows: readonly SizeRow[], costs: re
   const at = (sizeName: string): number => costs.find((c) => c.size === sizeName && c.scenario === 'validate-allowed')?.medianUs ?? NaN;
   const growth = at(size.name) / at('small');
   out.push({ goal: `judge() at ${size.name} within 20% of small`, measured: `${at('small').toFixed(1)} -> ${at(size.name).toFixed(1)} µs (x${growth.toFixed(2)})`, met: growth <= 1.2 });
+  const perRule = (rules: number): number => policySizes.sizes.find((r) => r.shape === 'issue' && r.rules === rules)?.usPerRule ?? NaN;
+  const flat = perRule(6000) / perRule(10);
+  out.push({ goal: 'cost per rule, 6000 rules vs 10 (issue 13 shape)', measured: `${perRule(10).toFixed(1)} -> ${perRule(6000).toFixed(1)} µs (x${flat.toFixed(2)})`, met: flat <= 1.5 });
+  const largest = policySizes.sizes.filter((r) => r.kib > 1000);
+  const slowest = Math.max(...largest.map((r) => r.ms));
+  out.push({ goal: '1.5 MiB NetworkPolicy judged in <= 1 s, not refused', measured: `slowest ${slowest.toFixed(0)} ms CPU`, met: slowest <= 1000 && largest.every((r) => !r.verdict.includes('review-budget')) });
+  const worst = Math.max(...policySizes.hostile.map((r) => r.ms));
+  out.push({ goal: 'hostile reviews stopped by the budget well under 1 s', measured: `slowest ${worst.toFixed(0)} ms CPU`, met: worst <= 500 });
   return out;
 }
 

@@ -333,6 +333,14 @@ export class ClusterState implements ClusterView {
     return found.sort((a, b) => compareText(a.name, b.name));
   }
 
+  namespaceLookupCost(selector: Selector): number {
+    const sets = this.#namespaceIndex.candidates(selector);
+    if (sets === undefined) return this.#namespaces.size;
+    let count = 0;
+    for (const set of sets) count += set.size;
+    return count;
+  }
+
   podGroups(namespace: string): readonly PodGroup[] {
     const space = this.#pods.get(namespace);
     if (space === undefined) return NO_GROUPS;

@@ -32,6 +32,9 @@ const DEFAULT_DNS: DnsConfig = {
 const DEFAULT_INGRESS_CONTROLLER: IngressControllerConfig = { namespaces: ['ingress-nginx'], ipBlocks: [] };
 const DEFAULT_MONITORING: MonitoringConfig = { namespaceLabels: { role: 'monitoring' }, ports: ['metrics', 9090] };
 
+/** docs/checks.md ("Review budget") has the measurements behind it. */
+const DEFAULT_REVIEW_BUDGET = 3_000_000;
+
 export const DEFAULT_CONFIG: Config = {
   mode: 'enforce',
   environmentLabel: 'env',
@@ -52,6 +55,7 @@ export const DEFAULT_CONFIG: Config = {
   ingressController: DEFAULT_INGRESS_CONTROLLER,
   monitoring: DEFAULT_MONITORING,
   templates: new Map([[DEFAULT_TEMPLATE_NAME, defaultTemplate({ dns: DEFAULT_DNS, ingressController: DEFAULT_INGRESS_CONTROLLER, monitoring: DEFAULT_MONITORING })]]),
+  reviewBudget: DEFAULT_REVIEW_BUDGET,
 };
 
 export async function loadConfig(file: string): Promise<Config> {
@@ -105,6 +109,7 @@ export function parseConfig(text: string, file: string): Config {
     controllerUsers: read.optional(top, ['controllerUsers'], DEFAULT_CONFIG.controllerUsers, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
     ingressController: read.optional(top, ['ingressController'], DEFAULT_CONFIG.ingressController, (v, p) => read.ingressController(v, p)),
     monitoring: read.optional(top, ['monitoring'], DEFAULT_CONFIG.monitoring, (v, p) => read.monitoring(v, p)),
+    reviewBudget: read.optional(top, ['reviewBudget'], DEFAULT_CONFIG.reviewBudget, (v, p) => read.positiveInteger(v, p)),
   };
   const given = read.optional(top, ['templates'], new Map<string, Template>(), (v, p) => read.templates(v, p));
   // The built-in template follows the dns, ingressController and monitoring keys unless replaced.
@@ -330,6 +335,11 @@ class Reader {
         return [key, v];
       }),
     );
+  }
+
+  positiveInteger(value: unknown, path: Path): number {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw this.bad(path, value, 'a whole number above 0');
+    return value;
   }
 
   port(value: unknown, path: Path): number {

@@ -1,15 +1,17 @@
 import type { PolicyChange } from './change.ts';
+import type { Budget } from './budget.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { Finding } from './decision.ts';
 import { describeChange, describeEndpoints, describePolicies, joinAnd } from './describe.ts';
 import type { Endpoint } from './endpoint.ts';
-import { EndpointSet, namespaceOf, podEndpoint } from './endpoint.ts';
+import { EndpointSet, describeEndpoint, namespaceOf, podEndpoint } from './endpoint.ts';
 import type { Config, DnsConfig, Policy, Protocol } from './model.ts';
 import { hasPort } from './port-set.ts';
 import type { EvaluationContext, PathVerdict } from './reachability.ts';
-import { evaluatePath, openPorts } from './reachability.ts';
+import { evaluatePath, openPorts, reviewContext } from './reachability.ts';
 import { dnsHints } from './dns-hints.ts';
 import { policiesWith } from './policy-overlay.ts';
+import { peerCost } from './rule-index.ts';
 import { selectorFromLabels, selects } from './selector.ts';
 import { representativeLabels, witnessDnsPod, witnessPod } from './witness.ts';
 
@@ -64,21 +66,30 @@ export function isDnsPod(endpoint: Endpoint, dns: DnsConfig): boolean {
  * `dns-egress`: deny when a pod, running or witnessed, resolves names before the change and not after;
  * pods that could not resolve before are a warning, so broken DNS can be repaired step by step.
  */
-export function checkDnsEgress(view: ClusterView, change: PolicyChange, config: Config): CheckResult {
+export function checkDnsEgress(view: ClusterView, change: PolicyChange, config: Config, budget: Budget): CheckResult {
   const { dns } = config;
   const targets = dnsTargets(view, dns);
-  const before: EvaluationContext = { policies: policiesWith(view, change, change.before), podCIDRs: config.podCIDRs, reading: 'must' };
-  const after: EvaluationContext = { policies: policiesWith(view, change, change.after), podCIDRs: config.podCIDRs, reading: 'must' };
+  const before = reviewContext(policiesWith(view, change, change.before), config.podCIDRs, 'must', budget);
+  const after = reviewContext(policiesWith(view, change, change.after), config.podCIDRs, 'must', budget);
 
+  // The DNS pods are named in the cause of every pod that cannot reach them: described once each.
+  const targetNames = new Map<Endpoint, string>();
+  const describeTarget = (target: Endpoint): string => {
+    let name = targetNames.get(target);
+    if (name === undefined) targetNames.set(target, (name = describeEndpoint(target)));
+    return name;
+  };
   const lost = new Map<string, Endpoint[]>();
   const broken = new Map<string, Endpoint[]>();
-  for (const source of affectedSources(view, change, targets, dns)) {
-    if (resolvesNames(after, source, targets, dns)) continue;
+  for (const source of affectedSources(view, change, targets, dns, budget)) {
     const failuresAfter = dnsFailures(after, source, targets, dns);
-    const cause = explainDnsFailures(failuresAfter, dns) + dnsHints(source, failuresAfter, after, view, config);
+    if (failuresAfter.length === 0) continue;
+    const cause = explainDnsFailures(failuresAfter, dns, describeTarget) + dnsHints(source, failuresAfter, after, view, config, budget);
     const hadDns = resolvesNames(before, source, targets, dns);
     const bucket = hadDns ? lost : broken;
-    bucket.set(cause, [...(bucket.get(cause) ?? []), source]);
+    const same = bucket.get(cause);
+    if (same === undefined) bucket.set(cause, [source]);
+    else same.push(source);
   }
   const violations = [...lost].map(([cause, sources]) => ({
     rule: 'dns-egress' as const,
@@ -95,10 +106,10 @@ export function checkDnsEgress(view: ClusterView, change: PolicyChange, config: 
  * Pods whose DNS the change can touch: those the policy selects before or after (egress side), and,
  * when it selects the DNS pods for ingress, every pod of the cluster (it can cut them all off).
  */
-function affectedSources(view: ClusterView, change: PolicyChange, targets: readonly Endpoint[], dns: DnsConfig): Endpoint[] {
+function affectedSources(view: ClusterView, change: PolicyChange, targets: readonly Endpoint[], dns: DnsConfig, budget: Budget): Endpoint[] {
   const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
   const namespace = namespaceOf(view, change.namespace);
-  const sources = new EndpointSet();
+  const sources = new EndpointSet(budget);
   if (objects.some((p) => p.types.has('egress'))) {
     for (const p of objects) for (const group of view.podGroupsMatching(change.namespace, p.podSelector)) sources.add(podEndpoint(view, group));
     for (const p of objects) {
@@ -112,9 +123,11 @@ function affectedSources(view: ClusterView, change: PolicyChange, targets: reado
     for (const ns of view.namespaces()) for (const group of view.podGroups(ns.name)) sources.add(podEndpoint(view, group));
     for (const ns of view.namespaces()) sources.add({ kind: 'pod', group: witnessPod(ns.name, {}), namespace: ns });
     for (const p of objects) for (const rule of p.ingress) for (const peer of rule.peers ?? []) {
+      budget.spend(peerCost(peer));
       if (peer.kind !== 'namespaces' || peer.podSelector === undefined) continue;
       const labels = representativeLabels(peer.podSelector);
       if (labels === undefined) continue;
+      budget.spend(view.namespaceLookupCost(peer.namespaceSelector));
       for (const ns of view.namespacesMatching(peer.namespaceSelector)) sources.add({ kind: 'pod', group: witnessPod(ns.name, labels), namespace: ns });
     }
   }
@@ -123,13 +136,13 @@ function affectedSources(view: ClusterView, change: PolicyChange, targets: reado
 }
 
 /** Which direction fails, on which protocols, and which policies isolate that side. */
-export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConfig): string {
+export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConfig, describeTarget: (target: Endpoint) => string): string {
   const parts: string[] = [];
   const egress = failures.filter((f) => !hasPort(f.verdict.egress.ports, f.protocol, dns.port));
   if (egress.length > 0) {
     const first = egress[0] as DnsFailure;
     parts.push(
-      `egress to ${describeEndpoints(unique(egress.map((f) => f.target)))} on ${protocolsAt(egress, dns.port)} is not allowed ` +
+      `egress to ${describeEndpoints(unique(egress.map((f) => f.target)), describeTarget)} on ${protocolsAt(egress, dns.port)} is not allowed ` +
         `(egress-isolated by ${describePolicies(first.verdict.egress.isolatedBy)}, and no egress rule allows it)`,
     );
   }
@@ -138,7 +151,7 @@ export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConf
     const mine = ingress.filter((f) => f.target === target);
     const first = mine[0] as DnsFailure;
     parts.push(
-      `ingress of ${describeEndpoints([target])} from them on ${protocolsAt(mine, dns.port)} is not allowed ` +
+      `ingress of ${describeEndpoints([target], describeTarget)} from them on ${protocolsAt(mine, dns.port)} is not allowed ` +
         `(ingress-isolated by ${describePolicies(first.verdict.ingress.isolatedBy)}, and no ingress rule allows it)`,
     );
   }

@@ -1,3 +1,4 @@
+import type { Budget } from './budget.ts';
 import { blockOverlapsRange } from './cidr.ts';
 import type { PolicyChange } from './change.ts';
 import type { CheckResult } from './check-dns.ts';
@@ -8,12 +9,12 @@ import { describeChange, describeDecidingSide, describePath, describePolicy, joi
 import type { Endpoint } from './endpoint.ts';
 import { EndpointSet, namespaceOf, podEndpoint } from './endpoint.ts';
 import { environmentOf, separatedFrom } from './environments.ts';
-import type { Config, Direction, Namespace, Peer, Policy, Rule } from './model.ts';
+import type { Config, Direction, Labels, Namespace, Peer, Policy, Rule, Selector } from './model.ts';
 import { policiesWith } from './policy-overlay.ts';
-import type { EvaluationContext } from './reachability.ts';
-import { evaluatePath, openPorts } from './reachability.ts';
+import { evaluatePath, openPorts, reviewContext } from './reachability.ts';
 import { isEmpty } from './port-set.ts';
-import { selects } from './selector.ts';
+import { peerCost } from './rule-index.ts';
+import { satisfies, selects } from './selector.ts';
 import { representativeLabels, witnessNamespace, witnessPod } from './witness.ts';
 
 /**
@@ -23,21 +24,24 @@ import { representativeLabels, witnessNamespace, witnessPod } from './witness.ts
  * the first F namespace exists). Two ways to fail: a rule that newly grants F (ports do not matter),
  * or a path between N and F that is open after the change and was not before.
  */
-export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config: Config): CheckResult {
+export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config: Config, budget: Budget): CheckResult {
   const home = namespaceOf(view, change.namespace);
   const env = environmentOf(home, config);
   const violations = new Map<string, Finding>();
   const warnings = new Map<string, Finding>();
-  const before: EvaluationContext = { policies: policiesWith(view, change, change.before), podCIDRs: config.podCIDRs, reading: 'may' };
-  const after: EvaluationContext = { policies: policiesWith(view, change, change.after), podCIDRs: config.podCIDRs, reading: 'may' };
+  const before = reviewContext(policiesWith(view, change, change.before), config.podCIDRs, 'may', budget);
+  const after = reviewContext(policiesWith(view, change, change.after), config.podCIDRs, 'may', budget);
   const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
-  const localPods = homePods(view, home, objects);
+  const localPods = homePods(view, home, objects, budget);
+  const peers = peersOf(objects, budget);
+  const witnessLabels = peerWitnessLabels(peers, budget);
 
   for (const other of separatedFrom(env, config)) {
     const apart = `${env} and ${other} must stay apart`;
     const witness = witnessNamespace(config.environmentLabel, other);
-    for (const namespace of otherNamespaces(view, objects, witness, other, config)) {
-      const remotePods = otherPods(view, namespace, objects);
+    const reached = namespacesOf(view, witness, other, config, budget);
+    for (const namespace of otherNamespaces(peers, witness, reached)) {
+      const remotePods = otherPods(view, namespace, witnessLabels, budget);
       for (const local of localPods) {
         for (const remote of remotePods) {
           for (const [from, to, side] of [[local, remote, 'egress'], [remote, local, 'ingress']] as const) {
@@ -61,7 +65,9 @@ export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config
     if (change.after === undefined) continue;
     // A direction whose opening is already reported names the rule there; its grants add nothing.
     const opened = new Set([...violations.keys()].filter((key) => key.startsWith(`${other}|`)).map((key) => key.split('|')[1]));
-    const fresh = [...grants(view, change.after, witness, other, config).values()].filter((g) => !opened.has(g.direction) && !isGrantedBy(change.before, g, config));
+    const fresh = [...grants(change.after, witness, reached, config, budget).values()].filter(
+      (g) => !opened.has(g.direction) && !isGrantedBy(change.before, g, config, budget),
+    );
     // One message per rule, naming every namespace it newly reaches.
     for (const [rule, targets] of groupBy(fresh, (g) => `${g.direction}|${g.index}`)) {
       const first = targets[0] as Grant;
@@ -79,8 +85,8 @@ export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config
 }
 
 /** Pods of N the policy selects before or after: running groups and one witness per selector. */
-function homePods(view: ClusterView, home: Namespace, objects: readonly Policy[]): readonly Endpoint[] {
-  const pods = new EndpointSet();
+function homePods(view: ClusterView, home: Namespace, objects: readonly Policy[], budget: Budget): readonly Endpoint[] {
+  const pods = new EndpointSet(budget);
   for (const p of objects) for (const group of view.podGroupsMatching(home.name, p.podSelector)) pods.add(podEndpoint(view, group));
   for (const p of objects) {
     const labels = representativeLabels(p.podSelector);
@@ -93,30 +99,72 @@ function homePods(view: ClusterView, home: Namespace, objects: readonly Policy[]
  * The witness namespace of F stands for every F namespace a broad peer matches; real F namespaces are
  * added only when a peer picks them out by labels the witness lacks (a name, a team label).
  */
-function otherNamespaces(view: ClusterView, objects: readonly Policy[], witness: Namespace, env: string, config: Config): Namespace[] {
+function otherNamespaces(peers: readonly Peer[], witness: Namespace, reached: (selector: Selector) => readonly Namespace[]): Namespace[] {
   const out = new Map<string, Namespace>([[witness.name, witness]]);
-  for (const peer of peersOf(objects)) {
+  for (const peer of peers) {
     if (peer.kind !== 'namespaces' || selects(peer.namespaceSelector, witness.labels)) continue;
-    for (const ns of view.namespacesMatching(peer.namespaceSelector)) if (environmentOf(ns, config) === env) out.set(ns.name, ns);
+    for (const ns of reached(peer.namespaceSelector)) out.set(ns.name, ns);
   }
   return [...out.values()];
 }
 
+/**
+ * The F namespaces a selector matches, each selector looked up once a review (otherNamespaces and
+ * grants ask alike). Every F namespace carries the environment label with the witness's value, so a
+ * requirement on that label which the witness fails, they all fail: such selectors cost no lookup.
+ */
+function namespacesOf(view: ClusterView, witness: Namespace, env: string, config: Config, budget: Budget): (selector: Selector) => readonly Namespace[] {
+  const found = new Map<Selector, readonly Namespace[]>();
+  const envLabel = config.environmentLabel;
+  return (selector) => {
+    let namespaces = found.get(selector);
+    if (namespaces !== undefined) return namespaces;
+    budget.spend(selectorSize(selector));
+    const excludesEnv = witness.labels[envLabel] === env && selector.requirements.some((r) => r.key === envLabel && !satisfies(r, witness.labels));
+    if (excludesEnv) namespaces = [];
+    else {
+      const inEnv: Selector = { requirements: [...selector.requirements, { key: envLabel, operator: 'In', values: [env] }] };
+      budget.spend(view.namespaceLookupCost(inEnv));
+      namespaces = [...view.namespacesMatching(inEnv)];
+      budget.spend(namespaces.length);
+    }
+    found.set(selector, namespaces);
+    return namespaces;
+  };
+}
+
+/** Requirements and values: what matching or looking up the selector reads. */
+function selectorSize(selector: Selector): number {
+  let size = 1;
+  for (const r of selector.requirements) size += 1 + r.values.length;
+  return size;
+}
+
 /** Pods of an F namespace: running groups, a pod with no labels, and one per pod selector the policy names. */
-function otherPods(view: ClusterView, namespace: Namespace, objects: readonly Policy[]): readonly Endpoint[] {
-  const pods = new EndpointSet();
+function otherPods(view: ClusterView, namespace: Namespace, witnessLabels: readonly Labels[], budget: Budget): readonly Endpoint[] {
+  const pods = new EndpointSet(budget);
   if (namespace.witness !== true) for (const group of view.podGroups(namespace.name)) pods.add(podEndpoint(view, group));
   pods.add({ kind: 'pod', group: witnessPod(namespace.name, {}), namespace });
-  for (const peer of peersOf(objects)) {
-    if (peer.kind !== 'namespaces' || peer.podSelector === undefined) continue;
-    const labels = representativeLabels(peer.podSelector);
-    if (labels !== undefined) pods.add({ kind: 'pod', group: witnessPod(namespace.name, labels), namespace });
-  }
+  for (const labels of witnessLabels) pods.add({ kind: 'pod', group: witnessPod(namespace.name, labels), namespace });
   return pods.items;
 }
 
-function peersOf(objects: readonly Policy[]): Peer[] {
-  return objects.flatMap((p) => [...p.ingress, ...p.egress]).flatMap((r) => r.peers ?? []);
+/** The labels of a witness pod for each peer that pairs a namespaceSelector with a podSelector. */
+function peerWitnessLabels(peers: readonly Peer[], budget: Budget): Labels[] {
+  const out: Labels[] = [];
+  for (const peer of peers) {
+    if (peer.kind !== 'namespaces' || peer.podSelector === undefined) continue;
+    budget.spend(selectorSize(peer.podSelector));
+    const labels = representativeLabels(peer.podSelector);
+    if (labels !== undefined) out.push(labels);
+  }
+  return out;
+}
+
+function peersOf(objects: readonly Policy[], budget: Budget): Peer[] {
+  const peers = objects.flatMap((p) => [...p.ingress, ...p.egress]).flatMap((r) => r.peers ?? []);
+  budget.spend(peers.length);
+  return peers;
 }
 
 interface Grant {
@@ -131,7 +179,7 @@ interface Grant {
  * witness for peers broad enough to match it (they reach every F namespace), and the F namespaces a
  * narrower peer picks out, found through the label index rather than by listing every namespace.
  */
-function grants(view: ClusterView, policy: Policy, witness: Namespace, env: string, config: Config): Map<string, Grant> {
+function grants(policy: Policy, witness: Namespace, reached: (selector: Selector) => readonly Namespace[], config: Config, budget: Budget): Map<string, Grant> {
   const out = new Map<string, Grant>();
   for (const direction of ['ingress', 'egress'] as const) {
     if (!policy.types.has(direction)) continue;
@@ -139,11 +187,11 @@ function grants(view: ClusterView, policy: Policy, witness: Namespace, env: stri
       const targets = [witness];
       for (const peer of rule.peers ?? []) {
         if (peer.kind !== 'namespaces' || selects(peer.namespaceSelector, witness.labels)) continue;
-        for (const ns of view.namespacesMatching(peer.namespaceSelector)) if (environmentOf(ns, config) === env) targets.push(ns);
+        targets.push(...reached(peer.namespaceSelector));
       }
       for (const namespace of targets) {
         const key = `${direction}|${namespace.name}`;
-        const peers = reachingPeers(rule, namespace, config);
+        const peers = reachingPeers(rule, namespace, config, budget);
         if (peers === undefined || out.has(key)) continue;
         out.set(key, { direction, index, namespace, peers: peers.length === 0 ? describeRulePeers(rule, direction) : joinAnd(peers.map(describePeer)) });
       }
@@ -152,8 +200,10 @@ function grants(view: ClusterView, policy: Policy, witness: Namespace, env: stri
   return out;
 }
 
-function isGrantedBy(policy: Policy | undefined, grant: Grant, config: Config): boolean {
-  return policy !== undefined && policy.types.has(grant.direction) && rulesOf(policy, grant.direction).some((r) => reachingPeers(r, grant.namespace, config) !== undefined);
+function isGrantedBy(policy: Policy | undefined, grant: Grant, config: Config, budget: Budget): boolean {
+  return (
+    policy !== undefined && policy.types.has(grant.direction) && rulesOf(policy, grant.direction).some((r) => reachingPeers(r, grant.namespace, config, budget) !== undefined)
+  );
 }
 
 function rulesOf(policy: Policy, direction: Direction): readonly Rule[] {
@@ -162,9 +212,11 @@ function rulesOf(policy: Policy, direction: Direction): readonly Rule[] {
 
 /** The peers of `rule` that reach pods of `namespace` ([] for a rule without peers, which reaches every
  * pod), or undefined when none does. */
-function reachingPeers(rule: Rule, namespace: Namespace, config: Config): Peer[] | undefined {
+function reachingPeers(rule: Rule, namespace: Namespace, config: Config, budget: Budget): Peer[] | undefined {
+  budget.spend(1);
   if (rule.peers === undefined) return [];
   const reaching = rule.peers.filter((peer) => {
+    budget.spend(peerCost(peer));
     switch (peer.kind) {
       case 'pods':
         // Pods of the policy's own namespace: never another environment.
@@ -185,7 +237,11 @@ function reachingPeers(rule: Rule, namespace: Namespace, config: Config): Peer[]
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
-  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const same = out.get(key(item));
+    if (same === undefined) out.set(key(item), [item]);
+    else same.push(item);
+  }
   return out;
 }
 

@@ -1,15 +1,16 @@
 import type { NamespaceChange } from './change.ts';
 import type { CheckResult } from './check-dns.ts';
+import type { Budget } from './budget.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { Finding } from './decision.ts';
 import { describeDecidingSide, describePath } from './describe.ts';
 import type { Endpoint } from './endpoint.ts';
 import { EndpointSet } from './endpoint.ts';
 import { environmentOf, separatedFrom } from './environments.ts';
-import type { Config, Namespace, Peer } from './model.ts';
-import type { EvaluationContext } from './reachability.ts';
-import { evaluatePath, openPorts } from './reachability.ts';
+import type { Config, Namespace, Peer, Policy } from './model.ts';
+import { evaluatePath, openPorts, reviewContext } from './reachability.ts';
 import { isEmpty } from './port-set.ts';
+import { peerCost } from './rule-index.ts';
 import { describeLabels, selectorFromLabels, selects } from './selector.ts';
 import { representativeLabels, witnessNamespace, witnessPod } from './witness.ts';
 import { PARENT_ANNOTATION } from './nsguard-metadata.ts';
@@ -20,11 +21,11 @@ import { PARENT_ANNOTATION } from './nsguard-metadata.ts';
  * namespace of the same environment would get (the F side simply is not isolated) is not this
  * change's doing: it is a warning, like every pre-existing exposure.
  */
-export function checkNamespaceEnv(view: ClusterView, change: NamespaceChange, config: Config): CheckResult {
+export function checkNamespaceEnv(view: ClusterView, change: NamespaceChange, config: Config, budget: Budget): CheckResult {
   const after = change.after;
   if (after === undefined) return { violations: [], warnings: [] };
   const env = environmentOf(after, config);
-  const ctx: EvaluationContext = { policies: (ns) => view.policies(ns), podCIDRs: config.podCIDRs, reading: 'may' };
+  const ctx = reviewContext((ns) => view.policies(ns), config.podCIDRs, 'may', budget);
   const violations = new Map<string, Finding>();
   const warnings = new Map<string, Finding>();
   const verb = change.operation === 'CREATE' ? 'creating' : 'relabelling';
@@ -34,19 +35,16 @@ export function checkNamespaceEnv(view: ClusterView, change: NamespaceChange, co
     // The same namespace carrying only its environment label: what any namespace of `env` would get.
     const plain: Namespace = { ...after, labels: { ...witnessNamespace(config.environmentLabel, env as string).labels } };
     const beforeCounts = change.before !== undefined && separatedFrom(environmentOf(change.before, config), config).includes(other);
-    for (const remote of view.namespacesMatching(selectorFromLabels({ [config.environmentLabel]: other }))) {
+    const inOther = selectorFromLabels({ [config.environmentLabel]: other });
+    budget.spend(view.namespaceLookupCost(inOther));
+    for (const remote of view.namespacesMatching(inOther)) {
+      budget.spend(1);
       if (remote.name === after.name) continue;
-      const peers = view
-        .policies(remote.name)
-        .flatMap((p) => [...p.ingress, ...p.egress])
-        .flatMap((r) => r.peers ?? [])
-        .filter((p): p is Extract<Peer, { kind: 'namespaces' }> => p.kind === 'namespaces')
-        .filter((p) => selects(p.namespaceSelector, after.labels) && !selects(p.namespaceSelector, plain.labels));
-      // Only peers that pick this namespace out by its own labels can make it differ from `plain`.
+      const peers = pickingOut(view.policies(remote.name), after, plain, budget);
       if (peers.length === 0) continue;
-      const remotePods = podsOf(view, remote, view.policies(remote.name).map((p) => representativeLabels(p.podSelector)));
+      const remotePods = podsOf(view, remote, view.policies(remote.name).map((p) => representativeLabels(p.podSelector)), budget);
       const localPods = (ns: Namespace): readonly Endpoint[] =>
-        podsOf(view, ns, peers.map((p) => (p.podSelector === undefined ? {} : representativeLabels(p.podSelector))));
+        podsOf(view, ns, peers.map((p) => (p.podSelector === undefined ? {} : representativeLabels(p.podSelector))), budget);
       for (const local of localPods(after)) {
         for (const remotePod of remotePods) {
           for (const [from, to, side] of [[local, remotePod, 'ingress'], [remotePod, local, 'egress']] as const) {
@@ -72,8 +70,30 @@ export function checkNamespaceEnv(view: ClusterView, change: NamespaceChange, co
   return { violations: [...violations.values()], warnings: [...warnings.values()] };
 }
 
-function podsOf(view: ClusterView, namespace: Namespace, witnessLabels: readonly (Readonly<Record<string, string>> | undefined)[]): readonly Endpoint[] {
-  const pods = new EndpointSet();
+type NamespacesPeer = Extract<Peer, { kind: 'namespaces' }>;
+
+/**
+ * Only peers that pick this namespace out by its own labels can make it differ from `plain`. Every
+ * namespace of the other environment is looked at, so this allocates nothing for the many that have none.
+ */
+function pickingOut(policies: readonly Policy[], after: Namespace, plain: Namespace, budget: Budget): NamespacesPeer[] {
+  let peers: NamespacesPeer[] | undefined;
+  for (const policy of policies) {
+    for (const rules of [policy.ingress, policy.egress]) {
+      for (const rule of rules) {
+        budget.spend(1);
+        for (const peer of rule.peers ?? []) {
+          budget.spend(peerCost(peer));
+          if (peer.kind === 'namespaces' && selects(peer.namespaceSelector, after.labels) && !selects(peer.namespaceSelector, plain.labels)) (peers ??= []).push(peer);
+        }
+      }
+    }
+  }
+  return peers ?? [];
+}
+
+function podsOf(view: ClusterView, namespace: Namespace, witnessLabels: readonly (Readonly<Record<string, string>> | undefined)[], budget: Budget): readonly Endpoint[] {
+  const pods = new EndpointSet(budget);
   for (const group of view.podGroups(namespace.name)) pods.add({ kind: 'pod', group, namespace });
   pods.add({ kind: 'pod', group: witnessPod(namespace.name, {}), namespace });
   for (const labels of witnessLabels) if (labels !== undefined) pods.add({ kind: 'pod', group: witnessPod(namespace.name, labels), namespace });

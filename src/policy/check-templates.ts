@@ -78,6 +78,10 @@ class SampleView implements ClusterView {
     return this.#namespaces.filter((ns) => selects(selector, ns.labels));
   }
 
+  namespaceLookupCost(): number {
+    return this.#namespaces.length;
+  }
+
   podGroups(): Iterable<PodGroup> {
     return [];
   }

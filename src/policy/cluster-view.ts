@@ -11,6 +11,8 @@ export interface ClusterView {
   namespace(name: string): Namespace | undefined;
   namespaces(): Iterable<Namespace>;
   namespacesMatching(selector: Selector): Iterable<Namespace>;
+  /** How many namespaces namespacesMatching(selector) looks at: a review is charged that much for it. */
+  namespaceLookupCost(selector: Selector): number;
   podGroups(namespace: string): Iterable<PodGroup>;
   podGroupsMatching(namespace: string, selector: Selector): Iterable<PodGroup>;
   policies(namespace: string): readonly Policy[];

@@ -1,7 +1,7 @@
 import type { Mode } from './model.ts';
 
 /** Rule ids are a contract: they open every denial line as `[rule-id]` and are grepped for in logs. */
-export type RuleId = 'dns-egress' | 'env-boundary' | 'isolation-tamper';
+export type RuleId = 'dns-egress' | 'env-boundary' | 'isolation-tamper' | 'review-budget';
 
 export interface Finding {
   readonly rule: RuleId;
@@ -40,6 +40,14 @@ export function decide(mode: Mode, violations: readonly Finding[], warnings: rea
       throw new Error(`unknown mode ${String(never)}`);
     }
   }
+}
+
+/**
+ * A change nsguard could not judge: denied whatever the mode, since warn and audit relax what the checks
+ * found, and here they found nothing either way.
+ */
+export function refuse(mode: Mode, finding: Finding): Decision {
+  return { verdict: 'denied', allowed: false, mode, violations: [finding], warnings: [] };
 }
 
 /** The `status.message` of a denial: one `[rule-id] explanation` per violation. */

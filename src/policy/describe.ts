@@ -8,8 +8,8 @@ import type { DirectionVerdict, PathVerdict } from './reachability.ts';
 const MAX_LISTED = 3;
 
 /** Several endpoints in one phrase: the first few in full, then "and N more pods". */
-export function describeEndpoints(endpoints: readonly Endpoint[]): string {
-  const shown = endpoints.slice(0, MAX_LISTED).map(describeEndpoint);
+export function describeEndpoints(endpoints: readonly Endpoint[], describe: (endpoint: Endpoint) => string = describeEndpoint): string {
+  const shown = endpoints.slice(0, MAX_LISTED).map((e) => describe(e));
   const rest = endpoints.slice(MAX_LISTED);
   if (rest.length === 0) return joinAnd(shown);
   const pods = rest.reduce((n, e) => n + (e.kind === 'pod' ? e.group.count : 1), 0);

@@ -1,3 +1,4 @@
+import type { Budget } from './budget.ts';
 import { blockContainsIp, parseIp } from './cidr.ts';
 import type { ClusterView } from './cluster-view.ts';
 import { describePolicy } from './describe.ts';
@@ -8,6 +9,7 @@ import { hasPort } from './port-set.ts';
 import type { DnsFailure } from './check-dns.ts';
 import type { EvaluationContext } from './reachability.ts';
 import { isolatingPolicies, resolveRulePorts } from './reachability.ts';
+import { peerCost } from './rule-index.ts';
 import { describeSelector, selects } from './selector.ts';
 import { METADATA_NAME_LABEL } from './witness.ts';
 
@@ -15,7 +17,7 @@ import { METADATA_NAME_LABEL } from './witness.ts';
  * The mistakes that break DNS in real clusters, recognised in the policies that isolate the pod, so
  * the message says what to fix rather than only what fails.
  */
-export function dnsHints(source: Endpoint, failures: readonly DnsFailure[], ctx: EvaluationContext, view: ClusterView, config: Config): string {
+export function dnsHints(source: Endpoint, failures: readonly DnsFailure[], ctx: EvaluationContext, view: ClusterView, config: Config, budget: Budget): string {
   const { dns } = config;
   const egressFailures = failures.filter((f) => !hasPort(f.verdict.egress.ports, f.protocol, dns.port));
   if (source.kind !== 'pod' || egressFailures.length === 0) return '';
@@ -26,6 +28,7 @@ export function dnsHints(source: Endpoint, failures: readonly DnsFailure[], ctx:
 
   for (const policy of isolatingPolicies(ctx.policies(source.group.namespace), 'egress', source)) {
     policy.egress.forEach((rule, index) => {
+      budget.spend(1 + (rule.ports?.length ?? 0));
       const where = `${describePolicy(policy)} egress rule ${index}`;
       const ports = resolveRulePorts(rule, target, ctx.reading);
       const missing = dns.protocols.filter((p) => failing.has(p) && !hasPort(ports, p, dns.port));
@@ -34,6 +37,7 @@ export function dnsHints(source: Endpoint, failures: readonly DnsFailure[], ctx:
         hints.push(`${where} allows ${present.join('/')} ${dns.port} but not ${missing.join('/')} ${dns.port}: resolvers retry over TCP when an answer is too large for UDP, so allow both`);
       }
       for (const peer of rule.peers ?? []) {
+        budget.spend(peerCost(peer));
         if (peer.kind === 'namespaces' && !selects(peer.namespaceSelector, dnsNamespace.labels)) {
           const byName = peer.namespaceSelector.requirements.find(
             (r) => r.operator === 'In' && r.values.includes(dns.namespace) && dnsNamespace.labels[r.key] === undefined,

@@ -1,5 +1,6 @@
+import type { Budget } from './budget.ts';
 import type { ClusterView } from './cluster-view.ts';
-import type { Namespace, PodGroup } from './model.ts';
+import type { Labels, Namespace, PodGroup } from './model.ts';
 import { describeLabels, sameLabels } from './selector.ts';
 import { METADATA_NAME_LABEL } from './witness.ts';
 
@@ -53,20 +54,37 @@ export function podEndpoint(view: ClusterView, group: PodGroup): Endpoint {
  * so a key string per group would cost more than the check itself.
  */
 export class EndpointSet {
+  readonly #budget: Budget | undefined;
   readonly #real = new Map<PodGroup, Endpoint>();
   readonly #realByNamespace = new Map<string, PodGroup[]>();
-  readonly #witnesses = new Map<string, Endpoint & { readonly kind: 'pod' }>();
+  /** In the order they came; `#witnessLabels` has the labels of each namespace's, to keep them once. */
+  readonly #witnesses: Witness[] = [];
+  readonly #witnessLabels = new Map<string, Set<string>>();
   readonly #external = new Map<string, Endpoint>();
+  #lastLabels: Labels | undefined;
+  #lastKey = '';
+
+  constructor(budget?: Budget) {
+    this.#budget = budget;
+  }
 
   add(endpoint: Endpoint): void {
+    this.#budget?.spend(1);
     if (endpoint.kind === 'external') {
       if (!this.#external.has(endpoint.ip)) this.#external.set(endpoint.ip, endpoint);
       return;
     }
     const { group, namespace } = endpoint;
     if (group.witness === true) {
-      const key = `${namespace.name}\0${describeLabels(group.labels)}`;
-      if (!this.#witnesses.has(key)) this.#witnesses.set(key, endpoint);
+      // One peer's witnesses come in a row, a namespace each, sharing one labels object.
+      if (group.labels !== this.#lastLabels) [this.#lastLabels, this.#lastKey] = [group.labels, describeLabels(group.labels)];
+      const labels = this.#lastKey;
+      this.#budget?.spend(labels.length);
+      let seen = this.#witnessLabels.get(namespace.name);
+      if (seen === undefined) this.#witnessLabels.set(namespace.name, (seen = new Set()));
+      if (seen.has(labels)) return;
+      seen.add(labels);
+      this.#witnesses.push({ endpoint, labels });
       return;
     }
     if (this.#real.has(group)) return;
@@ -78,9 +96,48 @@ export class EndpointSet {
 
   /** Real pods first, so messages name running pods before hypothetical ones; then addresses. */
   get items(): readonly Endpoint[] {
-    const witnesses = [...this.#witnesses.values()].filter(
-      (w) => !(this.#realByNamespace.get(w.namespace.name) ?? []).some((g) => sameLabels(g.labels, w.group.labels)),
-    );
+    if (this.#witnesses.length === 0) return [...this.#real.values(), ...this.#external.values()];
+    const byLabels = new Map<string, Map<string, PodGroup[]>>();
+    const witnesses: Endpoint[] = [];
+    for (const { endpoint, labels } of this.#witnesses) {
+      const name = endpoint.namespace.name;
+      const groups = this.#realByNamespace.get(name) ?? [];
+      let stands: boolean;
+      // Many witnesses in a namespace of many groups: its groups are filed by their labels once, so
+      // each witness looks up its own labels instead of being compared with every group.
+      if (groups.length * ((this.#witnessLabels.get(name)?.size ?? 0) - 1) <= FEW_COMPARISONS) {
+        this.#budget?.spend(1 + groups.length);
+        stands = groups.some((g) => sameLabels(g.labels, endpoint.group.labels));
+      } else {
+        let filed = byLabels.get(name);
+        if (filed === undefined) {
+          this.#budget?.spend(groups.length);
+          filed = new Map();
+          for (const g of groups) {
+            const text = describeLabels(g.labels);
+            this.#budget?.spend(text.length);
+            const same = filed.get(text);
+            if (same === undefined) filed.set(text, [g]);
+            else same.push(g);
+          }
+          byLabels.set(name, filed);
+        }
+        const same = filed.get(labels) ?? [];
+        this.#budget?.spend(1 + same.length);
+        // describeLabels can read alike for different labels (a value holding a comma): compare.
+        stands = same.some((g) => sameLabels(g.labels, endpoint.group.labels));
+      }
+      if (!stands) witnesses.push(endpoint);
+    }
     return [...this.#real.values(), ...this.#external.values(), ...witnesses];
   }
 }
+
+interface Witness {
+  readonly endpoint: Endpoint & { readonly kind: 'pod' };
+  /** describeLabels of its labels. */
+  readonly labels: string;
+}
+
+/** Up to this many label comparisons per namespace, witnesses are compared with each group directly. */
+const FEW_COMPARISONS = 64;

@@ -177,6 +177,8 @@ export interface Config {
   readonly monitoring: MonitoringConfig;
   /** By name; `default` is built from dns, ingressController and monitoring unless given here. */
   readonly templates: ReadonlyMap<string, Template>;
+  /** Steps one review may take (budget.ts); past them the change is refused with `review-budget`. */
+  readonly reviewBudget: number;
 }
 
 /** One running pod as read from the API or a state file; the cluster index folds these into groups. */

@@ -15,9 +15,9 @@ export function satisfies(requirement: Requirement, labels: Labels): boolean {
   const has = Object.hasOwn(labels, requirement.key);
   switch (requirement.operator) {
     case 'In':
-      return has && requirement.values.includes(labels[requirement.key] as string);
+      return has && hasValue(requirement, labels[requirement.key] as string);
     case 'NotIn':
-      return !has || !requirement.values.includes(labels[requirement.key] as string);
+      return !has || !hasValue(requirement, labels[requirement.key] as string);
     case 'Exists':
       return has;
     case 'DoesNotExist':
@@ -27,6 +27,18 @@ export function satisfies(requirement: Requirement, labels: Labels): boolean {
       throw new Error(`unknown operator ${String(never)}`);
     }
   }
+}
+
+// A long value list is looked up in a Set made once per requirement (requirements are immutable): one
+// selector may list thousands of values and be checked against every endpoint a review looks at.
+const LONG_LIST = 16;
+const valueSets = new WeakMap<Requirement, ReadonlySet<string>>();
+
+function hasValue(requirement: Requirement, value: string): boolean {
+  if (requirement.values.length <= LONG_LIST) return requirement.values.includes(value);
+  let set = valueSets.get(requirement);
+  if (set === undefined) valueSets.set(requirement, (set = new Set(requirement.values)));
+  return set.has(value);
 }
 
 export function isEverything(selector: Selector): boolean {

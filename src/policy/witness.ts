@@ -1,4 +1,4 @@
-import type { ContainerPort, DnsConfig, Labels, Namespace, PodGroup, Selector } from './model.ts';
+import type { ContainerPort, DnsConfig, Labels, Namespace, PodGroup, Requirement, Selector } from './model.ts';
 
 // A witness stands for "any pod (or namespace) that could exist": checks judge what a policy does to
 // pods that are not running yet, so a change cannot slip through because the cluster happens to be empty.
@@ -11,8 +11,14 @@ const FILLER = 'nsguard-witness';
  */
 export function representativeLabels(selector: Selector, base: Labels = {}): Labels | undefined {
   const labels: Record<string, string> = { ...base };
-  const byKey = new Map<string, Selector['requirements'][number][]>();
-  for (const r of selector.requirements) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+  // Linear in the selector's size, which a tenant chooses: pushed, not copied per requirement, and value
+  // lists intersected through Sets.
+  const byKey = new Map<string, Requirement[]>();
+  for (const r of selector.requirements) {
+    const same = byKey.get(r.key);
+    if (same === undefined) byKey.set(r.key, [r]);
+    else same.push(r);
+  }
   for (const [key, reqs] of byKey) {
     const mustExist = reqs.some((r) => r.operator === 'In' || r.operator === 'Exists');
     const mustNotExist = reqs.some((r) => r.operator === 'DoesNotExist');
@@ -29,7 +35,11 @@ export function representativeLabels(selector: Selector, base: Labels = {}): Lab
     }
     const excluded = new Set(reqs.filter((r) => r.operator === 'NotIn').flatMap((r) => r.values));
     let allowed: string[] | undefined;
-    for (const r of reqs) if (r.operator === 'In') allowed = (allowed ?? [...r.values]).filter((v) => r.values.includes(v));
+    for (const r of reqs) {
+      if (r.operator !== 'In') continue;
+      const values = r.values.length > 8 ? new Set(r.values) : undefined;
+      allowed = (allowed ?? r.values).filter((v) => (values === undefined ? r.values.includes(v) : values.has(v)));
+    }
     const current = labels[key];
     const candidates = allowed ?? (current !== undefined ? [current, FILLER] : [FILLER]);
     const value = candidates.find((v) => !excluded.has(v)) ?? freshValue(excluded, allowed);

@@ -20,6 +20,7 @@ t.test('defaults and merging', async (t) => {
       expect: { separateEnvironments: [['prod', 'staging'], ['prod', 'dev']] },
     },
     { name: 'an empty separateEnvironments separates nothing', text: 'separateEnvironments: []', expect: { separateEnvironments: [] } },
+    { name: 'a review budget replaces the default', text: 'reviewBudget: 250000', expect: { reviewBudget: 250_000 } },
     {
       name: 'a single dns key keeps the other dns defaults',
       text: 'dns:\n  port: 5353\n',
@@ -92,6 +93,9 @@ t.test('bad keys and values', async (t) => {
     { name: 'a name rule without a suffix is refused', text: 'environmentFromName: [{ environment: prod }]', key: 'environmentFromName[0].suffix', value: 'missing', expected: 'a non-empty string' },
     { name: 'a name rule with an unknown key is refused', text: 'environmentFromName: [{ suffix: -prod, env: prod }]', key: 'environmentFromName[0].env', value: '"prod"', expected: 'one of suffix, environment', unknown: true },
     { name: 'a top level that is a list is refused', text: '- mode: warn', key: 'the top level', value: '[{"mode":"warn"}]', expected: 'a mapping' },
+    { name: 'a review budget of zero is refused', text: 'reviewBudget: 0', key: 'reviewBudget', value: '0', expected: 'a whole number above 0' },
+    { name: 'a fractional review budget is refused', text: 'reviewBudget: 1.5', key: 'reviewBudget', value: '1.5', expected: 'a whole number above 0' },
+    { name: 'a quoted review budget is refused', text: 'reviewBudget: "4000000"', key: 'reviewBudget', value: '"4000000"', expected: 'a whole number above 0' },
     { name: 'a self-referencing alias is reported, not crashed on', text: 'podCIDRs: &x [*x]', key: 'podCIDRs[0]', value: 'self-referencing', expected: 'a CIDR' },
   ];
   for (const c of cases) {

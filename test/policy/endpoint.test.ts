@@ -42,3 +42,15 @@ t.test('addresses are kept once each, after running pods and before witnesses', 
   set.add({ kind: 'pod', group: group('shop', { app: 'web' }, ['web-1']), namespace: ns('shop') });
   t.same(set.items.map((e) => (e.kind === 'external' ? e.ip : e.group.witness === true ? 'witness' : 'real')), ['real', '10.0.0.10', 'witness']);
 });
+
+t.test('many witnesses in a namespace of many groups are dropped as one by one comparison would', async (t) => {
+  const set = new EndpointSet();
+  // 20 running groups and 10 witnesses: more comparisons than the direct scan is used for.
+  for (let i = 0; i < 20; i++) set.add({ kind: 'pod', group: group('shop', { app: `a${i}`, tier: 'back' }, [`a${i}-1`]), namespace: ns('shop') });
+  for (let i = 0; i < 10; i++) set.add({ kind: 'pod', group: witnessPod('shop', i % 2 === 0 ? { tier: 'back', app: `a${i}` } : { app: `a${i}` }), namespace: ns('shop') });
+  // Labels that read alike to describeLabels but differ: no stand-in for each other.
+  set.add({ kind: 'pod', group: group('shop', { app: 'x,tier=y' }, ['odd-1']), namespace: ns('shop') });
+  set.add({ kind: 'pod', group: witnessPod('shop', { app: 'x', tier: 'y' }), namespace: ns('shop') });
+  const witnesses = set.items.filter((e) => e.kind === 'pod' && e.group.witness === true).map((e) => (e.kind === 'pod' ? JSON.stringify(e.group.labels) : ''));
+  t.same(witnesses, ['{"app":"a1"}', '{"app":"a3"}', '{"app":"a5"}', '{"app":"a7"}', '{"app":"a9"}', '{"app":"x","tier":"y"}']);
+});

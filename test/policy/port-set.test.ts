@@ -4,7 +4,7 @@ import type { Test } from 'tap';
 import type { Protocol } from '../../src/policy/model.ts';
 import { PROTOCOLS } from '../../src/policy/model.ts';
 import type { Intervals, PortSet } from '../../src/policy/port-set.ts';
-import { ALL_PORTS, MAX_PORT, MIN_PORT, NO_PORTS, allOf, describePorts, difference, hasPort, intersect, isAll, isEmpty, portRange, union } from '../../src/policy/port-set.ts';
+import { ALL_PORTS, MAX_PORT, MIN_PORT, NO_PORTS, allOf, describePorts, difference, hasPort, intersect, isAll, isEmpty, portRange, union, unionAll } from '../../src/policy/port-set.ts';
 
 // Port sets built from ranges on 1..SMALL (and whole protocols, which reach 65535) are checked against a
 // brute-force oracle: a predicate over (protocol, port). Every generated set is constant on
@@ -127,6 +127,17 @@ t.test('union and intersect are commutative and give the same representation eit
     fc.property(expr, expr, (a, b) => {
       const [x, y] = [build(a), build(b)];
       return JSON.stringify(union(x, y)) === JSON.stringify(union(y, x)) && JSON.stringify(intersect(x, y)) === JSON.stringify(intersect(y, x));
+    }),
+  );
+});
+
+t.test('unionAll of many sets is their union taken one by one', async (t) => {
+  holds(
+    t,
+    'unionAll = union folded',
+    fc.property(fc.array(expr, { maxLength: 12 }), (es) => {
+      const sets = es.map(build);
+      return JSON.stringify(unionAll(sets)) === JSON.stringify(sets.reduce((a, b) => union(a, b), NO_PORTS));
     }),
   );
 });

@@ -293,7 +293,7 @@ t.test('a verdict is the same whether the pods exist or are only witnessed', asy
   );
 });
 
-const RULE_IDS = /^\[(dns-egress|env-boundary|isolation-tamper)\] /;
+const RULE_IDS = /^\[(dns-egress|env-boundary|isolation-tamper|review-budget)\] /;
 
 /** A random write against the generated cluster: a policy created, replaced or deleted, or a namespace created or relabelled. */
 const changeArb = fc.record({

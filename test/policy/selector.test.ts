@@ -3,6 +3,8 @@ import { selects } from '../../src/policy/selector.ts';
 import type { Selector } from '../../src/policy/model.ts';
 
 const sel = (...requirements: Selector['requirements']): Selector => ({ requirements });
+/** Long enough to be looked up in a Set rather than scanned. */
+const LONG = Array.from({ length: 100 }, (_, i) => `v${i}`);
 
 const cases: { name: string; selector: Selector; labels: Record<string, string>; expect: boolean }[] = [
   { name: 'the empty selector selects everything', selector: sel(), labels: {}, expect: true },
@@ -20,6 +22,10 @@ const cases: { name: string; selector: Selector; labels: Record<string, string>;
     labels: { app: 'web', tier: 'db' },
     expect: false,
   },
+  { name: 'In finds a value in a long list', selector: sel({ key: 'app', operator: 'In', values: LONG }), labels: { app: 'v57' }, expect: true },
+  { name: 'In fails on a value missing from a long list', selector: sel({ key: 'app', operator: 'In', values: LONG }), labels: { app: 'v100' }, expect: false },
+  { name: 'NotIn fails on a value in a long list', selector: sel({ key: 'app', operator: 'NotIn', values: LONG }), labels: { app: 'v0' }, expect: false },
+  { name: 'NotIn holds on a value missing from a long list', selector: sel({ key: 'app', operator: 'NotIn', values: LONG }), labels: { app: 'w' }, expect: true },
   { name: 'a key inherited from Object.prototype is not a label', selector: sel({ key: 'constructor', operator: 'Exists', values: [] }), labels: {}, expect: false },
 ];
 
