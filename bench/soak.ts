@@ -148,6 +148,8 @@ async function idleLoop(): Promise<void> {
             if (kind === 'half-hello') socket.write(HALF_HELLO);
           });
     open.add(socket);
+    // Read what the server sends (a 408), or a paused socket never sees the server close it.
+    socket.resume();
     let failed = false;
     socket.on('error', () => {
       failed = true;
