@@ -1,5 +1,7 @@
 // The Admission the webhook serves: validation through the policy core, mutation of Namespace CREATE,
-// both against whichever cluster view is current.
+// both against whichever cluster view is current. Validation refuses to judge while the view is not
+// ready (before its first sync, or out of sync for too long): a throw is a retryable error, never an allow.
+import { NsguardError } from '../errors.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { Config } from '../policy/model.ts';
 import { envelopeProblem } from './envelope.ts';
@@ -10,15 +12,19 @@ import { validateRequest } from './validate.ts';
 export interface AdmissionOptions {
   readonly view: () => ClusterView;
   readonly config: Config;
-  /** The view has synced: until then decisions would be made against a partial cluster. */
-  readonly synced: () => boolean;
+  /** Why the view does not hold real state now (before its first sync, out of sync for too long), or undefined. */
+  readonly unready: () => string | undefined;
 }
 
 export function createAdmission(options: AdmissionOptions): Admission {
   return {
     envelopeProblem,
-    validate: (request) => validateRequest(request, options.view(), options.config),
+    validate: (request) => {
+      const unready = options.unready();
+      if (unready !== undefined) throw new NsguardError('NSG_NOT_SYNCED', `nsguard's view of the cluster is not ready (${unready}); it judges nothing until it is`);
+      return validateRequest(request, options.view(), options.config);
+    },
     mutate: (request) => mutateNamespace(request, options.config, options.view()),
-    ready: options.synced,
+    ready: () => options.unready() === undefined,
   };
 }

@@ -4,6 +4,7 @@
 // change and each complete list is also reported by name (onChange, onListed), for the controller.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { DEFAULT_CONFIG } from '../config/load-config.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { ClusterState } from './cluster-state.ts';
 import type { ListWatch, ListWatchStats } from './list-watch.ts';
@@ -27,6 +28,10 @@ export interface LiveViewOptions {
   readonly onChange?: (resource: WatchedResource, namespace: string, name: string) => void;
   /** A complete list of `resource` landed (the first one and every relist, e.g. after 410 Gone). */
   readonly onListed?: (resource: WatchedResource) => void;
+  /** How long a kind may stay out of sync (no watch open, relist pending) before ready() is false; default as in the config. */
+  readonly maxOutOfSyncSeconds?: number;
+  /** Clock in ms (default Date.now); tests pass a fake one. */
+  readonly now?: () => number;
 }
 
 export const WATCHED_RESOURCES = ['namespaces', 'networkpolicies', 'pods'] as const;
@@ -37,6 +42,8 @@ export interface ResourceStats extends ListWatchStats {
   readonly synced: boolean;
   /** Objects skipped because they could not be read. */
   readonly skipped: number;
+  /** How long no watch has been open and no list has landed (0 while in sync), in seconds. */
+  readonly outOfSyncSeconds: number;
 }
 
 export interface LiveViewStats {
@@ -47,6 +54,12 @@ export interface LiveViewStats {
 export interface LiveView {
   /** True once the first list of every kind has landed in the state (then stays true). */
   synced(): boolean;
+  /**
+   * Why decisions may not be made against the state now (`pods never listed`), or undefined when they
+   * may: every kind has synced, and none has been out of sync (its watch down and not re-established,
+   * or its relist failing) for longer than maxOutOfSyncSeconds.
+   */
+  unready(): string | undefined;
   /** Resolves when synced; rejects if the view is stopped first. */
   whenSynced(): Promise<void>;
   stats(): LiveViewStats;
@@ -63,6 +76,8 @@ export const PATHS: Readonly<Record<WatchedResource, string>> = {
 
 export function startLiveView(options: LiveViewOptions): LiveView {
   const { state, logger, onChange, onListed: listedCallback } = options;
+  const now = options.now ?? Date.now;
+  const maxOutOfSyncSeconds = options.maxOutOfSyncSeconds ?? DEFAULT_CONFIG.maxOutOfSyncSeconds;
   // A callback that throws is logged here: thrown into a list or watch, it would fail and restart the loop.
   const report = (what: string, resource: WatchedResource, call: () => void): void => {
     try {
@@ -106,23 +121,40 @@ export function startLiveView(options: LiveViewOptions): LiveView {
         pageSize: options.pageSize,
         watchTimeoutSeconds: options.watchTimeoutSeconds,
         onListed: () => onListed(resource),
+        now,
       }),
     ]),
   ) as Record<WatchedResource, ListWatch>;
 
+  const stats = (): LiveViewStats => {
+    const at = now();
+    const resources = Object.fromEntries(
+      WATCHED_RESOURCES.map((r) => {
+        const loop = loops[r].stats();
+        const outOfSyncSeconds = loop.outOfSyncSince === undefined ? 0 : Math.max(0, at - loop.outOfSyncSince) / 1000;
+        return [r, { ...loop, synced: listed.has(r), skipped: feeds[r].skipped, outOfSyncSeconds }];
+      }),
+    ) as Record<WatchedResource, ResourceStats>;
+    return { synced, resources };
+  };
+
   return {
     synced: () => synced,
+    unready: () => {
+      const { resources } = stats();
+      const reasons = WATCHED_RESOURCES.flatMap((r) => {
+        const { synced: listedOnce, outOfSyncSeconds } = resources[r];
+        if (!listedOnce) return [`${r} never listed`];
+        return outOfSyncSeconds > maxOutOfSyncSeconds ? [`${r} out of sync for ${Math.floor(outOfSyncSeconds)} s, more than maxOutOfSyncSeconds ${maxOutOfSyncSeconds}`] : [];
+      });
+      return reasons.length === 0 ? undefined : reasons.join(', ');
+    },
     whenSynced: () => {
       if (synced) return Promise.resolve();
       if (stopped) return Promise.reject(new Error('the cluster view was stopped before it synced'));
       return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
     },
-    stats: () => {
-      const resources = Object.fromEntries(
-        WATCHED_RESOURCES.map((r) => [r, { ...loops[r].stats(), synced: listed.has(r), skipped: feeds[r].skipped }]),
-      ) as Record<WatchedResource, ResourceStats>;
-      return { synced, resources };
-    },
+    stats,
     stop: async () => {
       if (!stopped) {
         stopped = true;

@@ -52,6 +52,9 @@ export const DEFAULT_CONFIG: Config = {
   ingressController: DEFAULT_INGRESS_CONTROLLER,
   monitoring: DEFAULT_MONITORING,
   templates: new Map([[DEFAULT_TEMPLATE_NAME, defaultTemplate({ dns: DEFAULT_DNS, ingressController: DEFAULT_INGRESS_CONTROLLER, monitoring: DEFAULT_MONITORING })]]),
+  // Twice client-node's 30 s abort of a silent watch, and room for the list/watch backoff (capped at
+  // 30 s) to ride out an apiserver restart, without the replica flapping out of the Service.
+  maxOutOfSyncSeconds: 60,
 };
 
 export async function loadConfig(file: string): Promise<Config> {
@@ -105,6 +108,7 @@ export function parseConfig(text: string, file: string): Config {
     controllerUsers: read.optional(top, ['controllerUsers'], DEFAULT_CONFIG.controllerUsers, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
     ingressController: read.optional(top, ['ingressController'], DEFAULT_CONFIG.ingressController, (v, p) => read.ingressController(v, p)),
     monitoring: read.optional(top, ['monitoring'], DEFAULT_CONFIG.monitoring, (v, p) => read.monitoring(v, p)),
+    maxOutOfSyncSeconds: read.optional(top, ['maxOutOfSyncSeconds'], DEFAULT_CONFIG.maxOutOfSyncSeconds, (v, p) => read.seconds(v, p)),
   };
   const given = read.optional(top, ['templates'], new Map<string, Template>(), (v, p) => read.templates(v, p));
   // The built-in template follows the dns, ingressController and monitoring keys unless replaced.
@@ -330,6 +334,11 @@ class Reader {
         return [key, v];
       }),
     );
+  }
+
+  seconds(value: unknown, path: Path): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw this.bad(path, value, 'a whole number of seconds, at least 1');
+    return value;
   }
 
   port(value: unknown, path: Path): number {

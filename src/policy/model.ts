@@ -177,6 +177,11 @@ export interface Config {
   readonly monitoring: MonitoringConfig;
   /** By name; `default` is built from dns, ingressController and monitoring unless given here. */
   readonly templates: ReadonlyMap<string, Template>;
+  /**
+   * Live mode: how long a watched kind may stay out of sync (its watch down and not re-established,
+   * or its relist failing) before the replica stops being ready and answers reviews with an error.
+   */
+  readonly maxOutOfSyncSeconds: number;
 }
 
 /** One running pod as read from the API or a state file; the cluster index folds these into groups. */

@@ -46,9 +46,9 @@ export function fakeAdmission(): FakeAdmission {
   return fake;
 }
 
-export interface Harness {
+/** A webhook server serving some Admission, and a client for it. */
+export interface Served {
   readonly server: WebhookServer;
-  readonly admission: FakeAdmission;
   readonly logs: LogCapture;
   readonly ca: TestCa;
   readonly volume: SecretVolume;
@@ -59,12 +59,22 @@ export interface Harness {
   request(options: ClientRequest): Promise<ClientResponse>;
 }
 
+export interface Harness extends Served {
+  readonly admission: FakeAdmission;
+}
+
 let sharedCa: Promise<TestCa> | undefined;
 
-export async function startServer(
-  t: Tap,
-  options: Partial<Omit<WebhookServerOptions, 'admission' | 'logger' | 'tls'>> & { logLevel?: string; plainFiles?: boolean } = {},
-): Promise<Harness> {
+type ServeOptions = Partial<Omit<WebhookServerOptions, 'admission' | 'logger' | 'tls'>> & { logLevel?: string; plainFiles?: boolean };
+
+/** The server with a fake Admission whose answers each test sets. */
+export async function startServer(t: Tap, options: ServeOptions = {}): Promise<Harness> {
+  const admission = fakeAdmission();
+  return { ...(await serveAdmission(t, admission, options)), admission };
+}
+
+/** The server with the given Admission (a real one over a cluster view, say). */
+export async function serveAdmission(t: Tap, admission: Admission, options: ServeOptions = {}): Promise<Served> {
   sharedCa ??= createTestCa();
   const ca = await sharedCa;
   const dir = await mkdtemp(join(tmpdir(), 'nsguard-webhook-'));
@@ -73,7 +83,6 @@ export async function startServer(
   const volume = options.plainFiles === true ? await writePlainFiles(join(dir, 'tls'), pair) : await writeSecretVolume(join(dir, 'tls'), pair);
   const logs = captureLogs(options.logLevel ?? 'info');
   const tls = await openTlsSource({ certFile: volume.certFile, keyFile: volume.keyFile, logger: logs.logger, debounceMs: 10 });
-  const admission = fakeAdmission();
   const { logLevel: _level, plainFiles: _plain, ...serverOptions } = options;
   const server = createServer({ defaultMetrics: false, ...serverOptions, admission, logger: logs.logger, tls });
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
@@ -84,7 +93,7 @@ export async function startServer(
     agent.destroy();
     await server.close({ drainMs: 0 });
   });
-  return { server, admission, logs, ca, volume, tls, port, agent, request: (req) => send(port, ca.cert, req, agent) };
+  return { server, logs, ca, volume, tls, port, agent, request: (req) => send(port, ca.cert, req, agent) };
 }
 
 export interface ClientRequest {

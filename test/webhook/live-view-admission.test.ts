@@ -1,0 +1,142 @@
+// The webhook over a live view of the in-repo test API server, wired as `nsguard serve` wires it: no
+// review is judged before the first sync or while a watched kind has been out of sync past
+// maxOutOfSyncSeconds (a retryable error with its audit line, /readyz 503, the metrics say so).
+import t from 'tap';
+import { createAdmission } from '../../src/admission/admission.ts';
+import { ClusterState } from '../../src/cluster/cluster-state.ts';
+import type { LiveView } from '../../src/cluster/live-view.ts';
+import { startLiveView } from '../../src/cluster/live-view.ts';
+import { registerViewMetrics } from '../../src/cluster/view-metrics.ts';
+import { DEFAULT_CONFIG } from '../../src/config/load-config.ts';
+import { captureLogs } from '../support/capture-logs.ts';
+import { TestApiServer } from '../support/test-api-server.ts';
+import { statusBody } from '../support/test-api-status.ts';
+import { waitFor } from '../support/wait-for.ts';
+import type { Served, Tap } from './harness.ts';
+import { auditLines, serveAdmission } from './harness.ts';
+
+/** A tenant's NetworkPolicy CREATE in shop-prod letting in the namespace named `from`. */
+function allowFrom(uid: string, from: string): Record<string, unknown> {
+  const kind = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' };
+  const resource = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' };
+  const object = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: `allow-${from}`, namespace: 'shop-prod' },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': from } } }] }] },
+  };
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid,
+      kind,
+      resource,
+      requestKind: kind,
+      requestResource: resource,
+      name: `allow-${from}`,
+      namespace: 'shop-prod',
+      operation: 'CREATE',
+      userInfo: { username: 'alice@example.com', groups: ['tenants', 'system:authenticated'] },
+      object,
+      oldObject: null,
+      dryRun: false,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', fieldManager: 'kubectl-client-side-apply' },
+    },
+  };
+}
+
+const namespace = (name: string, env: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { env } } });
+
+interface Setup {
+  readonly api: TestApiServer;
+  readonly live: LiveView;
+  readonly served: Served;
+  /** Moves the live view's clock on. */
+  advance(seconds: number): void;
+  validate(body: unknown): Promise<{ allowed: boolean; status?: { code: number; message: string } }>;
+  metric(line: RegExp): Promise<string | undefined>;
+}
+
+/** shop-prod and ci-test in the API; the view (on a fake clock) and the webhook over it, not awaited to sync. */
+async function setup(tap: Tap, before?: (api: TestApiServer) => void): Promise<Setup> {
+  const api = await TestApiServer.start();
+  api.store.upsert(namespace('shop-prod', 'prod'));
+  api.store.upsert(namespace('ci-test', 'test'));
+  before?.(api);
+  let clock = Date.parse('2026-03-01T10:00:00Z');
+  const state = new ClusterState();
+  const live = startLiveView({ kubeConfig: api.kubeConfig(), state, logger: captureLogs().logger, backoff: { initialMs: 1, maxMs: 20 }, now: () => clock, maxOutOfSyncSeconds: 60 });
+  tap.teardown(async () => {
+    await live.stop();
+    api.beforeRequest = undefined;
+    await api.close();
+  });
+  const served = await serveAdmission(tap, createAdmission({ view: () => state, config: DEFAULT_CONFIG, unready: () => live.unready() }));
+  registerViewMetrics(served.server.metrics.registry, () => live.stats());
+  return {
+    api,
+    live,
+    served,
+    advance: (seconds) => {
+      clock += seconds * 1000;
+    },
+    validate: async (body) => ((await served.request({ path: '/validate', body })).json as { response: { allowed: boolean; status?: { code: number; message: string } } }).response,
+    metric: async (line) => (await served.request({ path: '/metrics' })).text.split('\n').find((l) => line.test(l)),
+  };
+}
+
+t.test('before the first sync every review is a retryable error with its audit line; once synced the same review is denied', async (t) => {
+  let refusing = true;
+  const { api, live, served, validate, metric } = await setup(t, (api) => {
+    api.beforeRequest = (record) => (refusing && record.verb === 'list' ? statusBody(503, 'ServiceUnavailable', 'etcd is starting') : undefined);
+  });
+  await waitFor(() => api.requests().filter((r) => r.verb === 'list' && r.status === 503).length >= 6, 'lists of every kind to be refused');
+
+  // Judged against the empty view, this was allowed: shop-prod and ci-test were not known yet.
+  const early = await validate(allowFrom('u1', 'ci-test'));
+  t.match(early, { allowed: false, status: { code: 500, message: /^nsguard internal error while validating; retry \(nsguard's view of the cluster is not ready \(namespaces never listed, networkpolicies never listed, pods never listed\)/ } });
+  const lines = auditLines(served.logs);
+  t.equal(lines.length, 1, 'one audit line');
+  t.match(lines[0], { uid: 'u1', verdict: 'error', allowed: false, err: { code: 'NSG_NOT_SYNCED' } });
+  t.equal((await served.request({ path: '/readyz' })).status, 503);
+  t.equal(await metric(/^nsguard_cluster_cache_synced /), 'nsguard_cluster_cache_synced 0');
+
+  refusing = false;
+  await live.whenSynced();
+  const synced = await validate(allowFrom('u2', 'ci-test'));
+  t.match(synced, { allowed: false, status: { code: 403, message: /^\[env-boundary\]/ } }, 'judged, and denied: ci-test is env=test');
+  t.equal((await served.request({ path: '/readyz' })).status, 200);
+  t.equal(await metric(/^nsguard_cluster_cache_synced /), 'nsguard_cluster_cache_synced 1');
+});
+
+t.test('a watch down past maxOutOfSyncSeconds makes the replica unready and every review an error, until the watch is back', async (t) => {
+  const { api, live, served, validate, metric, advance } = await setup(t);
+  await live.whenSynced();
+  await waitFor(() => api.openWatches() === 3, 'a watch per kind');
+  let refusing = true;
+  api.beforeRequest = (record) => (refusing && record.resource === 'namespaces' && record.verb === 'watch' ? statusBody(500, 'InternalError', 'the watch cache is broken') : undefined);
+  api.dropWatches();
+  await waitFor(
+    () => api.requests().some((r) => r.verb === 'watch' && r.status === 500) && api.openWatches() === 2,
+    'the namespaces watch refused and the other two back',
+  );
+  t.not(live.stats().resources.namespaces.outOfSyncSince, undefined, 'namespaces are out of sync');
+  t.same([live.stats().resources.pods.outOfSyncSince, live.stats().resources.networkpolicies.outOfSyncSince], [undefined, undefined], 'the others are watched again');
+
+  advance(60);
+  t.equal(live.unready(), undefined, 'within the bound the replica stays ready');
+  t.equal((await validate(allowFrom('u1', 'ci-test'))).status?.code, 403, 'and judges');
+  advance(1);
+  t.equal(live.unready(), 'namespaces out of sync for 61 s, more than maxOutOfSyncSeconds 60');
+  t.equal((await served.request({ path: '/readyz' })).status, 503);
+  t.equal(await metric(/^nsguard_cluster_cache_synced /), 'nsguard_cluster_cache_synced 0');
+  t.equal(await metric(/^nsguard_cluster_cache_out_of_sync_seconds\{resource="namespaces"\}/), 'nsguard_cluster_cache_out_of_sync_seconds{resource="namespaces"} 61');
+  t.equal(await metric(/^nsguard_cluster_cache_out_of_sync_seconds\{resource="pods"\}/), 'nsguard_cluster_cache_out_of_sync_seconds{resource="pods"} 0');
+  t.match(await validate(allowFrom('u2', 'ci-test')), { allowed: false, status: { code: 500, message: /namespaces out of sync for 61 s/ } });
+
+  refusing = false;
+  await waitFor(() => live.unready() === undefined, 'the namespaces watch to be back');
+  t.equal((await served.request({ path: '/readyz' })).status, 200);
+  t.equal((await validate(allowFrom('u3', 'ci-test'))).status?.code, 403);
+});
