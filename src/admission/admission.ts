@@ -1,30 +1,48 @@
 // The Admission the webhook serves: validation through the policy core, mutation of Namespace CREATE,
 // both against whichever cluster view is current. Validation refuses to judge while the view is not
-// ready (before its first sync, or out of sync for too long): a throw is a retryable error, never an allow.
+// ready (before its first sync, or out of sync for too long): a throw is a retryable error, never an
+// allow. With a lookup (live mode), the namespaces a request names that the view does not hold are read
+// from the API first; only then is the answer a promise, so the common path stays synchronous.
+import type { NamespaceLookup } from '../cluster/namespace-lookup.ts';
 import { NsguardError } from '../errors.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { Config } from '../policy/model.ts';
+import { namespacesNamed } from '../policy/named-namespaces.ts';
+import { withNamespaces } from '../policy/namespace-overlay.ts';
 import { envelopeProblem } from './envelope.ts';
-import { mutateNamespace } from './mutate-namespace.ts';
+import { mutateNamespace, parentNamed } from './mutate-namespace.ts';
 import type { Admission } from './types.ts';
-import { validateRequest } from './validate.ts';
+import { judgeRequest, requestedChange } from './validate.ts';
 
 export interface AdmissionOptions {
   readonly view: () => ClusterView;
   readonly config: Config;
   /** Why the view does not hold real state now (before its first sync, out of sync for too long), or undefined. */
   readonly unready: () => string | undefined;
+  /** Live mode only: a state file holds everything there is, so nothing is looked up. */
+  readonly lookup?: NamespaceLookup;
 }
 
 export function createAdmission(options: AdmissionOptions): Admission {
+  /** `answer` against the view, once the named namespaces it lacks have been looked up and added. */
+  const withLookedUp = <T>(view: ClusterView, names: readonly string[], answer: (view: ClusterView) => T): T | Promise<T> => {
+    const missing = options.lookup === undefined ? [] : names.filter((name) => view.namespace(name) === undefined);
+    if (options.lookup === undefined || missing.length === 0) return answer(view);
+    return options.lookup(missing).then((found) => answer(withNamespaces(view, found)));
+  };
   return {
     envelopeProblem,
     validate: (request) => {
       const unready = options.unready();
       if (unready !== undefined) throw new NsguardError('NSG_NOT_SYNCED', `nsguard's view of the cluster is not ready (${unready}); it judges nothing until it is`);
-      return validateRequest(request, options.view(), options.config);
+      const view = options.view();
+      const change = requestedChange(request, view);
+      return withLookedUp(view, namespacesNamed(change), (complete) => judgeRequest(request, change, complete, options.config));
     },
-    mutate: (request) => mutateNamespace(request, options.config, options.view()),
+    mutate: (request) => {
+      const parent = parentNamed(request);
+      return withLookedUp(options.view(), parent === undefined ? [] : [parent], (complete) => mutateNamespace(request, options.config, complete));
+    },
     ready: () => options.unready() === undefined,
   };
 }

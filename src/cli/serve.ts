@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { createAdmission } from '../admission/admission.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import { openFileView } from '../cluster/file-view.ts';
+import type { NamespaceLookup } from '../cluster/namespace-lookup.ts';
 import { registerViewMetrics } from '../cluster/view-metrics.ts';
 import { registerControllerMetrics } from '../controller/controller-metrics.ts';
 import { NsguardError } from '../errors.ts';
@@ -24,6 +25,8 @@ interface ViewSource {
   readonly registerMetrics?: (registry: Registry) => void;
   /** Why decisions may not be made against the view now, or undefined. */
   readonly unready: () => string | undefined;
+  /** Live mode: reads namespaces a review names that the view does not hold yet. */
+  readonly lookup?: NamespaceLookup;
   readonly close: () => Promise<void> | void;
 }
 
@@ -50,7 +53,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   const view = values.state === undefined ? await liveView(logger, config, !values['no-controller']) : await fileView(values.state, logger);
   const tls = await openTlsSource({ certFile: values['tls-cert'], keyFile: values['tls-key'], logger });
   const server = createServer({
-    admission: createAdmission({ view: view.current, config, unready: view.unready }),
+    admission: createAdmission({ view: view.current, config, unready: view.unready, ...(view.lookup && { lookup: view.lookup }) }),
     logger,
     tls,
     ...(drainMs === undefined ? {} : { drainMs }),
@@ -97,7 +100,11 @@ async function fileView(file: string, logger: Logger): Promise<ViewSource> {
  * With `controller`, the controller runs too: it generates policies while this replica holds the Lease.
  */
 async function liveView(logger: Logger, config: Config, controller: boolean): Promise<ViewSource> {
-  const [{ KubeConfig }, { startLiveCluster }] = await Promise.all([import('@kubernetes/client-node'), import('../controller/live-cluster.ts')]);
+  const [{ KubeConfig }, { startLiveCluster }, { kubeNamespaceLookup }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../controller/live-cluster.ts'),
+    import('../cluster/namespace-lookup.ts'),
+  ]);
   const kubeConfig = new KubeConfig();
   try {
     kubeConfig.loadFromDefault();
@@ -123,6 +130,7 @@ async function liveView(logger: Logger, config: Config, controller: boolean): Pr
   return {
     current: () => state,
     unready: () => live.unready(),
+    lookup: kubeNamespaceLookup(kubeConfig),
     close: () => cluster.stop(),
     registerMetrics: (registry: Registry) => {
       registerViewMetrics(registry, () => live.stats());
