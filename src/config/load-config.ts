@@ -29,7 +29,9 @@ const DEFAULT_DNS: DnsConfig = {
   nodeLocalIPs: [],
   serviceIPs: [],
 };
-const DEFAULT_INGRESS_CONTROLLER: IngressControllerConfig = { namespaces: ['ingress-nginx'], ipBlocks: [] };
+// The ports web backends listen on by convention; every other port of every pod (metrics, debug and
+// admin endpoints) stays closed to the ingress controller, which faces the internet.
+const DEFAULT_INGRESS_CONTROLLER: IngressControllerConfig = { namespaces: ['ingress-nginx'], ipBlocks: [], ports: [80, 443, 8080, 8443] };
 const DEFAULT_MONITORING: MonitoringConfig = { namespaceLabels: { role: 'monitoring' }, ports: ['metrics', 9090] };
 
 export const DEFAULT_CONFIG: Config = {
@@ -270,6 +272,12 @@ class Reader {
     return {
       namespaces: this.optional(fields, [...path, 'namespaces'], DEFAULT_INGRESS_CONTROLLER.namespaces, (v, p) => this.list(v, p, (s, q) => this.namespaceName(s, q))),
       ipBlocks: this.optional(fields, [...path, 'ipBlocks'], DEFAULT_INGRESS_CONTROLLER.ipBlocks, (v, p) => this.list(v, p, (c, q) => this.cidr(c, q))),
+      ports: this.optional(fields, [...path, 'ports'], DEFAULT_INGRESS_CONTROLLER.ports, (v, p) => {
+        const ports = this.ports(v, p);
+        // A rule with an empty port list opens every port, which is what this key exists to prevent.
+        if (ports.length === 0) throw this.bad(p, v, 'at least one port number or container port name');
+        return ports;
+      }),
     };
   }
 
@@ -279,9 +287,7 @@ class Reader {
     const namespaceLabels = this.optional(fields, [...path, 'namespaceLabels'], DEFAULT_MONITORING.namespaceLabels, (v, p) => this.labels(v, p));
     // No labels would select every namespace: monitoring access for the whole cluster.
     if (Object.keys(namespaceLabels).length === 0) throw this.bad([...path, 'namespaceLabels'], namespaceLabels, 'at least one label (an empty set matches every namespace)');
-    const ports = this.optional(fields, [...path, 'ports'], DEFAULT_MONITORING.ports, (v, p) =>
-      this.list(v, p, (port, q) => (typeof port === 'string' && isPortName(port) ? port : this.port(port, q))),
-    );
+    const ports = this.optional(fields, [...path, 'ports'], DEFAULT_MONITORING.ports, (v, p) => this.ports(v, p));
     return { namespaceLabels, ports };
   }
 
@@ -339,6 +345,11 @@ class Reader {
   seconds(value: unknown, path: Path): number {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw this.bad(path, value, 'a whole number of seconds, at least 1');
     return value;
+  }
+
+  /** Port numbers or container port names (IANA_SVC_NAME), as a NetworkPolicy rule takes them. */
+  ports(value: unknown, path: Path): readonly (number | string)[] {
+    return this.list(value, path, (port, q) => (typeof port === 'string' && isPortName(port) ? port : this.port(port, q)));
   }
 
   port(value: unknown, path: Path): number {

@@ -28,7 +28,7 @@ export function judge(change: Change, requester: Requester, view: ClusterView, c
       const mode = modeFor(isAdmin(requester, config) ? change.after : (change.before ?? undefined), config);
       const tamper = checkModeOverride(change, requester, config);
       const env = checkNamespaceEnv(view, change, config);
-      const violations: Finding[] = [...tamper.violations, ...checkNamespaceTamper(change, requester, config), ...checkParentEnvironment(view, change, config), ...env.violations];
+      const violations: Finding[] = [...tamper.violations, ...checkNamespaceTamper(change, requester, config, view), ...checkParentEnvironment(view, change, config), ...env.violations];
       return decide(mode, violations, [...tamper.warnings, ...env.warnings]);
     }
     default: {

@@ -133,6 +133,8 @@ export interface IngressControllerConfig {
   readonly namespaces: readonly string[];
   /** Address ranges it connects from when it is outside the pod network (a cloud load balancer). */
   readonly ipBlocks: readonly Cidr[];
+  /** The backends' container ports it may reach: numbers or container port names, TCP. */
+  readonly ports: readonly (number | string)[];
 }
 
 /** The monitoring that may scrape every isolated namespace (the default template's rule). */

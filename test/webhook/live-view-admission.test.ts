@@ -212,3 +212,39 @@ t.test('the mutation takes the environment of a parent the view does not hold ye
     { op: 'add', path: '/metadata/labels/env', value: 'prod' },
   ]);
 });
+
+/** A tenant's Namespace UPDATE from `before` to `after` labels (metadata as the apiserver stores it). */
+function relabel(uid: string, name: string, before: Record<string, string>, after: Record<string, string>): Record<string, unknown> {
+  const kind = { group: '', version: 'v1', kind: 'Namespace' };
+  const resource = { group: '', version: 'v1', resource: 'namespaces' };
+  const object = (labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } }, spec: {}, status: { phase: 'Active' } });
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid,
+      kind,
+      resource,
+      requestKind: kind,
+      requestResource: resource,
+      name,
+      namespace: name,
+      operation: 'UPDATE',
+      userInfo: { username: 'alice@example.com', groups: ['tenants', 'system:authenticated'] },
+      object: object(after),
+      oldObject: object(before),
+      dryRun: false,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions', fieldManager: 'kubectl-label' },
+    },
+  };
+}
+
+t.test('a tenant labelling its namespace role=monitoring is denied', async (t) => {
+  const { live, validate } = await setup(t);
+  await live.whenSynced();
+  t.match(await validate(relabel('u1', 'shop-prod', { env: 'prod' }, { env: 'prod', role: 'monitoring' })), {
+    allowed: false,
+    status: { code: 403, message: /^\[isolation-tamper\] setting label role=monitoring on namespace shop-prod, read by template default \(nsguard-allow-monitoring\): user alice@example.com may not/ },
+  });
+  t.match(await validate(relabel('u2', 'shop-prod', { env: 'prod' }, { env: 'prod', team: 'shop' })), { allowed: true }, 'a label nothing generated reads is the tenant\'s');
+});
