@@ -24,12 +24,19 @@ export interface NamespaceEvent {
   readonly message: string;
 }
 
+export interface NamespaceStampWrite {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
 export interface ClusterWriter {
   /** Server-side apply: creates the policy or brings it back to the manifest, in place. */
   applyPolicy(manifest: PolicyManifest): Promise<void>;
   deletePolicy(namespace: string, name: string): Promise<void>;
   /** Sets annotations (a string) or removes them (null). */
   annotateNamespace(name: string, annotations: Readonly<Record<string, string | null>>): Promise<void>;
+  /** Adds labels and annotations, only if the namespace is still at `resourceVersion` (409 Conflict otherwise). */
+  stampNamespace(name: string, stamp: NamespaceStampWrite, resourceVersion: string | undefined): Promise<void>;
   recordEvent(event: NamespaceEvent): Promise<void>;
 }
 
@@ -63,6 +70,16 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
     annotateNamespace: async (name, annotations) => {
       // A merge patch, not apply: it removes exactly the keys given as null, whoever set them.
       await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata: { annotations } });
+    },
+    stampNamespace: async (name, stamp, resourceVersion) => {
+      // A resourceVersion in a merge patch is a precondition: a key a user set since the view saw the
+      // namespace makes it a 409, and the next pass sees the user's value.
+      const metadata = {
+        ...(Object.keys(stamp.labels).length > 0 && { labels: stamp.labels }),
+        ...(Object.keys(stamp.annotations).length > 0 && { annotations: stamp.annotations }),
+        ...(resourceVersion !== undefined && { resourceVersion }),
+      };
+      await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata });
     },
     recordEvent: async (event) => {
       const time = apiTime(now());

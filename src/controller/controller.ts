@@ -43,6 +43,8 @@ export interface ControllerStats {
   readonly reconciles: number;
   /** Passes that failed (a refused write, the API unreachable); each is retried with backoff. */
   readonly failedReconciles: number;
+  /** Namespaces backfilled with what the mutating webhook stamps (they were created while it was down). */
+  readonly stamped: number;
   readonly created: number;
   readonly restored: number;
   readonly removed: number;
@@ -70,7 +72,7 @@ export function startController(options: ControllerOptions): Controller {
     writer: options.writer ?? kubeClusterWriter({ kubeConfig: options.kubeConfig, identity: options.identity, ...(options.now && { now: options.now }) }),
     ...(options.now && { now: options.now }),
   });
-  const totals = { reconciles: 0, failedReconciles: 0, created: 0, restored: 0, removed: 0 };
+  const totals = { reconciles: 0, failedReconciles: 0, stamped: 0, created: 0, restored: 0, removed: 0 };
   /** The current term's queue; published as `queue` only once the view has synced. */
   let termQueue: WorkQueue | undefined;
   let queue: WorkQueue | undefined;
@@ -108,11 +110,12 @@ export function startController(options: ControllerOptions): Controller {
           totals.reconciles++;
           try {
             const result = await reconciler.reconcile(name);
+            if (result.stamped.length > 0) totals.stamped++;
             totals.created += result.created.length;
             totals.restored += result.restored.length;
             totals.removed += result.removed.length;
-            const wrote = result.created.length + result.restored.length + result.removed.length;
-            if (wrote > 0) logger.info({ namespace: name, ...result }, 'reconciled namespace policies');
+            const wrote = result.stamped.length + result.created.length + result.restored.length + result.removed.length;
+            if (wrote > 0) logger.info({ namespace: name, ...result }, 'reconciled namespace');
           } catch (error) {
             totals.failedReconciles++;
             throw error;

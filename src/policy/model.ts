@@ -72,6 +72,8 @@ export interface Namespace {
   readonly name: string;
   /** metadata.uid when known: Events about the namespace refer to it (`kubectl describe ns` matches on it). */
   readonly uid?: string;
+  /** metadata.resourceVersion when known: the controller's backfill is conditional on it, so it never overwrites a value set meanwhile. */
+  readonly resourceVersion?: string;
   readonly labels: Labels;
   readonly annotations: Labels;
   readonly terminating: boolean;

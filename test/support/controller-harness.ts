@@ -31,9 +31,9 @@ export const TEST_BACKOFF = { initialMs: 20, maxMs: 200 } as const;
 
 /** One call a replica's controller made on its ClusterWriter (each is one API request). */
 export interface WriterCall {
-  readonly op: 'apply' | 'delete' | 'annotate' | 'event';
+  readonly op: 'apply' | 'delete' | 'annotate' | 'stamp' | 'event';
   readonly namespace: string;
-  /** The policy (apply, delete), the namespace (annotate) or the Event's reason. */
+  /** The policy (apply, delete), the namespace (annotate, stamp) or the Event's reason. */
   readonly name: string;
 }
 
@@ -90,6 +90,10 @@ function recording(writer: ClusterWriter, calls: WriterCall[]): ClusterWriter {
     annotateNamespace: (name, annotations) => {
       calls.push({ op: 'annotate', namespace: name, name });
       return writer.annotateNamespace(name, annotations);
+    },
+    stampNamespace: (name, stamp, resourceVersion) => {
+      calls.push({ op: 'stamp', namespace: name, name });
+      return writer.stampNamespace(name, stamp, resourceVersion);
     },
     recordEvent: (event) => {
       calls.push({ op: 'event', namespace: event.namespace, name: event.reason });
