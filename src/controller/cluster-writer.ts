@@ -45,7 +45,16 @@ export interface KubeClusterWriterOptions {
   /** This replica, named in each Event's reportingInstance. */
   readonly identity: string;
   readonly now?: () => Date;
+  /** How long one write may take before it counts as failed (default WRITE_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
 }
+
+/**
+ * A write passes nsguard's own webhook (3 s timeoutSeconds) and any other, then storage: an answer later
+ * than this is not coming, and the pass is retried with backoff instead of waiting on it (Node's HTTP
+ * client would wait five minutes for the headers).
+ */
+export const WRITE_TIMEOUT_MS = 15_000;
 
 /** A metav1.Time as the API writes it: RFC 3339 in UTC, whole seconds. */
 export function apiTime(date: Date): string {
@@ -58,18 +67,20 @@ const policyPath = (namespace: string, name: string): string =>
 export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWriter {
   const { kubeConfig } = options;
   const now = options.now ?? (() => new Date());
+  const timeoutMs = options.timeoutMs ?? WRITE_TIMEOUT_MS;
+  const within = (): { signal: AbortSignal } => ({ signal: AbortSignal.timeout(timeoutMs) });
   return {
     applyPolicy: async (manifest) => {
       const metadata = manifest['metadata'] as { namespace: string; name: string };
       // force: nsguard owns generated policies whole; a field someone else set is taken back.
-      await applyJson(kubeConfig, policyPath(metadata.namespace, metadata.name), manifest, { fieldManager: FIELD_MANAGER, force: true });
+      await applyJson(kubeConfig, policyPath(metadata.namespace, metadata.name), manifest, { fieldManager: FIELD_MANAGER, force: true, ...within() });
     },
     deletePolicy: async (namespace, name) => {
-      await deleteJson(kubeConfig, policyPath(namespace, name));
+      await deleteJson(kubeConfig, policyPath(namespace, name), within());
     },
     annotateNamespace: async (name, annotations) => {
       // A merge patch, not apply: it removes exactly the keys given as null, whoever set them.
-      await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata: { annotations } });
+      await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata: { annotations } }, within());
     },
     stampNamespace: async (name, stamp, resourceVersion) => {
       // A resourceVersion in a merge patch is a precondition: a key a user set since the view saw the
@@ -79,7 +90,7 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
         ...(Object.keys(stamp.annotations).length > 0 && { annotations: stamp.annotations }),
         ...(resourceVersion !== undefined && { resourceVersion }),
       };
-      await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata });
+      await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata }, within());
     },
     recordEvent: async (event) => {
       const time = apiTime(now());

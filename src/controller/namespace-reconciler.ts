@@ -77,38 +77,42 @@ export class NamespaceReconciler {
       if (namespace === undefined) this.#warned.delete(name);
       return NOTHING_DONE;
     }
-    const blocked: string[] = [];
-    const { namespace: current, stamped } = await this.#stamp(namespace, blocked);
+    const pass: Pass = { blocked: [], failure: undefined };
+    const { namespace: current, stamped } = await this.#stamp(namespace, pass);
     const generation = generationFor(current, view, config);
     if (generation.exempt) return NOTHING_DONE;
     // A refused stamp is reported and retried, but the policies are still generated: isolation must not wait on it.
-    const stampBlocked = blocked.length;
+    const stampBlocked = pass.blocked.length;
+    // Each pass stops at the first refused or failed policy write: later writes were ordered on the
+    // assumption that the earlier ones landed (a default deny must not follow a refused DNS allowance).
+    const stopped = (): boolean => pass.failure !== undefined || pass.blocked.length > stampBlocked;
 
     const present = new Map(view.policies(name).filter(isGenerated).map((p) => [p.name, p]));
     const created: string[] = [];
     const restored: string[] = [];
     const removed: string[] = [];
-    // Each pass stops at the first refused policy write: later writes were ordered on the assumption that
-    // the earlier ones landed (a default deny must not follow a refused DNS allowance).
     for (const desired of generation.policies) {
-      if (blocked.length > stampBlocked) break;
+      if (stopped()) break;
       const key = `${name}/${desired.policy.name}`;
       const existing = present.get(desired.policy.name);
       if (this.#inFlight.has(key) || (existing !== undefined && !needsUpdate(existing, desired.policy))) continue;
       // Missing from a namespace that was complete before: someone deleted it, so it is a restore.
       const restoring = existing !== undefined || current.annotations[READY_ANNOTATION] !== undefined;
-      if (await this.#write(key, blocked, () => this.#options.writer.applyPolicy(desired.manifest))) (restoring ? restored : created).push(desired.policy.name);
+      if (await this.#write(key, pass, () => this.#options.writer.applyPolicy(desired.manifest))) (restoring ? restored : created).push(desired.policy.name);
     }
     const wanted = new Set(generation.policies.map((d) => d.policy.name));
     const leftovers = removalOrder([...present.values()].filter((p: Policy) => !wanted.has(p.name)), config);
     for (const policy of leftovers) {
-      if (blocked.length > stampBlocked) break;
+      if (stopped()) break;
       const key = `${name}/${policy.name}`;
       if (this.#inFlight.has(key)) continue;
-      if (await this.#write(key, blocked, () => this.#options.writer.deletePolicy(name, policy.name))) removed.push(policy.name);
+      if (await this.#write(key, pass, () => this.#options.writer.deletePolicy(name, policy.name))) removed.push(policy.name);
     }
 
-    await this.#report(current, generation, { stamped, created, restored, removed, blocked });
+    // What was written is reported even when a write failed: the retry will not write it again.
+    const { blocked, failure } = pass;
+    await this.#report(current, generation, { stamped, created, restored, removed, blocked }, failure === undefined);
+    if (failure !== undefined) throw failure;
     if (blocked.length > 0) throw new ReconcileBlocked(name, blocked);
     return { stamped, created, restored, removed, blocked };
   }
@@ -119,7 +123,7 @@ export class NamespaceReconciler {
    * and without its environment label no env-boundary check would apply to it. Only missing keys are
    * written, conditional on the namespace's resourceVersion, so a value a user gave always stays.
    */
-  async #stamp(namespace: Namespace, blocked: string[]): Promise<{ namespace: Namespace; stamped: readonly string[] }> {
+  async #stamp(namespace: Namespace, pass: Pass): Promise<{ namespace: Namespace; stamped: readonly string[] }> {
     const current = this.#current(namespace);
     const wanted = namespaceStamp(current, this.#options.config, this.#options.view);
     const missing = (wantedValues: Readonly<Record<string, string>>, have: Readonly<Record<string, string>>): Record<string, string> =>
@@ -128,26 +132,27 @@ export class NamespaceReconciler {
     const annotations = missing(wanted.annotations, current.annotations);
     const stamped = [...Object.entries(labels), ...Object.entries(annotations)].map(([key, value]) => `${key}=${value}`);
     if (stamped.length === 0) return { namespace: current, stamped };
-    if (!(await this.#write(`${namespace.name} (namespace)`, blocked, () => this.#options.writer.stampNamespace(namespace.name, { labels, annotations }, namespace.resourceVersion), false))) {
+    if (!(await this.#write(`${namespace.name} (namespace)`, pass, () => this.#options.writer.stampNamespace(namespace.name, { labels, annotations }, namespace.resourceVersion), false))) {
       return { namespace: current, stamped: [] };
     }
     this.#note(namespace.name, { labels, annotations });
     return { namespace: this.#current(namespace), stamped };
   }
-  /** True when written; a refusal is collected, anything else (the API unreachable) propagates. */
-  async #write(key: string, blocked: string[], write: () => Promise<void>, policy = true): Promise<boolean> {
+  /** True when written; a refusal or a failure (the API unreachable, a timeout) is collected in `pass`. */
+  async #write(key: string, pass: Pass, write: () => Promise<void>, policy = true): Promise<boolean> {
     try {
       await write();
       if (policy) this.#inFlight.add(key);
       return true;
     } catch (error) {
-      if (!(error instanceof ApiRequestError) || !isRefusal(error.statusCode)) throw error;
-      blocked.push(`${key}: ${error.message}`);
+      if (error instanceof ApiRequestError && isRefusal(error.statusCode)) pass.blocked.push(`${key}: ${error.message}`);
+      else pass.failure = error;
       return false;
     }
   }
 
-  async #report(namespace: Namespace, generation: Generation, result: ReconcileResult): Promise<void> {
+  /** `complete`: no write failed, so what the pass wanted is what the namespace has. */
+  async #report(namespace: Namespace, generation: Generation, result: ReconcileResult, complete: boolean): Promise<void> {
     const { writer } = this.#options;
     const event = (type: NamespaceEvent['type'], reason: string, message: string): Promise<void> =>
       writer.recordEvent({ namespace: namespace.name, namespaceUid: namespace.uid, type, reason, message });
@@ -167,7 +172,7 @@ export class NamespaceReconciler {
     await Promise.all(events);
 
     const problem = generation.problems.map((p) => `${p.reason}: ${p.message}`).join('; ');
-    const ready = generation.isolation !== 'none' && result.blocked.length === 0;
+    const ready = generation.isolation !== 'none' && result.blocked.length === 0 && complete;
     const annotations: Record<string, string | null> = {};
     const has = namespace.annotations;
     if (problem === '' && has[PROBLEM_ANNOTATION] !== undefined) annotations[PROBLEM_ANNOTATION] = null;
@@ -201,6 +206,12 @@ export class NamespaceReconciler {
     }
     return { ...namespace, labels: { ...namespace.labels, ...pending.labels }, annotations };
   }
+}
+
+/** What stopped a pass: writes the API refused, or the error of one that failed (the first stops it). */
+interface Pass {
+  readonly blocked: string[];
+  failure: unknown;
 }
 
 interface MetadataWrites {

@@ -51,6 +51,8 @@ export interface Replica {
 export interface ReplicaOptions {
   readonly identity?: string;
   readonly config?: Config;
+  /** How long one write may take before the pass fails (the writer's default otherwise). */
+  readonly writeTimeoutMs?: number;
 }
 
 /** An Event as `kubectl get events` shows it, plus what the tests check. */
@@ -141,7 +143,7 @@ export class ControllerHarness {
         leaseNamespace: LEASE_NAMESPACE,
         lease: TEST_LEASE,
         backoff: TEST_BACKOFF,
-        writer: recording(kubeClusterWriter({ kubeConfig, identity }), calls),
+        writer: recording(kubeClusterWriter({ kubeConfig, identity, ...(options.writeTimeoutMs !== undefined && { timeoutMs: options.writeTimeoutMs }) }), calls),
       },
     });
     const controller = cluster.controller;
