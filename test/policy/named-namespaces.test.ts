@@ -6,7 +6,7 @@ import type { Namespace } from '../../src/policy/model.ts';
 import { namespacesNamed } from '../../src/policy/named-namespaces.ts';
 import { withNamespaces } from '../../src/policy/namespace-overlay.ts';
 import { selectorFromLabels } from '../../src/policy/selector.ts';
-import { clusterFrom, create, policy, remove, update } from '../support/cluster.ts';
+import { clusterFrom, create, storedNamespace, policy, remove, update } from '../support/cluster.ts';
 
 const allowFrom = (peers: string) =>
   policy(`
@@ -19,12 +19,6 @@ spec:
   ingress: [ { from: ${peers} } ]
 `);
 
-const ns = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): Namespace => ({
-  name,
-  labels: { 'kubernetes.io/metadata.name': name, ...labels },
-  annotations,
-  terminating: false,
-});
 
 const creatingNamespace = (after: Namespace): Change => ({ kind: 'Namespace', operation: 'CREATE', name: after.name, before: undefined, after });
 
@@ -51,8 +45,8 @@ const cases: readonly { name: string; change: Change; expect: string[] }[] = [
     expect: ['shop-prod', 'old', 'new'],
   },
   { name: 'a delete names what the policy selected', change: remove(allowFrom("[ { namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: old } } } ]")), expect: ['shop-prod', 'old'] },
-  { name: 'a namespace names its parent', change: creatingNamespace(ns('tools', {}, { 'nsguard.io/parent': 'platform' })), expect: ['platform'] },
-  { name: 'a namespace without a parent names nothing', change: creatingNamespace(ns('tools')), expect: [] },
+  { name: 'a namespace names its parent', change: creatingNamespace(storedNamespace('tools', {}, { 'nsguard.io/parent': 'platform' })), expect: ['platform'] },
+  { name: 'a namespace without a parent names nothing', change: creatingNamespace(storedNamespace('tools')), expect: [] },
 ];
 
 for (const c of cases) {
@@ -63,7 +57,7 @@ for (const c of cases) {
 
 t.test('namespaces added to a view are found by name and by selector, and the view wins where it holds one by now', async (t) => {
   const view = clusterFrom('apiVersion: v1\nkind: Namespace\nmetadata: { name: shop-prod, labels: { env: prod } }\n');
-  const overlaid = withNamespaces(view, [ns('qa-test', { env: 'test' }), ns('shop-prod', { env: 'test' })]);
+  const overlaid = withNamespaces(view, [storedNamespace('qa-test', { env: 'test' }), storedNamespace('shop-prod', { env: 'test' })]);
   t.same(overlaid.namespace('qa-test')?.labels['env'], 'test');
   t.same(overlaid.namespace('shop-prod')?.labels['env'], 'prod');
   t.same([...overlaid.namespacesMatching(selectorFromLabels({ env: 'test' }))].map((n) => n.name), ['qa-test']);

@@ -7,19 +7,14 @@ import { parseConfig } from '../../src/config/load-config.ts';
 import type { NamespaceChange, Requester } from '../../src/policy/change.ts';
 import type { Namespace } from '../../src/policy/model.ts';
 import { trustedNamespaceLabels } from '../../src/policy/trusted-labels.ts';
-import { ADMIN, clusterFrom, configWith } from '../support/cluster.ts';
+import { ADMIN, clusterFrom, configWith, storedNamespace } from '../support/cluster.ts';
 import type { JudgeCase } from '../support/judge-cases.ts';
 import { runJudgeCases } from '../support/judge-cases.ts';
 
 const CONTROLLER: Requester = { username: 'system:serviceaccount:nsguard:nsguard', groups: ['system:serviceaccounts'] };
 const STRICT = { 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' };
 
-const ns = (name: string, labels: Record<string, string>, annotations: Record<string, string> = STRICT): Namespace => ({
-  name,
-  labels: { 'kubernetes.io/metadata.name': name, ...labels },
-  annotations,
-  terminating: false,
-});
+const ns = (name: string, labels: Record<string, string>, annotations: Record<string, string> = STRICT): Namespace => storedNamespace(name, labels, annotations);
 
 const cluster = (): ClusterState =>
   clusterFrom(

@@ -19,16 +19,12 @@ import type { Served, Tap } from './harness.ts';
 import { auditLines, serveAdmission } from './harness.ts';
 import { namespaceCreate } from './reviews.ts';
 
-/** A tenant's NetworkPolicy CREATE in shop-prod letting in the namespace named `from`. */
-function allowFrom(uid: string, from: string): Record<string, unknown> {
-  const kind = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' };
-  const resource = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' };
-  const object = {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: `allow-${from}`, namespace: 'shop-prod' },
-    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': from } } }] }] },
-  };
+type Written = { readonly kind: string; readonly metadata: { readonly name: string; readonly namespace?: string } } & Readonly<Record<string, unknown>>;
+
+/** A tenant's review of a NetworkPolicy or Namespace write, as the apiserver sends it. */
+function review(uid: string, operation: 'CREATE' | 'UPDATE', object: Written, oldObject: Written | null = null): Record<string, unknown> {
+  const kind = object.kind === 'Namespace' ? { group: '', version: 'v1', kind: 'Namespace' } : { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' };
+  const resource = { group: kind.group, version: 'v1', resource: object.kind === 'Namespace' ? 'namespaces' : 'networkpolicies' };
   return {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
@@ -38,16 +34,27 @@ function allowFrom(uid: string, from: string): Record<string, unknown> {
       resource,
       requestKind: kind,
       requestResource: resource,
-      name: `allow-${from}`,
-      namespace: 'shop-prod',
-      operation: 'CREATE',
+      name: object.metadata.name,
+      // For a Namespace the apiserver puts its own name here.
+      namespace: object.metadata.namespace ?? object.metadata.name,
+      operation,
       userInfo: { username: 'alice@example.com', groups: ['tenants', 'system:authenticated'] },
       object,
-      oldObject: null,
+      oldObject,
       dryRun: false,
-      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', fieldManager: 'kubectl-client-side-apply' },
+      options: { apiVersion: 'meta.k8s.io/v1', kind: operation === 'CREATE' ? 'CreateOptions' : 'UpdateOptions', fieldManager: 'kubectl' },
     },
   };
+}
+
+/** A NetworkPolicy CREATE in shop-prod letting in the namespace named `from`. */
+function allowFrom(uid: string, from: string): Record<string, unknown> {
+  return review(uid, 'CREATE', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: `allow-${from}`, namespace: 'shop-prod' },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': from } } }] }] },
+  });
 }
 
 const namespace = (name: string, env: string, annotations: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { env }, annotations } });
@@ -213,30 +220,10 @@ t.test('the mutation takes the environment of a parent the view does not hold ye
   ]);
 });
 
-/** A tenant's Namespace UPDATE from `before` to `after` labels (metadata as the apiserver stores it). */
+/** A Namespace UPDATE from `before` to `after` labels (metadata as the apiserver stores it). */
 function relabel(uid: string, name: string, before: Record<string, string>, after: Record<string, string>): Record<string, unknown> {
-  const kind = { group: '', version: 'v1', kind: 'Namespace' };
-  const resource = { group: '', version: 'v1', resource: 'namespaces' };
   const object = (labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } }, spec: {}, status: { phase: 'Active' } });
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind,
-      resource,
-      requestKind: kind,
-      requestResource: resource,
-      name,
-      namespace: name,
-      operation: 'UPDATE',
-      userInfo: { username: 'alice@example.com', groups: ['tenants', 'system:authenticated'] },
-      object: object(after),
-      oldObject: object(before),
-      dryRun: false,
-      options: { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions', fieldManager: 'kubectl-label' },
-    },
-  };
+  return review(uid, 'UPDATE', object(after), object(before));
 }
 
 t.test('a tenant labelling its namespace role=monitoring is denied', async (t) => {
