@@ -24,11 +24,12 @@ export interface AdmissionOptions {
 }
 
 export function createAdmission(options: AdmissionOptions): Admission {
-  /** `answer` against the view, once the named namespaces it lacks have been looked up and added. */
-  const withLookedUp = <T>(view: ClusterView, names: readonly string[], answer: (view: ClusterView) => T): T | Promise<T> => {
-    const missing = options.lookup === undefined ? [] : names.filter((name) => view.namespace(name) === undefined);
-    if (options.lookup === undefined || missing.length === 0) return answer(view);
-    return options.lookup(missing).then((found) => answer(withNamespaces(view, found)));
+  /** `answer` against the view, once the `named` namespaces it lacks have been looked up and added. */
+  const { lookup } = options;
+  const withLookedUp = <T>(view: ClusterView, named: () => readonly string[], answer: (view: ClusterView) => T): T | Promise<T> => {
+    const missing = lookup === undefined ? [] : named().filter((name) => view.namespace(name) === undefined);
+    if (lookup === undefined || missing.length === 0) return answer(view);
+    return lookup(missing).then((found) => answer(withNamespaces(view, found)));
   };
   return {
     envelopeProblem,
@@ -37,11 +38,14 @@ export function createAdmission(options: AdmissionOptions): Admission {
       if (unready !== undefined) throw new NsguardError('NSG_NOT_SYNCED', `nsguard's view of the cluster is not ready (${unready}); it judges nothing until it is`);
       const view = options.view();
       const change = requestedChange(request, view);
-      return withLookedUp(view, namespacesNamed(change), (complete) => judgeRequest(request, change, complete, options.config));
+      return withLookedUp(view, () => namespacesNamed(change), (complete) => judgeRequest(request, change, complete, options.config));
     },
     mutate: (request) => {
-      const parent = parentNamed(request);
-      return withLookedUp(options.view(), parent === undefined ? [] : [parent], (complete) => mutateNamespace(request, options.config, complete));
+      const parent = (): string[] => {
+        const name = parentNamed(request);
+        return name === undefined ? [] : [name];
+      };
+      return withLookedUp(options.view(), parent, (complete) => mutateNamespace(request, options.config, complete));
     },
     ready: () => options.unready() === undefined,
   };

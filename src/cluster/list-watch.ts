@@ -64,6 +64,8 @@ export interface ListWatchStats {
 
 export interface ListWatch {
   stats(): ListWatchStats;
+  /** stats().outOfSyncSince without building the stats: readiness asks on every review. */
+  outOfSyncSince(): number | undefined;
   /** Aborts the list or watch in flight and any retry delay; resolves once the loop has ended. */
   stop(): Promise<void>;
 }
@@ -115,6 +117,10 @@ class ListWatchLoop implements ListWatch {
       failures: this.#failures,
       outOfSyncSince: this.#outOfSyncSince,
     };
+  }
+
+  outOfSyncSince(): number | undefined {
+    return this.#outOfSyncSince;
   }
 
   async stop(): Promise<void> {

@@ -126,35 +126,34 @@ export function startLiveView(options: LiveViewOptions): LiveView {
     ]),
   ) as Record<WatchedResource, ListWatch>;
 
-  const stats = (): LiveViewStats => {
-    const at = now();
-    const resources = Object.fromEntries(
-      WATCHED_RESOURCES.map((r) => {
-        const loop = loops[r].stats();
-        const outOfSyncSeconds = loop.outOfSyncSince === undefined ? 0 : Math.max(0, at - loop.outOfSyncSince) / 1000;
-        return [r, { ...loop, synced: listed.has(r), skipped: feeds[r].skipped, outOfSyncSeconds }];
-      }),
-    ) as Record<WatchedResource, ResourceStats>;
-    return { synced, resources };
+  const outOfSyncSeconds = (resource: WatchedResource): number => {
+    const since = loops[resource].outOfSyncSince();
+    return since === undefined ? 0 : Math.max(0, now() - since) / 1000;
   };
 
   return {
     synced: () => synced,
+    // Asked on every review: nothing is built while every kind is in sync.
     unready: () => {
-      const { resources } = stats();
-      const reasons = WATCHED_RESOURCES.flatMap((r) => {
-        const { synced: listedOnce, outOfSyncSeconds } = resources[r];
-        if (!listedOnce) return [`${r} never listed`];
-        return outOfSyncSeconds > maxOutOfSyncSeconds ? [`${r} out of sync for ${Math.floor(outOfSyncSeconds)} s, more than maxOutOfSyncSeconds ${maxOutOfSyncSeconds}`] : [];
-      });
-      return reasons.length === 0 ? undefined : reasons.join(', ');
+      let reasons: string[] | undefined;
+      for (const r of WATCHED_RESOURCES) {
+        const seconds = outOfSyncSeconds(r);
+        if (!listed.has(r)) (reasons ??= []).push(`${r} never listed`);
+        else if (seconds > maxOutOfSyncSeconds) (reasons ??= []).push(`${r} out of sync for ${Math.floor(seconds)} s, more than maxOutOfSyncSeconds ${maxOutOfSyncSeconds}`);
+      }
+      return reasons?.join(', ');
     },
     whenSynced: () => {
       if (synced) return Promise.resolve();
       if (stopped) return Promise.reject(new Error('the cluster view was stopped before it synced'));
       return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
     },
-    stats,
+    stats: () => {
+      const resources = Object.fromEntries(
+        WATCHED_RESOURCES.map((r) => [r, { ...loops[r].stats(), synced: listed.has(r), skipped: feeds[r].skipped, outOfSyncSeconds: outOfSyncSeconds(r) }]),
+      ) as Record<WatchedResource, ResourceStats>;
+      return { synced, resources };
+    },
     stop: async () => {
       if (!stopped) {
         stopped = true;
