@@ -12,7 +12,7 @@ import type { ClusterWriter } from './cluster-writer.ts';
 import { kubeClusterWriter } from './cluster-writer.ts';
 import type { LeaderElector } from './leader-election.ts';
 import { startLeaderElection } from './leader-election.ts';
-import { NamespaceReconciler } from './namespace-reconciler.ts';
+import { NamespaceReconciler, type WriteTotals } from './namespace-reconciler.ts';
 import { ParentIndex } from './parent-index.ts';
 import type { WorkQueue } from './work-queue.ts';
 import { startWorkQueue } from './work-queue.ts';
@@ -38,16 +38,11 @@ export interface ControllerOptions {
 }
 
 /** Totals since start (across lease terms), for /metrics. */
-export interface ControllerStats {
+export interface ControllerStats extends WriteTotals {
   readonly leader: boolean;
   readonly reconciles: number;
   /** Passes that failed (a refused write, the API unreachable); each is retried with backoff. */
   readonly failedReconciles: number;
-  /** Namespaces backfilled with what the mutating webhook stamps (they were created while it was down). */
-  readonly stamped: number;
-  readonly created: number;
-  readonly restored: number;
-  readonly removed: number;
   /** Namespaces waiting to be reconciled (queued or backing off). */
   readonly pending: number;
 }
@@ -72,7 +67,7 @@ export function startController(options: ControllerOptions): Controller {
     writer: options.writer ?? kubeClusterWriter({ kubeConfig: options.kubeConfig, identity: options.identity, ...(options.now && { now: options.now }) }),
     ...(options.now && { now: options.now }),
   });
-  const totals = { reconciles: 0, failedReconciles: 0, stamped: 0, created: 0, restored: 0, removed: 0 };
+  const totals = { reconciles: 0, failedReconciles: 0 };
   /** The current term's queue; published as `queue` only once the view has synced. */
   let termQueue: WorkQueue | undefined;
   let queue: WorkQueue | undefined;
@@ -110,10 +105,6 @@ export function startController(options: ControllerOptions): Controller {
           totals.reconciles++;
           try {
             const result = await reconciler.reconcile(name);
-            if (result.stamped.length > 0) totals.stamped++;
-            totals.created += result.created.length;
-            totals.restored += result.restored.length;
-            totals.removed += result.removed.length;
             const wrote = result.stamped.length + result.created.length + result.restored.length + result.removed.length;
             if (wrote > 0) logger.info({ namespace: name, ...result }, 'reconciled namespace');
           } catch (error) {
@@ -160,7 +151,7 @@ export function startController(options: ControllerOptions): Controller {
     isLeader: () => elector.isLeader(),
     stats: () => {
       const q = queue?.stats();
-      return { ...totals, leader: elector.isLeader(), pending: q === undefined ? 0 : q.queued + q.retrying };
+      return { ...totals, ...reconciler.written(), leader: elector.isLeader(), pending: q === undefined ? 0 : q.queued + q.retrying };
     },
     idle: async () => {
       if (queue === undefined) throw new Error('this replica is not leading (or its view has not synced)');

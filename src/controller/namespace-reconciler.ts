@@ -32,6 +32,15 @@ export interface ReconcileResult {
 
 const NOTHING_DONE: ReconcileResult = { stamped: [], created: [], restored: [], removed: [], blocked: [] };
 
+/** What the reconciler wrote since it started, passes that failed later included. */
+export interface WriteTotals {
+  /** Namespaces backfilled with what the mutating webhook stamps. */
+  readonly stamped: number;
+  readonly created: number;
+  readonly restored: number;
+  readonly removed: number;
+}
+
 /** A write was refused: retrying at once will not help, but the key is retried with backoff. */
 export class ReconcileBlocked extends Error {
   constructor(namespace: string, blocked: readonly string[]) {
@@ -47,12 +56,17 @@ export class NamespaceReconciler {
   readonly #inFlight = new Set<string>();
   /** The warnings last reported per namespace (reason → message), so a problem that persists is reported once. */
   readonly #warned = new Map<string, ReadonlyMap<string, string>>();
+  readonly #written = { stamped: 0, created: 0, restored: 0, removed: 0 };
   /** Labels and annotations written per namespace whose watch event has not come back yet (null: removed). */
   readonly #writing = new Map<string, MetadataWrites>();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+  }
+
+  written(): WriteTotals {
+    return { ...this.#written };
   }
 
   /** The view has caught up with a policy (its watch event arrived) or was relisted (key undefined). */
@@ -109,7 +123,11 @@ export class NamespaceReconciler {
       if (await this.#write(key, pass, () => this.#options.writer.deletePolicy(name, policy.name))) removed.push(policy.name);
     }
 
-    // What was written is reported even when a write failed: the retry will not write it again.
+    // What was written is reported and counted even when a write failed: the retry will not write it again.
+    if (stamped.length > 0) this.#written.stamped++;
+    this.#written.created += created.length;
+    this.#written.restored += restored.length;
+    this.#written.removed += removed.length;
     const { blocked, failure } = pass;
     await this.#report(current, generation, { stamped, created, restored, removed, blocked }, failure === undefined);
     if (failure !== undefined) throw failure;
