@@ -156,6 +156,7 @@ export class NamespaceReconciler {
     this.#note(namespace.name, { labels, annotations });
     return { namespace: this.#current(namespace), stamped };
   }
+
   /** True when written; a refusal or a failure (the API unreachable, a timeout) is collected in `pass`. */
   async #write(key: string, pass: Pass, write: () => Promise<void>, policy = true): Promise<boolean> {
     try {

@@ -67,9 +67,7 @@ export function checkNamespaceTamper(change: NamespaceChange, requester: Request
     const was = before?.labels[key];
     const now = after.labels[key];
     if (!touchesTrusted(label, was, now) || (key === config.environmentLabel && was === undefined && now === stampedEnv)) continue;
-    const what =
-      before === undefined ? `creating with label ${key}=${now ?? ''}` : now === undefined ? `removing label ${key}=${was ?? ''}` : was === undefined ? `setting label ${key}=${now}` : `changing label ${key} from ${was} to ${now}`;
-    deny(what, `read by ${label.readBy.join(', ')}`);
+    deny(describeLabelChange(key, was, now, before === undefined), `read by ${label.readBy.join(', ')}`);
   }
   const isolationAfter = after.annotations[ISOLATION_ANNOTATION];
   if (before === undefined) {
@@ -93,6 +91,12 @@ export function checkNamespaceTamper(change: NamespaceChange, requester: Request
     deny(`setting annotation ${PARENT_ANNOTATION}=${after.annotations[PARENT_ANNOTATION]} after creation`);
   }
   return found;
+}
+
+function describeLabelChange(key: string, was: string | undefined, now: string | undefined, creating: boolean): string {
+  if (creating) return `creating with label ${key}=${now ?? ''}`;
+  if (now === undefined) return `removing label ${key}=${was ?? ''}`;
+  return was === undefined ? `setting label ${key}=${now}` : `changing label ${key} from ${was} to ${now}`;
 }
 
 /** An absent or unreadable annotation means the configured default, as the controller reads it. */
