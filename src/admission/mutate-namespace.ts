@@ -4,6 +4,7 @@
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { Labels } from '../policy/model.ts';
 import { namespaceStamp, type NamespaceDefaults } from '../policy/namespace-defaults.ts';
+import { PARENT_ANNOTATION } from '../policy/nsguard-metadata.ts';
 import type { AdmissionRequest, JsonPatchOperation, MutationOutcome } from './types.ts';
 import { isRecord } from '../json-value.ts';
 
@@ -21,6 +22,12 @@ export function mutateNamespace(request: AdmissionRequest, options: NamespaceDef
   const wanted = namespaceStamp({ name, labels: stringsAt(metadata, 'labels'), annotations: stringsAt(metadata, 'annotations') }, options, view);
   const patch = [...stamp(metadata, 'annotations', wanted.annotations), ...stamp(metadata, 'labels', wanted.labels)];
   return { patch, warnings: [] };
+}
+
+/** The parent a namespace being created names: the stamp reads it, so a live view looks it up if it lacks it. */
+export function parentNamed(request: AdmissionRequest): string | undefined {
+  const metadata = recordAt(request.object, 'metadata');
+  return metadata === undefined ? undefined : stringsAt(metadata, 'annotations')[PARENT_ANNOTATION];
 }
 
 /**

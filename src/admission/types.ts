@@ -77,8 +77,11 @@ export interface Admission {
    * answer needs data the view does not hold yet.
    */
   validate(request: AdmissionRequest): ValidationOutcome | Promise<ValidationOutcome>;
-  /** May throw: the webhook then allows without a patch and warns (the controller backfills). */
-  mutate(request: AdmissionRequest): MutationOutcome;
+  /**
+   * May throw or reject: the webhook then allows without a patch and warns (the controller backfills).
+   * A promise when a parent the view does not hold must be looked up.
+   */
+  mutate(request: AdmissionRequest): MutationOutcome | Promise<MutationOutcome>;
   /** The cluster view has synced: decisions are made against real state. */
   ready(): boolean;
 }

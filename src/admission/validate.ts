@@ -10,12 +10,20 @@ import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
 import type { AdmissionRequest, ValidationOutcome } from './types.ts';
 
 export function validateRequest(request: AdmissionRequest, view: ClusterView, config: Config): ValidationOutcome {
-  const requester: Requester = { username: request.userInfo.username, groups: request.userInfo.groups ?? [] };
+  return judgeRequest(request, requestedChange(request, view), view, config);
+}
+
+/** The change a review asks for; the view stands in for an old object the review lacks. */
+export function requestedChange(request: AdmissionRequest, view: ClusterView): Change {
   if (request.operation === 'CONNECT') {
     // No resource nsguard judges has a CONNECT subresource: never an allow for what cannot be judged.
     throw new NsguardError('NSG_UNSUPPORTED_KIND', `nsguard does not judge CONNECT: no kind it serves has a subresource to connect to`);
   }
-  const change = toChange(request, request.operation, view);
+  return toChange(request, request.operation, view);
+}
+
+export function judgeRequest(request: AdmissionRequest, change: Change, view: ClusterView, config: Config): ValidationOutcome {
+  const requester: Requester = { username: request.userInfo.username, groups: request.userInfo.groups ?? [] };
   return {
     decision: judge(change, requester, view, config),
     namespace: change.kind === 'NetworkPolicy' ? change.namespace : change.name,

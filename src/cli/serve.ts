@@ -8,6 +8,8 @@ import type { Registry } from 'prom-client';
 import { createAdmission } from '../admission/admission.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import { openFileView } from '../cluster/file-view.ts';
+import type { NamespaceLookup } from '../cluster/namespace-lookup.ts';
+import { registerViewMetrics } from '../cluster/view-metrics.ts';
 import { registerControllerMetrics } from '../controller/controller-metrics.ts';
 import { NsguardError } from '../errors.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
@@ -19,9 +21,12 @@ import type { CommandIo } from './io.ts';
 
 interface ViewSource {
   readonly current: () => ClusterView;
-  /** Publishes the controller's figures, when this view runs one. */
+  /** Publishes the live view's figures, and the controller's when this view runs one. */
   readonly registerMetrics?: (registry: Registry) => void;
-  readonly synced: () => boolean;
+  /** Why decisions may not be made against the view now, or undefined. */
+  readonly unready: () => string | undefined;
+  /** Live mode: reads namespaces a review names that the view does not hold yet. */
+  readonly lookup?: NamespaceLookup;
   readonly close: () => Promise<void> | void;
 }
 
@@ -46,10 +51,10 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   const logger = createLogger(logLevel(values['log-level']), auditedStdout());
 
   const config = await configFrom(values.config);
-  const view = values.state === undefined ? await liveView(logger, values['no-controller'] ? undefined : config) : await fileView(values.state, logger);
+  const view = values.state === undefined ? await liveView(logger, config, !values['no-controller']) : await fileView(values.state, logger);
   const tls = await openTlsSource({ certFile: values['tls-cert'], keyFile: values['tls-key'], clientCaFile: values['client-ca'], logger });
   const server = createServer({
-    admission: createAdmission({ view: view.current, config, synced: view.synced }),
+    admission: createAdmission({ view: view.current, config, unready: view.unready, ...(view.lookup && { lookup: view.lookup }) }),
     logger,
     tls,
     ...(drainMs === undefined ? {} : { drainMs }),
@@ -87,16 +92,20 @@ function auditedStdout(): DestinationStream {
 
 async function fileView(file: string, logger: Logger): Promise<ViewSource> {
   const view = await openFileView(file, logger);
-  return { current: view.current, synced: () => true, close: view.close };
+  return { current: view.current, unready: () => undefined, close: view.close };
 }
 
 /**
  * In-cluster service account, or KUBECONFIG / ~/.kube/config outside a cluster. client-node is loaded
  * only here: it costs tens of MiB of memory that a webhook serving a state file does not need.
- * With a config, the controller runs too: it generates policies while this replica holds the Lease.
+ * With `controller`, the controller runs too: it generates policies while this replica holds the Lease.
  */
-async function liveView(logger: Logger, controllerConfig: Config | undefined): Promise<ViewSource> {
-  const [{ KubeConfig }, { startLiveCluster }] = await Promise.all([import('@kubernetes/client-node'), import('../controller/live-cluster.ts')]);
+async function liveView(logger: Logger, config: Config, controller: boolean): Promise<ViewSource> {
+  const [{ KubeConfig }, { startLiveCluster }, { kubeNamespaceLookup }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../controller/live-cluster.ts'),
+    import('../cluster/namespace-lookup.ts'),
+  ]);
   const kubeConfig = new KubeConfig();
   try {
     kubeConfig.loadFromDefault();
@@ -108,23 +117,27 @@ async function liveView(logger: Logger, controllerConfig: Config | undefined): P
     kubeConfig,
     state,
     logger,
-    ...(controllerConfig !== undefined && {
+    maxOutOfSyncSeconds: config.maxOutOfSyncSeconds,
+    ...(controller && {
       controller: {
-        config: controllerConfig,
+        config,
         // The downward API sets these in the Deployment; outside a cluster the host name stands in.
         identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
         leaseNamespace: process.env['POD_NAMESPACE'] ?? 'nsguard',
       },
     }),
   });
-  const controller = cluster.controller;
+  const { live } = cluster;
   return {
     current: () => state,
-    synced: () => cluster.live.synced(),
+    unready: () => live.unready(),
+    lookup: kubeNamespaceLookup(kubeConfig),
     close: () => cluster.stop(),
-    ...(controller !== undefined && {
-      registerMetrics: (registry: Registry) => registerControllerMetrics(registry, () => controller.stats()),
-    }),
+    registerMetrics: (registry: Registry) => {
+      registerViewMetrics(registry, () => live.stats());
+      const { controller } = cluster;
+      if (controller !== undefined) registerControllerMetrics(registry, () => controller.stats());
+    },
   };
 }
 

@@ -6,6 +6,8 @@
 //    history, so list again; the sink drops what the new list no longer holds.
 //  - A stream that ends or breaks: watch again from the last resourceVersion, at once if it had
 //    delivered events, else after a growing delay (see backoff.ts); failed lists retry the same way.
+// The loop is in sync while a watch is open or a list has just landed; from the moment a watch ends
+// (or the loop starts) until the next watch opens or list lands, it is out of sync.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -40,6 +42,8 @@ export interface ListWatchOptions {
   readonly watchTimeoutSeconds?: number;
   /** Called after every complete list. */
   readonly onListed?: () => void;
+  /** Clock for outOfSyncSince, in ms (default Date.now); tests pass a fake one. */
+  readonly now?: () => number;
 }
 
 export interface ListWatchStats {
@@ -54,10 +58,14 @@ export interface ListWatchStats {
   readonly expired: number;
   /** Lists and watches that failed (errors, or streams that ended without delivering anything). */
   readonly failures: number;
+  /** Since when (ms) no watch has been open and no list has landed; undefined while in sync. */
+  readonly outOfSyncSince: number | undefined;
 }
 
 export interface ListWatch {
   stats(): ListWatchStats;
+  /** stats().outOfSyncSince without building the stats: readiness asks on every review. */
+  outOfSyncSince(): number | undefined;
   /** Aborts the list or watch in flight and any retry delay; resolves once the loop has ended. */
   stop(): Promise<void>;
 }
@@ -88,9 +96,11 @@ class ListWatchLoop implements ListWatch {
   #bookmarks = 0;
   #expired = 0;
   #failures = 0;
+  #outOfSyncSince: number | undefined;
 
   constructor(options: ListWatchOptions) {
     this.#options = options;
+    this.#outOfSyncSince = this.#now();
     this.#watch = new Watch(options.kubeConfig);
     // #run handles its own errors; this catch only keeps a bug from becoming an unhandled rejection.
     this.#done = this.#run().catch((error: unknown) => options.logger.error({ resource: options.resource, err: error }, 'list/watch loop ended by an error'));
@@ -105,7 +115,12 @@ class ListWatchLoop implements ListWatch {
       bookmarks: this.#bookmarks,
       expired: this.#expired,
       failures: this.#failures,
+      outOfSyncSince: this.#outOfSyncSince,
     };
+  }
+
+  outOfSyncSince(): number | undefined {
+    return this.#outOfSyncSince;
   }
 
   async stop(): Promise<void> {
@@ -122,6 +137,7 @@ class ListWatchLoop implements ListWatch {
         try {
           this.#resourceVersion = await this.#list(signal);
           this.#lists++;
+          this.#outOfSyncSince = undefined;
           this.#options.onListed?.();
         } catch (error) {
           if (signal.aborted) break;
@@ -135,6 +151,7 @@ class ListWatchLoop implements ListWatch {
       }
       const end = await this.#watchOnce(this.#resourceVersion, signal);
       if (signal.aborted) break;
+      this.#outOfSyncSince ??= this.#now();
       failures = end.progressed ? 0 : failures + 1;
       if (!end.progressed) this.#failures++;
       const retryInMs = backoffDelay(failures, backoff);
@@ -212,6 +229,8 @@ class ListWatchLoop implements ListWatch {
         (c) => {
           controller = c;
           if (ended) c.abort();
+          // The stream is open: every change from here on reaches the sink.
+          else this.#outOfSyncSince = undefined;
         },
         (error: unknown) => finish('failed', error),
       );
@@ -252,6 +271,10 @@ class ListWatchLoop implements ListWatch {
     const metadata = isRecord(object) ? object['metadata'] : undefined;
     const version = isRecord(metadata) ? metadata['resourceVersion'] : undefined;
     if (typeof version === 'string' && version !== '') this.#resourceVersion = version;
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
   }
 
   #timeoutSeconds(): number {

@@ -4,6 +4,7 @@
 // change and each complete list is also reported by name (onChange, onListed), for the controller.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { DEFAULT_CONFIG } from '../config/load-config.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { ClusterState } from './cluster-state.ts';
 import type { ListWatch, ListWatchStats } from './list-watch.ts';
@@ -27,6 +28,10 @@ export interface LiveViewOptions {
   readonly onChange?: (resource: WatchedResource, namespace: string, name: string) => void;
   /** A complete list of `resource` landed (the first one and every relist, e.g. after 410 Gone). */
   readonly onListed?: (resource: WatchedResource) => void;
+  /** How long a kind may stay out of sync (no watch open, relist pending) before ready() is false; default as in the config. */
+  readonly maxOutOfSyncSeconds?: number;
+  /** Clock in ms (default Date.now); tests pass a fake one. */
+  readonly now?: () => number;
 }
 
 export const WATCHED_RESOURCES = ['namespaces', 'networkpolicies', 'pods'] as const;
@@ -37,6 +42,8 @@ export interface ResourceStats extends ListWatchStats {
   readonly synced: boolean;
   /** Objects skipped because they could not be read. */
   readonly skipped: number;
+  /** How long no watch has been open and no list has landed (0 while in sync), in seconds. */
+  readonly outOfSyncSeconds: number;
 }
 
 export interface LiveViewStats {
@@ -47,6 +54,12 @@ export interface LiveViewStats {
 export interface LiveView {
   /** True once the first list of every kind has landed in the state (then stays true). */
   synced(): boolean;
+  /**
+   * Why decisions may not be made against the state now (`pods never listed`), or undefined when they
+   * may: every kind has synced, and none has been out of sync (its watch down and not re-established,
+   * or its relist failing) for longer than maxOutOfSyncSeconds.
+   */
+  unready(): string | undefined;
   /** Resolves when synced; rejects if the view is stopped first. */
   whenSynced(): Promise<void>;
   stats(): LiveViewStats;
@@ -63,6 +76,8 @@ export const PATHS: Readonly<Record<WatchedResource, string>> = {
 
 export function startLiveView(options: LiveViewOptions): LiveView {
   const { state, logger, onChange, onListed: listedCallback } = options;
+  const now = options.now ?? Date.now;
+  const maxOutOfSyncSeconds = options.maxOutOfSyncSeconds ?? DEFAULT_CONFIG.maxOutOfSyncSeconds;
   // A callback that throws is logged here: thrown into a list or watch, it would fail and restart the loop.
   const report = (what: string, resource: WatchedResource, call: () => void): void => {
     try {
@@ -106,12 +121,28 @@ export function startLiveView(options: LiveViewOptions): LiveView {
         pageSize: options.pageSize,
         watchTimeoutSeconds: options.watchTimeoutSeconds,
         onListed: () => onListed(resource),
+        now,
       }),
     ]),
   ) as Record<WatchedResource, ListWatch>;
 
+  const outOfSyncSeconds = (resource: WatchedResource): number => {
+    const since = loops[resource].outOfSyncSince();
+    return since === undefined ? 0 : Math.max(0, now() - since) / 1000;
+  };
+
   return {
     synced: () => synced,
+    // Asked on every review: nothing is built while every kind is in sync.
+    unready: () => {
+      let reasons: string[] | undefined;
+      for (const r of WATCHED_RESOURCES) {
+        const seconds = outOfSyncSeconds(r);
+        if (!listed.has(r)) (reasons ??= []).push(`${r} never listed`);
+        else if (seconds > maxOutOfSyncSeconds) (reasons ??= []).push(`${r} out of sync for ${Math.floor(seconds)} s, more than maxOutOfSyncSeconds ${maxOutOfSyncSeconds}`);
+      }
+      return reasons?.join(', ');
+    },
     whenSynced: () => {
       if (synced) return Promise.resolve();
       if (stopped) return Promise.reject(new Error('the cluster view was stopped before it synced'));
@@ -119,7 +150,7 @@ export function startLiveView(options: LiveViewOptions): LiveView {
     },
     stats: () => {
       const resources = Object.fromEntries(
-        WATCHED_RESOURCES.map((r) => [r, { ...loops[r].stats(), synced: listed.has(r), skipped: feeds[r].skipped }]),
+        WATCHED_RESOURCES.map((r) => [r, { ...loops[r].stats(), synced: listed.has(r), skipped: feeds[r].skipped, outOfSyncSeconds: outOfSyncSeconds(r) }]),
       ) as Record<WatchedResource, ResourceStats>;
       return { synced, resources };
     },

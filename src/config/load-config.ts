@@ -29,7 +29,9 @@ const DEFAULT_DNS: DnsConfig = {
   nodeLocalIPs: [],
   serviceIPs: [],
 };
-const DEFAULT_INGRESS_CONTROLLER: IngressControllerConfig = { namespaces: ['ingress-nginx'], ipBlocks: [] };
+// The ports web backends listen on by convention; every other port of every pod (metrics, debug and
+// admin endpoints) stays closed to the ingress controller, which faces the internet.
+const DEFAULT_INGRESS_CONTROLLER: IngressControllerConfig = { namespaces: ['ingress-nginx'], ipBlocks: [], ports: [80, 443, 8080, 8443] };
 const DEFAULT_MONITORING: MonitoringConfig = { namespaceLabels: { role: 'monitoring' }, ports: ['metrics', 9090] };
 
 /** docs/checks.md ("Review budget") has the measurements behind it. */
@@ -56,6 +58,9 @@ export const DEFAULT_CONFIG: Config = {
   monitoring: DEFAULT_MONITORING,
   templates: new Map([[DEFAULT_TEMPLATE_NAME, defaultTemplate({ dns: DEFAULT_DNS, ingressController: DEFAULT_INGRESS_CONTROLLER, monitoring: DEFAULT_MONITORING })]]),
   reviewBudget: DEFAULT_REVIEW_BUDGET,
+  // Twice client-node's 30 s abort of a silent watch, and room for the list/watch backoff (capped at
+  // 30 s) to ride out an apiserver restart, without the replica flapping out of the Service.
+  maxOutOfSyncSeconds: 60,
 };
 
 export async function loadConfig(file: string): Promise<Config> {
@@ -110,6 +115,7 @@ export function parseConfig(text: string, file: string): Config {
     ingressController: read.optional(top, ['ingressController'], DEFAULT_CONFIG.ingressController, (v, p) => read.ingressController(v, p)),
     monitoring: read.optional(top, ['monitoring'], DEFAULT_CONFIG.monitoring, (v, p) => read.monitoring(v, p)),
     reviewBudget: read.optional(top, ['reviewBudget'], DEFAULT_CONFIG.reviewBudget, (v, p) => read.positiveInteger(v, p)),
+    maxOutOfSyncSeconds: read.optional(top, ['maxOutOfSyncSeconds'], DEFAULT_CONFIG.maxOutOfSyncSeconds, (v, p) => read.seconds(v, p)),
   };
   const given = read.optional(top, ['templates'], new Map<string, Template>(), (v, p) => read.templates(v, p));
   // The built-in template follows the dns, ingressController and monitoring keys unless replaced.
@@ -271,6 +277,12 @@ class Reader {
     return {
       namespaces: this.optional(fields, [...path, 'namespaces'], DEFAULT_INGRESS_CONTROLLER.namespaces, (v, p) => this.list(v, p, (s, q) => this.namespaceName(s, q))),
       ipBlocks: this.optional(fields, [...path, 'ipBlocks'], DEFAULT_INGRESS_CONTROLLER.ipBlocks, (v, p) => this.list(v, p, (c, q) => this.cidr(c, q))),
+      ports: this.optional(fields, [...path, 'ports'], DEFAULT_INGRESS_CONTROLLER.ports, (v, p) => {
+        const ports = this.ports(v, p);
+        // A rule with an empty port list opens every port, which is what this key exists to prevent.
+        if (ports.length === 0) throw this.bad(p, v, 'at least one port number or container port name');
+        return ports;
+      }),
     };
   }
 
@@ -280,9 +292,7 @@ class Reader {
     const namespaceLabels = this.optional(fields, [...path, 'namespaceLabels'], DEFAULT_MONITORING.namespaceLabels, (v, p) => this.labels(v, p));
     // No labels would select every namespace: monitoring access for the whole cluster.
     if (Object.keys(namespaceLabels).length === 0) throw this.bad([...path, 'namespaceLabels'], namespaceLabels, 'at least one label (an empty set matches every namespace)');
-    const ports = this.optional(fields, [...path, 'ports'], DEFAULT_MONITORING.ports, (v, p) =>
-      this.list(v, p, (port, q) => (typeof port === 'string' && isPortName(port) ? port : this.port(port, q))),
-    );
+    const ports = this.optional(fields, [...path, 'ports'], DEFAULT_MONITORING.ports, (v, p) => this.ports(v, p));
     return { namespaceLabels, ports };
   }
 
@@ -340,6 +350,16 @@ class Reader {
   positiveInteger(value: unknown, path: Path): number {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw this.bad(path, value, 'a whole number above 0');
     return value;
+  }
+
+  seconds(value: unknown, path: Path): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw this.bad(path, value, 'a whole number of seconds, at least 1');
+    return value;
+  }
+
+  /** Port numbers or container port names (IANA_SVC_NAME), as a NetworkPolicy rule takes them. */
+  ports(value: unknown, path: Path): readonly (number | string)[] {
+    return this.list(value, path, (port, q) => (typeof port === 'string' && isPortName(port) ? port : this.port(port, q)));
   }
 
   port(value: unknown, path: Path): number {

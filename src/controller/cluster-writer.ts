@@ -37,12 +37,19 @@ export interface NamespaceEvent {
   readonly message: string;
 }
 
+export interface NamespaceStampWrite {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
 export interface ClusterWriter {
   /** Server-side apply: creates the policy or brings it back to the manifest, in place. */
   applyPolicy(manifest: PolicyManifest): Promise<void>;
   deletePolicy(namespace: string, name: string): Promise<void>;
   /** Sets annotations (a string) or removes them (null). */
   annotateNamespace(name: string, annotations: Readonly<Record<string, string | null>>): Promise<void>;
+  /** Adds labels and annotations, only if the namespace is still at `resourceVersion` (409 Conflict otherwise). */
+  stampNamespace(name: string, stamp: NamespaceStampWrite, resourceVersion: string | undefined): Promise<void>;
   recordEvent(event: NamespaceEvent): Promise<void>;
 }
 
@@ -51,7 +58,16 @@ export interface KubeClusterWriterOptions {
   /** This replica, named in each Event's reportingInstance. */
   readonly identity: string;
   readonly now?: () => Date;
+  /** How long one write may take before it counts as failed (default WRITE_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
 }
+
+/**
+ * A write passes nsguard's own webhook (3 s timeoutSeconds) and any other, then storage: an answer later
+ * than this is not coming, and the pass is retried with backoff instead of waiting on it (Node's HTTP
+ * client would wait five minutes for the headers).
+ */
+export const WRITE_TIMEOUT_MS = 15_000;
 
 /** A metav1.Time as the API writes it: RFC 3339 in UTC, whole seconds. */
 export function apiTime(date: Date): string {
@@ -64,12 +80,14 @@ const policyPath = (namespace: string, name: string): string =>
 export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWriter {
   const { kubeConfig } = options;
   const now = options.now ?? (() => new Date());
+  const timeoutMs = options.timeoutMs ?? WRITE_TIMEOUT_MS;
+  const within = (): { signal: AbortSignal } => ({ signal: AbortSignal.timeout(timeoutMs) });
   return {
     applyPolicy: async (manifest) => {
       const metadata = manifest['metadata'] as { namespace: string; name: string };
       const path = policyPath(metadata.namespace, metadata.name);
       // force: a field nsguard applies and someone else changed is taken back.
-      const stored = await applyJson(kubeConfig, path, manifest, { fieldManager: FIELD_MANAGER, force: true });
+      const stored = await applyJson(kubeConfig, path, manifest, { fieldManager: FIELD_MANAGER, force: true, ...within() });
       // Apply leaves alone what it does not set, so a field someone added (a podSelector narrowing the
       // default deny, an extra rule) survives it: the spec is then replaced whole, only if unchanged since.
       const written = parseNetworkPolicy(stored, 'the API');
@@ -79,18 +97,28 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
         { op: 'replace', path: '/spec', value: manifest['spec'] },
       ];
       try {
-        await jsonPatchJson(kubeConfig, path, replace, { fieldManager: FIELD_MANAGER });
+        await jsonPatchJson(kubeConfig, path, replace, { fieldManager: FIELD_MANAGER }, within());
       } catch (error) {
         // The policy moved on since the apply (its test failed): its watch event brings the namespace back.
         if (!(error instanceof ApiRequestError && (error.statusCode === 409 || error.statusCode === 422))) throw error;
       }
     },
     deletePolicy: async (namespace, name) => {
-      await deleteJson(kubeConfig, policyPath(namespace, name));
+      await deleteJson(kubeConfig, policyPath(namespace, name), within());
     },
     annotateNamespace: async (name, annotations) => {
       // A merge patch, not apply: it removes exactly the keys given as null, whoever set them.
-      await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata: { annotations } });
+      await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata: { annotations } }, within());
+    },
+    stampNamespace: async (name, stamp, resourceVersion) => {
+      // A resourceVersion in a merge patch is a precondition: a key a user set since the view saw the
+      // namespace makes it a 409, and the next pass sees the user's value.
+      const metadata = {
+        ...(Object.keys(stamp.labels).length > 0 && { labels: stamp.labels }),
+        ...(Object.keys(stamp.annotations).length > 0 && { annotations: stamp.annotations }),
+        ...(resourceVersion !== undefined && { resourceVersion }),
+      };
+      await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata }, within());
     },
     recordEvent: async (event) => {
       const time = apiTime(now());
@@ -108,7 +136,7 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
         firstTimestamp: time,
         lastTimestamp: time,
         count: 1,
-      });
+      }, within());
     },
   };
 }

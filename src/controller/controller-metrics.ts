@@ -34,6 +34,15 @@ export function registerControllerMetrics(registry: Registry, stats: () => Contr
     },
   });
   new Counter({
+    name: 'nsguard_controller_namespaces_stamped_total',
+    help: 'Namespaces backfilled with the labels and annotations the mutating webhook stamps: each was created while the webhook was down or skipped.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats().stamped);
+    },
+  });
+  new Counter({
     name: 'nsguard_controller_policy_writes_total',
     help: 'Generated NetworkPolicies written, by action: created, restored (missing or drifted), removed.',
     labelNames: ['action'] as const,

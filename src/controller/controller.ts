@@ -12,7 +12,7 @@ import type { ClusterWriter } from './cluster-writer.ts';
 import { kubeClusterWriter } from './cluster-writer.ts';
 import type { LeaderElector } from './leader-election.ts';
 import { startLeaderElection } from './leader-election.ts';
-import { NamespaceReconciler } from './namespace-reconciler.ts';
+import { NamespaceReconciler, type WriteTotals } from './namespace-reconciler.ts';
 import { ParentIndex } from './parent-index.ts';
 import type { WorkQueue } from './work-queue.ts';
 import { startWorkQueue } from './work-queue.ts';
@@ -38,14 +38,11 @@ export interface ControllerOptions {
 }
 
 /** Totals since start (across lease terms), for /metrics. */
-export interface ControllerStats {
+export interface ControllerStats extends WriteTotals {
   readonly leader: boolean;
   readonly reconciles: number;
   /** Passes that failed (a refused write, the API unreachable); each is retried with backoff. */
   readonly failedReconciles: number;
-  readonly created: number;
-  readonly restored: number;
-  readonly removed: number;
   /** Events the API refused or that could not be sent (the pass that made them went on). */
   readonly failedEvents: number;
   /** Namespaces waiting to be reconciled (queued or backing off). */
@@ -66,7 +63,7 @@ export interface Controller {
 
 export function startController(options: ControllerOptions): Controller {
   const { state, logger } = options;
-  const totals = { reconciles: 0, failedReconciles: 0, created: 0, restored: 0, removed: 0, failedEvents: 0 };
+  const totals = { reconciles: 0, failedReconciles: 0, failedEvents: 0 };
   const reconciler = new NamespaceReconciler({
     view: state,
     config: options.config,
@@ -114,11 +111,8 @@ export function startController(options: ControllerOptions): Controller {
           totals.reconciles++;
           try {
             const result = await reconciler.reconcile(name);
-            totals.created += result.created.length;
-            totals.restored += result.restored.length;
-            totals.removed += result.removed.length;
-            const wrote = result.created.length + result.restored.length + result.removed.length;
-            if (wrote > 0) logger.info({ namespace: name, ...result }, 'reconciled namespace policies');
+            const wrote = result.stamped.length + result.created.length + result.restored.length + result.removed.length;
+            if (wrote > 0) logger.info({ namespace: name, ...result }, 'reconciled namespace');
           } catch (error) {
             totals.failedReconciles++;
             throw error;
@@ -163,7 +157,7 @@ export function startController(options: ControllerOptions): Controller {
     isLeader: () => elector.isLeader(),
     stats: () => {
       const q = queue?.stats();
-      return { ...totals, leader: elector.isLeader(), pending: q === undefined ? 0 : q.queued + q.retrying };
+      return { ...totals, ...reconciler.written(), leader: elector.isLeader(), pending: q === undefined ? 0 : q.queued + q.retrying };
     },
     idle: async () => {
       if (queue === undefined) throw new Error('this replica is not leading (or its view has not synced)');

@@ -15,6 +15,8 @@ export interface LiveClusterOptions {
   readonly logger: Logger;
   /** The list+watch loops' retry delays. */
   readonly backoff?: BackoffOptions;
+  /** See LiveViewOptions. */
+  readonly maxOutOfSyncSeconds?: number;
   /** Without it, no controller: the replica only judges. */
   readonly controller?: Omit<ControllerOptions, 'kubeConfig' | 'state' | 'logger' | 'whenSynced'>;
 }
@@ -34,6 +36,7 @@ export function startLiveCluster(options: LiveClusterOptions): LiveCluster {
     state,
     logger,
     ...(options.backoff && { backoff: options.backoff }),
+    ...(options.maxOutOfSyncSeconds !== undefined && { maxOutOfSyncSeconds: options.maxOutOfSyncSeconds }),
     onChange: (resource, namespace, name) => controller?.changed(resource, namespace, name),
     onListed: (resource) => controller?.listed(resource),
   });

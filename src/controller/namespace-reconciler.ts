@@ -1,10 +1,12 @@
-// One namespace brought to what nsguard generates there: missing policies created, drifted ones
-// restored in place, unwanted ones removed in a safe order, and the outcome recorded on the namespace
-// (annotations, Events). Decisions come from the policy core; this module only compares and writes.
+// One namespace brought to what nsguard generates there: what the mutating webhook would have stamped
+// backfilled when it missed the namespace, missing policies created, drifted ones restored in place,
+// unwanted ones removed in a safe order, and the outcome recorded on the namespace (annotations,
+// Events). Decisions come from the policy core; this module only compares and writes.
 import { ApiRequestError } from '../cluster/kube-request.ts';
 import type { ClusterView } from '../policy/cluster-view.ts';
 import type { Generation } from '../policy/generation.ts';
 import { generationFor, needsUpdate, removalOrder } from '../policy/generation.ts';
+import { namespaceStamp } from '../policy/namespace-defaults.ts';
 import type { Config, Namespace, Policy } from '../policy/model.ts';
 import { PROBLEM_ANNOTATION, READY_ANNOTATION, isGenerated } from '../policy/nsguard-metadata.ts';
 import type { ClusterWriter, NamespaceEvent } from './cluster-writer.ts';
@@ -21,6 +23,8 @@ export interface ReconcilerOptions {
 
 /** What one pass did, for logs and tests. */
 export interface ReconcileResult {
+  /** Labels and annotations backfilled on the namespace, as `key=value`. */
+  readonly stamped: readonly string[];
   readonly created: readonly string[];
   readonly restored: readonly string[];
   readonly removed: readonly string[];
@@ -28,7 +32,16 @@ export interface ReconcileResult {
   readonly blocked: readonly string[];
 }
 
-const NOTHING_DONE: ReconcileResult = { created: [], restored: [], removed: [], blocked: [] };
+const NOTHING_DONE: ReconcileResult = { stamped: [], created: [], restored: [], removed: [], blocked: [] };
+
+/** What the reconciler wrote since it started, passes that failed later included. */
+export interface WriteTotals {
+  /** Namespaces backfilled with what the mutating webhook stamps. */
+  readonly stamped: number;
+  readonly created: number;
+  readonly restored: number;
+  readonly removed: number;
+}
 
 /** A write was refused: retrying at once will not help, but the key is retried with backoff. */
 export class ReconcileBlocked extends Error {
@@ -45,25 +58,30 @@ export class NamespaceReconciler {
   readonly #inFlight = new Set<string>();
   /** The warnings last reported per namespace (reason → message), so a problem that persists is reported once. */
   readonly #warned = new Map<string, ReadonlyMap<string, string>>();
-  /** Annotations written per namespace whose watch event has not come back yet (null: removed). */
-  readonly #annotating = new Map<string, Readonly<Record<string, string | null>>>();
+  readonly #written = { stamped: 0, created: 0, restored: 0, removed: 0 };
+  /** Labels and annotations written per namespace whose watch event has not come back yet (null: removed). */
+  readonly #writing = new Map<string, MetadataWrites>();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
   }
 
+  written(): WriteTotals {
+    return { ...this.#written };
+  }
+
   /** The view has caught up with a policy (its watch event arrived) or was relisted (key undefined). */
   observed(namespace?: string, name?: string): void {
     if (namespace === undefined || name === undefined) {
       this.#inFlight.clear();
-      this.#annotating.clear();
+      this.#writing.clear();
     } else this.#inFlight.delete(`${namespace}/${name}`);
   }
 
   /** The view has caught up with a namespace (its watch event arrived). */
   observedNamespace(name: string): void {
-    this.#annotating.delete(name);
+    this.#writing.delete(name);
   }
 
   async reconcile(name: string): Promise<ReconcileResult> {
@@ -75,53 +93,87 @@ export class NamespaceReconciler {
       if (namespace === undefined) this.#warned.delete(name);
       return NOTHING_DONE;
     }
-    const generation = generationFor(namespace, view, config);
+    const pass: Pass = { blocked: [], failure: undefined };
+    const { namespace: current, stamped } = await this.#stamp(namespace, pass);
+    const generation = generationFor(current, view, config);
     if (generation.exempt) return NOTHING_DONE;
+    // A refused stamp is reported and retried, but the policies are still generated: isolation must not wait on it.
+    const stampBlocked = pass.blocked.length;
+    // Each pass stops at the first refused or failed policy write: later writes were ordered on the
+    // assumption that the earlier ones landed (a default deny must not follow a refused DNS allowance).
+    const stopped = (): boolean => pass.failure !== undefined || pass.blocked.length > stampBlocked;
 
-    const current = new Map(view.policies(name).filter(isGenerated).map((p) => [p.name, p]));
+    const present = new Map(view.policies(name).filter(isGenerated).map((p) => [p.name, p]));
     const created: string[] = [];
     const restored: string[] = [];
     const removed: string[] = [];
-    const blocked: string[] = [];
-    // Each pass stops at the first refusal: later writes were ordered on the assumption that the earlier
-    // ones landed (a default deny must not follow a refused DNS allowance).
     for (const desired of generation.policies) {
-      if (blocked.length > 0) break;
+      if (stopped()) break;
       const key = `${name}/${desired.policy.name}`;
-      const existing = current.get(desired.policy.name);
+      const existing = present.get(desired.policy.name);
       if (this.#inFlight.has(key) || (existing !== undefined && !needsUpdate(existing, desired.policy))) continue;
       // Missing from a namespace that was complete before: someone deleted it, so it is a restore.
-      const restoring = existing !== undefined || this.#annotationsOf(namespace)[READY_ANNOTATION] !== undefined;
-      if (await this.#write(key, blocked, () => this.#options.writer.applyPolicy(desired.manifest))) (restoring ? restored : created).push(desired.policy.name);
+      const restoring = existing !== undefined || current.annotations[READY_ANNOTATION] !== undefined;
+      if (await this.#write(key, pass, () => this.#options.writer.applyPolicy(desired.manifest))) (restoring ? restored : created).push(desired.policy.name);
     }
     const wanted = new Set(generation.policies.map((d) => d.policy.name));
-    const leftovers = removalOrder([...current.values()].filter((p: Policy) => !wanted.has(p.name)), config);
+    const leftovers = removalOrder([...present.values()].filter((p: Policy) => !wanted.has(p.name)), config);
     for (const policy of leftovers) {
-      if (blocked.length > 0) break;
+      if (stopped()) break;
       const key = `${name}/${policy.name}`;
       if (this.#inFlight.has(key)) continue;
-      if (await this.#write(key, blocked, () => this.#options.writer.deletePolicy(name, policy.name))) removed.push(policy.name);
+      if (await this.#write(key, pass, () => this.#options.writer.deletePolicy(name, policy.name))) removed.push(policy.name);
     }
 
-    await this.#report(namespace, generation, { created, restored, removed, blocked });
+    // What was written is reported and counted even when a write failed: the retry will not write it again.
+    if (stamped.length > 0) this.#written.stamped++;
+    this.#written.created += created.length;
+    this.#written.restored += restored.length;
+    this.#written.removed += removed.length;
+    const { blocked, failure } = pass;
+    await this.#report(current, generation, { stamped, created, restored, removed, blocked }, failure === undefined);
+    if (failure !== undefined) throw failure;
     if (blocked.length > 0) throw new ReconcileBlocked(name, blocked);
-    return { created, restored, removed, blocked };
+    return { stamped, created, restored, removed, blocked };
   }
 
-  /** True when written; a refusal is collected, anything else (the API unreachable) propagates. */
-  async #write(key: string, blocked: string[], write: () => Promise<void>): Promise<boolean> {
+  /**
+   * What the mutating webhook stamps on creation (namespaceStamp, the one rule for both), added where the
+   * namespace lacks it: the webhook fails open, so a namespace created while it was down has none of it,
+   * and without its environment label no env-boundary check would apply to it. Only missing keys are
+   * written, conditional on the namespace's resourceVersion, so a value a user gave always stays.
+   */
+  async #stamp(namespace: Namespace, pass: Pass): Promise<{ namespace: Namespace; stamped: readonly string[] }> {
+    const current = this.#current(namespace);
+    const wanted = namespaceStamp(current, this.#options.config, this.#options.view);
+    const missing = (wantedValues: Readonly<Record<string, string>>, have: Readonly<Record<string, string>>): Record<string, string> =>
+      Object.fromEntries(Object.entries(wantedValues).filter(([key]) => !Object.hasOwn(have, key)));
+    const labels = missing(wanted.labels, current.labels);
+    const annotations = missing(wanted.annotations, current.annotations);
+    const stamped = [...Object.entries(labels), ...Object.entries(annotations)].map(([key, value]) => `${key}=${value}`);
+    if (stamped.length === 0) return { namespace: current, stamped };
+    if (!(await this.#write(`${namespace.name} (namespace)`, pass, () => this.#options.writer.stampNamespace(namespace.name, { labels, annotations }, namespace.resourceVersion), false))) {
+      return { namespace: current, stamped: [] };
+    }
+    this.#note(namespace.name, { labels, annotations });
+    return { namespace: this.#current(namespace), stamped };
+  }
+
+  /** True when written; a refusal or a failure (the API unreachable, a timeout) is collected in `pass`. */
+  async #write(key: string, pass: Pass, write: () => Promise<void>, policy = true): Promise<boolean> {
     try {
       await write();
-      this.#inFlight.add(key);
+      if (policy) this.#inFlight.add(key);
       return true;
     } catch (error) {
-      if (!(error instanceof ApiRequestError) || !isRefusal(error.statusCode)) throw error;
-      blocked.push(`${key}: ${error.message}`);
+      if (error instanceof ApiRequestError && isRefusal(error.statusCode)) pass.blocked.push(`${key}: ${error.message}`);
+      else pass.failure = error;
       return false;
     }
   }
 
-  async #report(namespace: Namespace, generation: Generation, result: ReconcileResult): Promise<void> {
+  /** `complete`: no write failed, so what the pass wanted is what the namespace has. */
+  async #report(namespace: Namespace, generation: Generation, result: ReconcileResult, complete: boolean): Promise<void> {
     const { writer, onEventFailed } = this.#options;
     /** Resolves true once recorded; Events are advisory, so a failure never fails the pass. */
     const event = (type: NamespaceEvent['type'], reason: string, message: string): Promise<boolean> => {
@@ -136,6 +188,9 @@ export class NamespaceReconciler {
     };
     const events: Promise<boolean>[] = [];
     const list = (names: readonly string[]): string => names.join(', ');
+    if (result.stamped.length > 0) {
+      events.push(event('Normal', 'NamespaceStamped', `set ${list(result.stamped)}: what nsguard's mutating webhook stamps on creation, which this namespace missed (the webhook was down or did not run)`));
+    }
     if (result.created.length > 0) events.push(event('Normal', 'PoliciesGenerated', `created ${list(result.created)} from template ${generation.template ?? '(none)'}`));
     if (result.restored.length > 0) events.push(event('Normal', 'PoliciesRestored', `rewrote ${list(result.restored)}: missing or different from what template ${generation.template ?? '(none)'} generates`));
     if (result.removed.length > 0) events.push(event('Normal', 'PoliciesRemoved', `removed ${list(result.removed)}, no longer generated (isolation ${generation.isolation}${generation.template === undefined ? '' : `, template ${generation.template}`})`));
@@ -159,9 +214,9 @@ export class NamespaceReconciler {
     else this.#warned.set(namespace.name, warned);
 
     const problem = generation.problems.map((p) => `${p.reason}: ${p.message}`).join('; ');
-    const ready = generation.isolation !== 'none' && result.blocked.length === 0;
+    const ready = generation.isolation !== 'none' && result.blocked.length === 0 && complete;
     const annotations: Record<string, string | null> = {};
-    const has = this.#annotationsOf(namespace);
+    const has = namespace.annotations;
     if (problem === '' && has[PROBLEM_ANNOTATION] !== undefined) annotations[PROBLEM_ANNOTATION] = null;
     if (problem !== '' && has[PROBLEM_ANNOTATION] !== problem) annotations[PROBLEM_ANNOTATION] = problem;
     // The time isolation first became complete: its distance from creationTimestamp is the window in
@@ -170,24 +225,40 @@ export class NamespaceReconciler {
     if (generation.isolation === 'none' && has[READY_ANNOTATION] !== undefined) annotations[READY_ANNOTATION] = null;
     if (Object.keys(annotations).length > 0) {
       await writer.annotateNamespace(namespace.name, annotations);
-      this.#annotating.set(namespace.name, { ...this.#annotating.get(namespace.name), ...annotations });
+      this.#note(namespace.name, { labels: {}, annotations });
     }
   }
 
+  #note(name: string, writes: MetadataWrites): void {
+    const before = this.#writing.get(name);
+    this.#writing.set(name, { labels: { ...before?.labels, ...writes.labels }, annotations: { ...before?.annotations, ...writes.annotations } });
+  }
+
   /**
-   * The namespace's annotations with our own writes whose watch event is still on its way: a pass that
-   * runs before it arrives (a policy's event came first) must not write them again (a later ready time).
+   * The namespace with our own writes whose watch event is still on its way: a pass that runs before it
+   * arrives (a policy's event came first) must not write them again (a second stamp, a later ready time).
    */
-  #annotationsOf(namespace: Namespace): Readonly<Record<string, string>> {
-    const pending = this.#annotating.get(namespace.name);
-    if (pending === undefined) return namespace.annotations;
+  #current(namespace: Namespace): Namespace {
+    const pending = this.#writing.get(namespace.name);
+    if (pending === undefined) return namespace;
     const annotations: Record<string, string> = { ...namespace.annotations };
-    for (const [key, value] of Object.entries(pending)) {
+    for (const [key, value] of Object.entries(pending.annotations)) {
       if (value === null) delete annotations[key];
       else annotations[key] = value;
     }
-    return annotations;
+    return { ...namespace, labels: { ...namespace.labels, ...pending.labels }, annotations };
   }
+}
+
+/** What stopped a pass: writes the API refused, or the error of one that failed (the first stops it). */
+interface Pass {
+  readonly blocked: string[];
+  failure: unknown;
+}
+
+interface MetadataWrites {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string | null>>;
 }
 
 /**

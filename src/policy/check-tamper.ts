@@ -2,12 +2,14 @@
 // nsguard itself or an admin. Tenants keep every other write; a namespace being deleted always finishes.
 import type { NamespaceChange, PolicyChange, Requester } from './change.ts';
 import type { Finding } from './decision.ts';
-import { environmentOf } from './environments.ts';
+import type { ClusterView } from './cluster-view.ts';
 import type { Config, Isolation, Labels, Namespace, Policy } from './model.ts';
 import { isAdmin, MODE_ANNOTATION } from './mode.ts';
+import { namespaceStamp } from './namespace-defaults.ts';
 import { sameRules } from './policy-equality.ts';
 import { ANNOTATION_PREFIX, ISOLATION_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, PARENT_ANNOTATION, TEMPLATE_ANNOTATION, isGenerated, isIsolation, isolationStrength } from './nsguard-metadata.ts';
 import { sameLabels } from './selector.ts';
+import { touchesTrusted, trustedNamespaceLabels } from './trusted-labels.ts';
 
 /** Deletes by these always pass: they run namespace deletion and ownerReference cleanup. */
 const CLEANUP_USERS: readonly string[] = ['system:serviceaccount:kube-system:namespace-controller', 'system:serviceaccount:kube-system:generic-garbage-collector'];
@@ -48,16 +50,25 @@ function changedPolicy(before: Policy, after: Policy): boolean {
 
 /**
  * Namespace writes that would loosen or detach what nsguard generates: removing or changing its
- * annotations (isolation may be tightened), opting a new namespace out, or changing its environment.
- * The mode override has its own check (mode.ts).
+ * annotations (isolation may be tightened), opting a new namespace out, or setting, changing or
+ * removing a label that generated policies trust (trusted-labels.ts), on CREATE too. The environment
+ * nsguard would stamp itself (the parent's, or by name) may be given by anyone. The mode override has
+ * its own check (mode.ts).
  */
-export function checkNamespaceTamper(change: NamespaceChange, requester: Requester, config: Config): Finding[] {
+export function checkNamespaceTamper(change: NamespaceChange, requester: Requester, config: Config, view: Pick<ClusterView, 'namespace'>): Finding[] {
   const { before, after } = change;
   if (after === undefined || mayManage(requester, config)) return [];
   const found: Finding[] = [];
-  const deny = (what: string): void => {
-    found.push({ rule: 'isolation-tamper', message: `${what} on namespace ${change.name}: ${who(requester, config)}` });
+  const deny = (what: string, why?: string): void => {
+    found.push({ rule: 'isolation-tamper', message: `${what} on namespace ${change.name}${why === undefined ? '' : `, ${why}`}: ${who(requester, config)}` });
   };
+  const stampedEnv = namespaceStamp(after, config, view).labels[config.environmentLabel];
+  for (const [key, label] of trustedNamespaceLabels(config)) {
+    const was = before?.labels[key];
+    const now = after.labels[key];
+    if (!touchesTrusted(label, was, now) || (key === config.environmentLabel && was === undefined && now === stampedEnv)) continue;
+    deny(describeLabelChange(key, was, now, before === undefined), `read by ${label.readBy.join(', ')}`);
+  }
   const isolationAfter = after.annotations[ISOLATION_ANNOTATION];
   if (before === undefined) {
     if (isolationAfter === 'none') deny(`creating with ${ISOLATION_ANNOTATION}=none switches isolation off`);
@@ -79,12 +90,13 @@ export function checkNamespaceTamper(change: NamespaceChange, requester: Request
   if (before.annotations[PARENT_ANNOTATION] === undefined && after.annotations[PARENT_ANNOTATION] !== undefined) {
     deny(`setting annotation ${PARENT_ANNOTATION}=${after.annotations[PARENT_ANNOTATION]} after creation`);
   }
-  const envBefore = environmentOf(before, config);
-  const envAfter = environmentOf(after, config);
-  if (envBefore !== undefined && envAfter !== envBefore) {
-    deny(envAfter === undefined ? `removing label ${config.environmentLabel}=${envBefore}` : `changing label ${config.environmentLabel} from ${envBefore} to ${envAfter}`);
-  }
   return found;
+}
+
+function describeLabelChange(key: string, was: string | undefined, now: string | undefined, creating: boolean): string {
+  if (creating) return `creating with label ${key}=${now ?? ''}`;
+  if (now === undefined) return `removing label ${key}=${was ?? ''}`;
+  return was === undefined ? `setting label ${key}=${now}` : `changing label ${key} from ${was} to ${now}`;
 }
 
 /** An absent or unreadable annotation means the configured default, as the controller reads it. */

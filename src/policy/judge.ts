@@ -41,7 +41,7 @@ export function judge(change: Change, requester: Requester, view: ClusterView, c
         const tamper = checkModeOverride(change, requester, config);
         stage = 'env-boundary';
         const env = checkNamespaceEnv(view, change, config, budget);
-        const violations: Finding[] = [...tamper.violations, ...checkNamespaceTamper(change, requester, config), ...checkParentEnvironment(view, change, config), ...env.violations];
+        const violations: Finding[] = [...tamper.violations, ...checkNamespaceTamper(change, requester, config, view), ...checkParentEnvironment(view, change, config), ...env.violations];
         return decide(mode, violations, [...tamper.warnings, ...env.warnings]);
       }
       default: {

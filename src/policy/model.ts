@@ -72,6 +72,8 @@ export interface Namespace {
   readonly name: string;
   /** metadata.uid when known: Events about the namespace refer to it (`kubectl describe ns` matches on it). */
   readonly uid?: string;
+  /** metadata.resourceVersion when known: the controller's backfill is conditional on it, so it never overwrites a value set meanwhile. */
+  readonly resourceVersion?: string;
   readonly labels: Labels;
   readonly annotations: Labels;
   readonly terminating: boolean;
@@ -133,6 +135,8 @@ export interface IngressControllerConfig {
   readonly namespaces: readonly string[];
   /** Address ranges it connects from when it is outside the pod network (a cloud load balancer). */
   readonly ipBlocks: readonly Cidr[];
+  /** The backends' container ports it may reach: numbers or container port names, TCP. */
+  readonly ports: readonly (number | string)[];
 }
 
 /** The monitoring that may scrape every isolated namespace (the default template's rule). */
@@ -179,6 +183,11 @@ export interface Config {
   readonly templates: ReadonlyMap<string, Template>;
   /** Steps one review may take (budget.ts); past them the change is refused with `review-budget`. */
   readonly reviewBudget: number;
+  /**
+   * Live mode: how long a watched kind may stay out of sync (its watch down and not re-established,
+   * or its relist failing) before the replica stops being ready and answers reviews with an error.
+   */
+  readonly maxOutOfSyncSeconds: number;
 }
 
 /** One running pod as read from the API or a state file; the cluster index folds these into groups. */

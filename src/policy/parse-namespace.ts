@@ -12,9 +12,11 @@ export function parseNamespace(raw: unknown, where: string): Namespace {
   const phase = optionalString(status?.['phase'], 'status.phase', ctx);
   const deletion = head.metadata['deletionTimestamp'];
   const uid = optionalString(head.metadata['uid'], 'metadata.uid', ctx);
+  const resourceVersion = optionalString(head.metadata['resourceVersion'], 'metadata.resourceVersion', ctx);
   return {
     name: head.name,
     ...(uid !== undefined && { uid }),
+    ...(resourceVersion !== undefined && { resourceVersion }),
     // Hand-written state files often leave the name label out; a real cluster always has it (the API
     // server overwrites it with the name), and a policy selecting on it must see the same namespaces here.
     labels: { ...head.labels, [METADATA_NAME_LABEL]: head.name },

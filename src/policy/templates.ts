@@ -18,6 +18,11 @@ export const PLACEHOLDERS: readonly (keyof TemplateValues)[] = ['namespace', 'en
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
 
+/** Whether a string takes a value per namespace: it differs from one generated policy to the next. */
+export function hasPlaceholder(text: string): boolean {
+  return text.search(PLACEHOLDER) !== -1;
+}
+
 /** Placeholders a string uses that are not known, for the configuration check. */
 export function unknownPlaceholders(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '').filter((name) => !PLACEHOLDERS.includes(name as keyof TemplateValues));
@@ -93,7 +98,7 @@ function allowIngressController(controller: IngressControllerConfig): PolicyMani
     ...controller.ipBlocks.map((cidr) => ({ ipBlock: { cidr: cidr.text } })),
   ];
   if (from.length === 0) return undefined;
-  return manifest('nsguard-allow-ingress-controller', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from }] });
+  return manifest('nsguard-allow-ingress-controller', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from, ports: tcp(controller.ports) }] });
 }
 
 function allowMonitoring(monitoring: MonitoringConfig): PolicyManifest | undefined {
@@ -101,8 +106,12 @@ function allowMonitoring(monitoring: MonitoringConfig): PolicyManifest | undefin
   return manifest('nsguard-allow-monitoring', {
     podSelector: {},
     policyTypes: ['Ingress'],
-    ingress: [{ from: [{ namespaceSelector: { matchLabels: { ...monitoring.namespaceLabels } } }], ports: monitoring.ports.map((port) => ({ protocol: 'TCP', port })) }],
+    ingress: [{ from: [{ namespaceSelector: { matchLabels: { ...monitoring.namespaceLabels } } }], ports: tcp(monitoring.ports) }],
   });
+}
+
+function tcp(ports: readonly (number | string)[]): { protocol: 'TCP'; port: number | string }[] {
+  return ports.map((port) => ({ protocol: 'TCP', port }));
 }
 
 function defaultDeny(): PolicyManifest {

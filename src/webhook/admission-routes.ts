@@ -49,7 +49,7 @@ function answer(request: FastifyRequest, reply: FastifyReply, webhook: WebhookNa
   if (!parsed.ok) return deps.refuser.refuse(request, reply, 400, parsed.problem, parsed.message);
   const admissionRequest = parsed.request;
 
-  let pending: ValidationOutcome | MutationOutcome | Promise<ValidationOutcome>;
+  let pending: ValidationOutcome | MutationOutcome | Promise<ValidationOutcome | MutationOutcome>;
   try {
     const problem = deps.admission.envelopeProblem(webhook, admissionRequest);
     if (problem !== undefined) return deps.refuser.refuse(request, reply, 400, 'invalid-review', problem);
@@ -57,7 +57,7 @@ function answer(request: FastifyRequest, reply: FastifyReply, webhook: WebhookNa
   } catch (err) {
     return finish(reply, webhook, admissionRequest, started, { ok: false, err }, deps);
   }
-  // Only a validation that needs data the view lacks is asynchronous; the common path stays synchronous.
+  // Only an answer that needs data the view lacks is asynchronous; the common path stays synchronous.
   if (pending instanceof Promise) {
     return pending.then(
       (value) => finish(reply, webhook, admissionRequest, started, { ok: true, value }, deps),

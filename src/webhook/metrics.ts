@@ -69,7 +69,7 @@ export function createMetrics(options: MetricsSources): WebhookMetrics {
   });
   new Gauge({
     name: 'nsguard_cluster_cache_synced',
-    help: '1 when the cluster view has synced and decisions use real state, else 0.',
+    help: '1 when the cluster view holds real state (synced, no kind out of sync for longer than maxOutOfSyncSeconds), else 0: reviews are then answered with a retryable error.',
     registers: [registry],
     collect() {
       this.set(options.cacheSynced() ? 1 : 0);

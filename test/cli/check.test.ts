@@ -24,7 +24,7 @@ t.test('--output json carries the verdict, rule ids and messages', async (t) => 
 t.test('objects are admitted in order, as kubectl apply sends them', async (t) => {
   const denyFirst = nsguard('check', '--state', EXAMPLE, fixture('check/new-namespace-deny-first.yaml'));
   t.equal(denyFirst.code, 1, 'a default deny before its DNS rule is denied');
-  t.match(denyFirst.stdout, /NetworkPolicy reports\/default-deny \(CREATE\): denied\n  \[dns-egress\] creating NetworkPolicy reports\/default-deny cuts DNS for any pod in reports/);
+  t.match(denyFirst.stdout, /NetworkPolicy reports-prod\/default-deny \(CREATE\): denied\n  \[dns-egress\] creating NetworkPolicy reports-prod\/default-deny cuts DNS for any pod in reports-prod/);
   const dnsFirst = nsguard('check', '--state', EXAMPLE, fixture('check/new-namespace-dns-first.yaml'));
   t.equal(dnsFirst.code, 0, dnsFirst.stdout);
   t.match(dnsFirst.stdout, /3 allowed, 0 denied, 0 skipped/);

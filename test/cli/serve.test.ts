@@ -284,8 +284,8 @@ t.test('serve without --state runs the controller: the Lease holder generates th
 
   const judgeOnly = spawnLogging(t, MAIN, ['serve', '--no-controller', ...tlsArgs], env);
   await judgeOnly.logged('cluster view synced');
-  // The view may sync before the signal handlers are in place: SIGTERM once the server listens.
-  await judgeOnly.logged('webhook server listening');
+  // The view may sync before the signal handlers are in place; 'serving' comes after them.
+  await judgeOnly.logged('serving');
   judgeOnly.child.kill('SIGTERM');
   t.equal(await judgeOnly.exited, 0);
   t.same(generated(), [], '--no-controller writes nothing');

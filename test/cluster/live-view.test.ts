@@ -257,6 +257,51 @@ t.test('an HTTP 410 on starting a watch relists too; other API errors are retrie
   );
 });
 
+t.test('out of sync from the start until the first list, and from a 410 until a relist lands; a failing relist keeps it so', async (t) => {
+  const server = await TestApiServer.start();
+  seedCluster(server);
+  let clock = 1_000_000;
+  let refusePodLists = true;
+  server.beforeRequest = (record) => (refusePodLists && record.resource === 'pods' && record.verb === 'list' ? statusBody(500, 'InternalError', 'etcd is having a bad day') : undefined);
+  const view = startLiveView({ kubeConfig: server.kubeConfig(), state: new ClusterState(), logger: captureLogs().logger, backoff: { initialMs: 1, maxMs: 20 }, now: () => clock, maxOutOfSyncSeconds: 30 });
+  t.teardown(async () => {
+    await view.stop();
+    server.beforeRequest = undefined;
+    await server.close();
+  });
+  await waitFor(() => view.stats().resources.namespaces.synced && view.stats().resources.networkpolicies.synced && view.stats().resources.pods.failures > 0, 'two kinds listed, pods refused');
+  clock += 5_000;
+  t.match(view.stats().resources, { pods: { outOfSyncSeconds: 5 }, namespaces: { outOfSyncSeconds: 0 } }, 'pods out of sync since the start');
+  t.equal(view.unready(), 'pods never listed');
+
+  refusePodLists = false;
+  await view.whenSynced();
+  t.equal(view.unready(), undefined);
+  await waitFor(() => server.openWatches() === 3, 'a watch per kind');
+
+  // The pods watch comes back to a compacted history: 410, then relists that fail.
+  refusePodLists = true;
+  server.beforeRequest = (record) => {
+    if (record.resource !== 'pods') return undefined;
+    if (record.verb === 'list' && refusePodLists) return statusBody(500, 'InternalError', 'etcd is having a bad day');
+    return undefined;
+  };
+  server.dropWatches();
+  server.store.remove('v1', 'Pod', 'prod', 'db-1');
+  server.compact();
+  await waitFor(() => view.stats().resources.pods.expired === 1 && view.stats().resources.pods.failures >= 2 && server.openWatches() === 2, 'the 410 and a failed relist');
+  clock += 30_000;
+  t.equal(view.unready(), undefined, '30 s is within the bound');
+  clock += 1_000;
+  t.equal(view.unready(), 'pods out of sync for 31 s, more than maxOutOfSyncSeconds 30');
+  t.equal(view.synced(), true, 'synced once stays true');
+
+  refusePodLists = false;
+  await waitFor(() => view.stats().resources.pods.lists === 2, 'the relist');
+  t.equal(view.unready(), undefined);
+  t.equal(view.stats().resources.pods.outOfSyncSeconds, 0);
+});
+
 t.test('bookmarks advance the resourceVersion, so a re-watch after compaction needs no relist', async (t) => {
   const { server, view } = await setup(t, seedCluster);
   const { store } = server;

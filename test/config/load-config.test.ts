@@ -233,6 +233,9 @@ t.test('bad templates and namespace defaults', async (t) => {
     { name: 'a bad monitoring port is refused', text: 'monitoring: { ports: [0] }', key: 'monitoring.ports[0]', value: '0', expected: 'a port number', line: 1 },
     { name: 'an ingress controller namespace that is no name is refused', text: 'ingressController:\n  namespaces: [Ingress_Nginx]\n', key: 'ingressController.namespaces[0]', value: '"Ingress_Nginx"', expected: 'a namespace name', line: 2 },
     { name: 'a bad ingress controller ipBlock is refused', text: 'ingressController: { ipBlocks: [10.0.0.0/33] }', key: 'ingressController.ipBlocks[0]', value: '"10.0.0.0/33"', expected: 'a CIDR', line: 1 },
+    { name: 'an empty ingress controller port list is refused: the rule would open every port', text: 'ingressController:\n  ports: []\n', key: 'ingressController.ports', value: '[]', expected: 'at least one port number or container port name', line: 2 },
+    { name: 'a bad ingress controller port is refused', text: 'ingressController: { ports: [80, 99999] }', key: 'ingressController.ports[1]', value: '99999', expected: 'a port number', line: 1 },
+    { name: 'maxOutOfSyncSeconds below 1 is refused', text: 'maxOutOfSyncSeconds: 0\n', key: 'maxOutOfSyncSeconds', value: '0', expected: 'a whole number of seconds, at least 1', line: 1 },
     { name: 'a bad exemptNamespaceSelector is refused', text: 'exemptNamespaceSelector:\n  matchExpressions: [ { key: a, operator: Near } ]\n', key: 'exemptNamespaceSelector', value: '{"matchExpressions"', expected: 'a label selector', line: 2 },
     { name: 'an empty controller user is refused', text: 'controllerUsers: [""]', key: 'controllerUsers[0]', value: '""', expected: 'a non-empty string', line: 1 },
   ];
@@ -251,13 +254,15 @@ t.test('bad templates and namespace defaults', async (t) => {
 
 t.test('new namespace keys are read', async (t) => {
   const config = parseConfig(
-    'exemptNamespaceSelector: { matchLabels: { nsguard.io/exempt: "true" } }\ncontrollerUsers: [system:serviceaccount:ops:nsguard]\ningressController: { namespaces: [gateway] }\nmonitoring: { namespaceLabels: { team: obs }, ports: [http-metrics, 8080] }\n',
+    'exemptNamespaceSelector: { matchLabels: { nsguard.io/exempt: "true" } }\ncontrollerUsers: [system:serviceaccount:ops:nsguard]\ningressController: { namespaces: [gateway] }\nmonitoring: { namespaceLabels: { team: obs }, ports: [http-metrics, 8080] }\nmaxOutOfSyncSeconds: 120\n',
     FILE,
   );
   t.strictSame(config.exemptNamespaceSelector, { requirements: [{ key: 'nsguard.io/exempt', operator: 'In', values: ['true'] }] });
   t.strictSame(config.controllerUsers, ['system:serviceaccount:ops:nsguard']);
-  t.strictSame(config.ingressController, { namespaces: ['gateway'], ipBlocks: [] });
+  t.strictSame(config.ingressController, { namespaces: ['gateway'], ipBlocks: [], ports: [80, 443, 8080, 8443] }, 'the usual web ports by default');
   t.strictSame(config.monitoring, { namespaceLabels: { team: 'obs' }, ports: ['http-metrics', 8080] });
+  t.equal(config.maxOutOfSyncSeconds, 120);
+  t.strictSame(parseConfig('ingressController: { ports: [3000, http] }\n', FILE).ingressController.ports, [3000, 'http']);
 });
 
 t.test('templates that fail the engine checks are NSG_TEMPLATE', async (t) => {

@@ -3,7 +3,7 @@ import type { ClusterState } from '../../src/cluster/cluster-state.ts';
 import type { NamespaceChange, Requester } from '../../src/policy/change.ts';
 import { judge } from '../../src/policy/judge.ts';
 import type { Namespace, Policy } from '../../src/policy/model.ts';
-import { ADMIN, TENANT, clusterFrom, configWith, create, existing, policy, remove, update } from '../support/cluster.ts';
+import { ADMIN, TENANT, clusterFrom, configWith, create, existing, storedNamespace, policy, remove, update } from '../support/cluster.ts';
 import type { JudgeCase } from '../support/judge-cases.ts';
 import { runJudgeCases } from '../support/judge-cases.ts';
 
@@ -164,16 +164,10 @@ t.test('warn mode turns a tamper denial into a warning', async (t) => {
 
 // Namespace writes.
 
-const ns = (name: string, labels: Record<string, string>, annotations: Record<string, string>): Namespace => ({
-  name,
-  labels: { 'kubernetes.io/metadata.name': name, ...labels },
-  annotations,
-  terminating: false,
-});
 
 const STRICT = { 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'default' };
 const STRICT_OPEN = { 'nsguard.io/isolation': 'strict', 'nsguard.io/template': 'open' };
-const shop = (labels: Record<string, string> = { env: 'prod' }, annotations: Record<string, string> = STRICT): Namespace => ns('shop-prod', labels, annotations);
+const shop = (labels: Record<string, string> = { env: 'prod' }, annotations: Record<string, string> = STRICT): Namespace => storedNamespace('shop-prod', labels, annotations);
 
 const relabel = (before: Namespace, after: Namespace): NamespaceChange => ({ kind: 'Namespace', operation: 'UPDATE', name: after.name, before, after });
 const creating = (after: Namespace): NamespaceChange => ({ kind: 'Namespace', operation: 'CREATE', name: after.name, before: undefined, after });
@@ -223,11 +217,11 @@ runJudgeCases('isolation-tamper', [
   namespaceCase('a configured environment label is the one protected', shop({ tier: 'prod' }), shop({ tier: 'test' }), 'denied', { config: configWith({ environmentLabel: 'tier' }) }),
   namespaceCase('a tenant adding env where there was none is allowed', shop({}), shop({ env: 'prod' }), 'allowed'),
   namespaceCase('a tenant changing an unrelated label is allowed', shop(), shop({ env: 'prod', team: 'b' }), 'allowed'),
-  namespaceCase('a tenant creating a namespace with isolation none is denied', undefined, ns('scratch', {}, { 'nsguard.io/isolation': 'none' }), 'denied', {
+  namespaceCase('a tenant creating a namespace with isolation none is denied', undefined, storedNamespace('scratch', {}, { 'nsguard.io/isolation': 'none' }), 'denied', {
     mentions: ['creating with nsguard.io/isolation=none switches isolation off on namespace scratch'],
   }),
-  namespaceCase('an admin creating a namespace with isolation none is allowed', undefined, ns('scratch', {}, { 'nsguard.io/isolation': 'none' }), 'allowed', { requester: ADMIN }),
-  namespaceCase('a tenant creating an isolated namespace is allowed', undefined, ns('scratch', {}, STRICT), 'allowed'),
+  namespaceCase('an admin creating a namespace with isolation none is allowed', undefined, storedNamespace('scratch', {}, { 'nsguard.io/isolation': 'none' }), 'allowed', { requester: ADMIN }),
+  namespaceCase('a tenant creating an isolated namespace is allowed', undefined, storedNamespace('scratch', {}, STRICT), 'allowed'),
   namespaceCase('an admin weakening isolation is allowed', shop(), shop({ env: 'prod' }, { ...STRICT, 'nsguard.io/isolation': 'none' }), 'allowed', { requester: ADMIN }),
   namespaceCase('the controller writing its annotations is allowed', shop(), shop({ env: 'prod' }, { ...STRICT, 'nsguard.io/problem': 'x' }), 'allowed', { requester: CONTROLLER }),
   namespaceCase('a tenant adding nsguard.io/template where none was (the default applied) is denied', shop({ env: 'prod' }, { 'nsguard.io/isolation': 'strict' }), shop({ env: 'prod' }, STRICT_OPEN), 'denied', {
@@ -247,24 +241,24 @@ runJudgeCases('env-boundary', [
   {
     name: 'a child of a prod parent created with env=test is denied',
     state: PARENTS,
-    change: () => creating(ns('shop-feature', { env: 'test' }, { ...STRICT, 'nsguard.io/parent': 'shop-prod' })),
+    change: () => creating(storedNamespace('shop-feature', { env: 'test' }, { ...STRICT, 'nsguard.io/parent': 'shop-prod' })),
     verdict: 'denied',
     mentions: ['namespace shop-feature names parent shop-prod (nsguard.io/parent), which is env=prod, but has env=test', 'label it env=prod'],
   },
   {
     name: 'a child of a prod parent created without an environment is denied',
     state: PARENTS,
-    change: () => creating(ns('shop-feature', {}, { ...STRICT, 'nsguard.io/parent': 'shop-prod' })),
+    change: () => creating(storedNamespace('shop-feature', {}, { ...STRICT, 'nsguard.io/parent': 'shop-prod' })),
     verdict: 'denied',
     mentions: ['but has no environment label'],
   },
-  { name: 'a child holding its parent environment is allowed', state: PARENTS, change: () => creating(ns('shop-feature', { env: 'prod' }, { ...STRICT, 'nsguard.io/parent': 'shop-prod' })), verdict: 'allowed' },
-  { name: 'a child of a parent without environment may have any', state: PARENTS, change: () => creating(ns('tools-test', { env: 'test' }, { ...STRICT, 'nsguard.io/parent': 'platform' })), verdict: 'allowed' },
-  { name: 'a child of a missing parent is not judged on environment', state: PARENTS, change: () => creating(ns('lost-test', { env: 'test' }, { ...STRICT, 'nsguard.io/parent': 'gone' })), verdict: 'allowed' },
+  { name: 'a child holding its parent environment is allowed', state: PARENTS, change: () => creating(storedNamespace('shop-feature', { env: 'prod' }, { ...STRICT, 'nsguard.io/parent': 'shop-prod' })), verdict: 'allowed' },
+  { name: 'a child of a parent without environment may have any', state: PARENTS, change: () => creating(storedNamespace('tools-test', { env: 'test' }, { ...STRICT, 'nsguard.io/parent': 'platform' })), verdict: 'allowed' },
+  { name: 'a child of a missing parent is not judged on environment', state: PARENTS, change: () => creating(storedNamespace('lost-test', { env: 'test' }, { ...STRICT, 'nsguard.io/parent': 'gone' })), verdict: 'allowed' },
   {
     name: 'an admin too is held to the parent environment',
     state: PARENTS,
-    change: () => creating(ns('shop-feature', { env: 'test' }, { ...STRICT, 'nsguard.io/parent': 'shop-prod' })),
+    change: () => creating(storedNamespace('shop-feature', { env: 'test' }, { ...STRICT, 'nsguard.io/parent': 'shop-prod' })),
     requester: ADMIN,
     verdict: 'denied',
   },
@@ -272,10 +266,10 @@ runJudgeCases('env-boundary', [
 
 t.test('warn mode turns namespace denials into warnings', async (t) => {
   const state = PARENTS();
-  const decision = judge(creating(ns('shop-feature', { env: 'test' }, { 'nsguard.io/isolation': 'none', 'nsguard.io/parent': 'shop-prod' })), TENANT, state, configWith({ mode: 'warn' }));
+  const decision = judge(creating(storedNamespace('shop-feature', { env: 'test' }, { 'nsguard.io/isolation': 'none', 'nsguard.io/parent': 'shop-prod' })), TENANT, state, configWith({ mode: 'warn' }));
   t.equal(decision.verdict, 'warned');
   t.equal(decision.allowed, true);
   t.strictSame([...new Set(decision.violations.map((v) => v.rule))].sort(), ['env-boundary', 'isolation-tamper']);
-  const enforced = judge(creating(ns('shop-feature', { env: 'test' }, { 'nsguard.io/isolation': 'none', 'nsguard.io/parent': 'shop-prod' })), TENANT, state, configWith());
+  const enforced = judge(creating(storedNamespace('shop-feature', { env: 'test' }, { 'nsguard.io/isolation': 'none', 'nsguard.io/parent': 'shop-prod' })), TENANT, state, configWith());
   t.equal(enforced.verdict, 'denied', 'the same request is denied in enforce mode');
 });

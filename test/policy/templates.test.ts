@@ -105,7 +105,8 @@ t.test('isolationPart: what each isolation level keeps of a policy', async (t) =
 });
 
 const DNS: DnsConfig = DEFAULT_CONFIG.dns;
-const NO_CONTROLLER: IngressControllerConfig = { namespaces: [], ipBlocks: [] };
+const WEB_PORTS = [80, 443, 8080, 8443];
+const NO_CONTROLLER: IngressControllerConfig = { namespaces: [], ipBlocks: [], ports: WEB_PORTS };
 const MONITORING: MonitoringConfig = { namespaceLabels: { role: 'monitoring' }, ports: ['metrics', 9090] };
 
 interface Egress {
@@ -120,7 +121,7 @@ const policyNamed = (policies: readonly PolicyManifest[], name: string): Record<
 };
 
 t.test('the default template', async (t) => {
-  const template = defaultTemplate({ dns: DNS, ingressController: { namespaces: ['ingress-nginx'], ipBlocks: [] }, monitoring: MONITORING });
+  const template = defaultTemplate({ dns: DNS, ingressController: { namespaces: ['ingress-nginx'], ipBlocks: [], ports: WEB_PORTS }, monitoring: MONITORING });
   const names = template.policies.map(nameOf);
   t.equal(template.name, 'default');
   t.equal(names[0], 'nsguard-allow-dns', 'DNS is allowed first, before anything egress-isolates');
@@ -140,7 +141,8 @@ t.test('the default template', async (t) => {
   t.strictSame(policyNamed(template.policies, 'nsguard-default-deny'), { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }, 'default deny: every pod, both ways, no rules');
   t.strictSame(
     policyNamed(template.policies, 'nsguard-allow-ingress-controller')['ingress'],
-    [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }],
+    [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: WEB_PORTS.map((port) => ({ protocol: 'TCP', port })) }],
+    'the ingress controller reaches the configured ports only',
   );
   t.strictSame(policyNamed(template.policies, 'nsguard-allow-monitoring')['ingress'], [
     { from: [{ namespaceSelector: { matchLabels: { role: 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 'metrics' }, { protocol: 'TCP', port: 9090 }] },
@@ -164,8 +166,12 @@ t.test('the ingress controller rule', async (t) => {
   t.notOk(none.policies.map(nameOf).includes('nsguard-allow-ingress-controller'), 'omitted with no namespaces and no ipBlocks (an empty from would allow everyone)');
   const cidr = parseCidr('203.0.113.0/24');
   if (cidr === undefined) throw new Error('bad test CIDR');
-  const onlyBlocks = defaultTemplate({ dns: DNS, ingressController: { namespaces: [], ipBlocks: [cidr] }, monitoring: MONITORING });
-  t.strictSame(policyNamed(onlyBlocks.policies, 'nsguard-allow-ingress-controller')['ingress'], [{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }] }], 'ipBlocks alone give the rule');
+  const onlyBlocks = defaultTemplate({ dns: DNS, ingressController: { namespaces: [], ipBlocks: [cidr], ports: [8000, 'http'] }, monitoring: MONITORING });
+  t.strictSame(
+    policyNamed(onlyBlocks.policies, 'nsguard-allow-ingress-controller')['ingress'],
+    [{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 8000 }, { protocol: 'TCP', port: 'http' }] }],
+    'ipBlocks alone give the rule; port names are kept',
+  );
 });
 
 t.test('monitoring without ports gives no monitoring rule', async (t) => {

@@ -6,7 +6,7 @@ import { loadState, readObjects } from '../../src/cluster/state-file.ts';
 import { DEFAULT_CONFIG } from '../../src/config/load-config.ts';
 import { parseCidr } from '../../src/policy/cidr.ts';
 import type { PolicyChange, Requester } from '../../src/policy/change.ts';
-import type { Config, DnsConfig, Policy } from '../../src/policy/model.ts';
+import type { Config, DnsConfig, Namespace, Policy } from '../../src/policy/model.ts';
 import { parseNetworkPolicy } from '../../src/policy/parse-network-policy.ts';
 
 export const EXAMPLE = new URL('../../examples/cluster.yaml', import.meta.url).pathname;
@@ -25,6 +25,11 @@ export function exampleCluster(...more: string[]): ClusterState {
 
 export function policy(text: string): Policy {
   return parseNetworkPolicy(parse(text), 'test');
+}
+
+/** A namespace as the apiserver stores it: with the name label it sets on every namespace. */
+export function storedNamespace(name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): Namespace {
+  return { name, labels: { 'kubernetes.io/metadata.name': name, ...labels }, annotations, terminating: false };
 }
 
 export function create(after: Policy): PolicyChange {

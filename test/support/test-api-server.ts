@@ -74,9 +74,10 @@ export class TestApiServer {
   readonly #interval: NodeJS.Timeout | undefined;
   /**
    * Runs as each request arrives, before it is handled: lets a test act "between" two client
-   * requests, or answer one itself by returning a Status (a 500, a 429, an HTTP 410 on a watch...).
+   * requests, or answer one itself by returning a Status (a 500, a 429, an HTTP 410 on a watch...), or
+   * hold it by returning a promise (a server that does not answer in time).
    */
-  beforeRequest: ((record: RequestRecord) => Status | undefined) | undefined;
+  beforeRequest: ((record: RequestRecord) => Status | undefined | Promise<Status | undefined>) | undefined;
   /** Bearer token → user; an unknown token is a user of that name. */
   readonly users = new Map<string, UserInfo>([[DEFAULT_TOKEN, { username: 'system:serviceaccount:nsguard:nsguard', groups: ['system:serviceaccounts', 'system:authenticated'] }]]);
   /** `namespace/name:port` of a Service → the base URL of a ready endpoint; a missing entry has none (scaled to 0). */
@@ -199,7 +200,9 @@ export class TestApiServer {
     };
     this.#requests.push(record);
     try {
-      const injected = this.beforeRequest?.(record);
+      const answer = this.beforeRequest?.(record);
+      // Awaited only when held, so a request is otherwise handled in the tick it arrives.
+      const injected = answer instanceof Promise ? await answer : answer;
       if (injected !== undefined) throw new ApiError(injected);
       if (routeError !== undefined) throw routeError;
       if (discovery !== undefined) return this.#send(res, record, 200, discovery);

@@ -15,7 +15,7 @@ import { envelopeProblem } from '../../src/admission/envelope.ts';
 import type { Admission } from '../../src/admission/types.ts';
 import { parseReview } from '../../src/webhook/review.ts';
 import { configWith, exampleCluster } from '../support/cluster.ts';
-import { send, startServerWith, type ClientResponse } from './harness.ts';
+import { send, serveAdmission, type ClientResponse } from './harness.ts';
 
 const state = exampleCluster();
 const config = configWith();
@@ -244,8 +244,8 @@ const byteFault = fc.oneof(
 );
 
 t.test('10k generated and mutated reviews: each answered as the pipeline decides, one audit line per answer, no forged allow, no secret logged', async (t) => {
-  const admission = createAdmission({ view: () => state, config, synced: () => true });
-  const h = await startServerWith(t, admission, { logLevel: 'debug' });
+  const admission = createAdmission({ view: () => state, config, unready: () => undefined });
+  const h = await serveAdmission(t, admission, { logLevel: 'debug' });
   const agent = new Agent({ keepAlive: true, ca: h.ca.cert, maxSockets: 1 });
   t.teardown(() => agent.destroy());
   let requests = 0;

@@ -47,9 +47,9 @@ export function fakeAdmission(): FakeAdmission {
   return fake;
 }
 
-export interface Harness<A extends Admission = FakeAdmission> {
+/** A webhook server serving some Admission, and a client for it. */
+export interface Served {
   readonly server: WebhookServer;
-  readonly admission: A;
   readonly logs: LogCapture;
   readonly ca: TestCa;
   readonly volume: SecretVolume;
@@ -60,16 +60,22 @@ export interface Harness<A extends Admission = FakeAdmission> {
   request(options: ClientRequest): Promise<ClientResponse>;
 }
 
-let sharedCa: Promise<TestCa> | undefined;
-
-type HarnessOptions = Partial<Omit<WebhookServerOptions, 'admission' | 'logger' | 'tls'>> & { logLevel?: string; plainFiles?: boolean; clientCaFile?: string };
-
-export function startServer(t: Tap, options: HarnessOptions = {}): Promise<Harness> {
-  return startServerWith(t, fakeAdmission(), options);
+export interface Harness extends Served {
+  readonly admission: FakeAdmission;
 }
 
-/** The same server around a given Admission (the real one, for tests that judge). */
-export async function startServerWith<A extends Admission>(t: Tap, admission: A, options: HarnessOptions = {}): Promise<Harness<A>> {
+let sharedCa: Promise<TestCa> | undefined;
+
+type ServeOptions = Partial<Omit<WebhookServerOptions, 'admission' | 'logger' | 'tls'>> & { logLevel?: string; plainFiles?: boolean; clientCaFile?: string };
+
+/** The server with a fake Admission whose answers each test sets. */
+export async function startServer(t: Tap, options: ServeOptions = {}): Promise<Harness> {
+  const admission = fakeAdmission();
+  return { ...(await serveAdmission(t, admission, options)), admission };
+}
+
+/** The server with the given Admission (a real one over a cluster view, say). */
+export async function serveAdmission(t: Tap, admission: Admission, options: ServeOptions = {}): Promise<Served> {
   sharedCa ??= createTestCa();
   const ca = await sharedCa;
   const dir = await mkdtemp(join(tmpdir(), 'nsguard-webhook-'));
@@ -88,7 +94,7 @@ export async function startServerWith<A extends Admission>(t: Tap, admission: A,
     agent.destroy();
     await server.close({ drainMs: 0 });
   });
-  return { server, admission, logs, ca, volume, tls, port, agent, request: (req) => send(port, ca.cert, req, agent) };
+  return { server, logs, ca, volume, tls, port, agent, request: (req) => send(port, ca.cert, req, agent) };
 }
 
 export interface ClientRequest {
