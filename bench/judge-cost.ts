@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import type { ClusterState } from '../src/cluster/cluster-state.ts';
 import { loadStateFile } from '../src/cluster/load-state-file.ts';
 import { DEFAULT_CONFIG } from '../src/config/load-config.ts';
-import type { PolicyChange, Requester } from '../src/policy/change.ts';
-import { judge } from '../src/policy/judge.ts';
-import { parseNetworkPolicy } from '../src/policy/parse-network-policy.ts';
+import type { PolicyChange, Requester } from '../src/policy/objects/change.ts';
+import { judge } from '../src/policy/checks/judge.ts';
+import { parseNetworkPolicy } from '../src/policy/objects/parse-network-policy.ts';
 import { SCENARIOS } from './reviews.ts';
 
 export interface JudgeCost {

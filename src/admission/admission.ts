@@ -5,10 +5,10 @@
 // from the API first; only then is the answer a promise, so the common path stays synchronous.
 import type { NamespaceLookup } from '../cluster/namespace-lookup.ts';
 import { NsguardError } from '../errors.ts';
-import type { ClusterView } from '../policy/cluster-view.ts';
-import type { Config } from '../policy/model.ts';
-import { namespacesNamed } from '../policy/named-namespaces.ts';
-import { withNamespaces } from '../policy/namespace-overlay.ts';
+import type { ClusterView } from '../policy/objects/cluster-view.ts';
+import type { Config } from '../policy/objects/model.ts';
+import { namespacesNamed } from '../policy/checks/named-namespaces.ts';
+import { withNamespaces } from '../policy/netpol/namespace-overlay.ts';
 import { envelopeProblem } from './envelope.ts';
 import { mutateNamespace, parentNamed } from './mutate-namespace.ts';
 import type { Admission } from './types.ts';

@@ -1,10 +1,10 @@
 // Namespace CREATE defaults: stamp the isolation annotations and the environment label so that a plain
 // `kubectl create namespace x` is isolated with no extra step. Pure: request in, JSON patch out; the
-// rules for what to stamp are the core's (policy/namespace-defaults.ts).
-import type { ClusterView } from '../policy/cluster-view.ts';
-import type { Labels } from '../policy/model.ts';
-import { namespaceStamp, type NamespaceDefaults } from '../policy/namespace-defaults.ts';
-import { PARENT_ANNOTATION } from '../policy/nsguard-metadata.ts';
+// rules for what to stamp are the core's (policy/generate/namespace-defaults.ts).
+import type { ClusterView } from '../policy/objects/cluster-view.ts';
+import type { Labels } from '../policy/objects/model.ts';
+import { namespaceStamp, type NamespaceDefaults } from '../policy/generate/namespace-defaults.ts';
+import { PARENT_ANNOTATION } from '../policy/objects/nsguard-metadata.ts';
 import type { AdmissionRequest, JsonPatchOperation, MutationOutcome } from './types.ts';
 import { isRecord } from '../json-value.ts';
 

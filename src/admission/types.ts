@@ -1,7 +1,7 @@
 // The contract between the webhook (HTTP, TLS, AdmissionReview envelopes) and the admission logic
 // (what a request means). The webhook validates the envelope once and hands over these values.
 import type { Operation as JsonPatchOperation } from 'fast-json-patch';
-import type { Decision } from '../policy/decision.ts';
+import type { Decision } from '../policy/checks/decision.ts';
 
 export type { JsonPatchOperation };
 

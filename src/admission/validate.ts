@@ -1,12 +1,12 @@
 // What a validating admission request means: the admitted objects become a core Change, judged
 // against the cluster view. The webhook and `nsguard check` both come through here.
 import { NsguardError } from '../errors.ts';
-import type { Change, Operation, Requester } from '../policy/change.ts';
-import type { ClusterView } from '../policy/cluster-view.ts';
-import { judge } from '../policy/judge.ts';
-import type { Config } from '../policy/model.ts';
-import { parseNamespace } from '../policy/parse-namespace.ts';
-import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
+import type { Change, Operation, Requester } from '../policy/objects/change.ts';
+import type { ClusterView } from '../policy/objects/cluster-view.ts';
+import { judge } from '../policy/checks/judge.ts';
+import type { Config } from '../policy/objects/model.ts';
+import { parseNamespace } from '../policy/objects/parse-namespace.ts';
+import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
 import type { AdmissionRequest, ValidationOutcome } from './types.ts';
 
 export function validateRequest(request: AdmissionRequest, view: ClusterView, config: Config): ValidationOutcome {

@@ -3,17 +3,17 @@
 // rules. Exit 0 open, 1 closed, 2 bad input (as `kubectl auth can-i`).
 import type { ClusterState } from '../cluster/cluster-state.ts';
 import { NsguardError } from '../errors.ts';
-import { parseIp } from '../policy/cidr.ts';
-import { describePolicies, describePolicy } from '../policy/describe.ts';
-import type { Endpoint } from '../policy/endpoint.ts';
-import { describeEndpoint, namespaceOf, podEndpoint } from '../policy/endpoint.ts';
-import type { Labels, Protocol } from '../policy/model.ts';
-import { PROTOCOLS } from '../policy/model.ts';
-import type { PortSet } from '../policy/port-set.ts';
-import { describePorts, hasPort } from '../policy/port-set.ts';
-import type { DirectionVerdict, PathVerdict } from '../policy/reachability.ts';
-import { evaluatePath } from '../policy/reachability.ts';
-import { witnessPod } from '../policy/witness.ts';
+import { parseIp } from '../policy/netpol/cidr.ts';
+import { describePolicies, describePolicy } from '../policy/checks/describe.ts';
+import type { Endpoint } from '../policy/netpol/endpoint.ts';
+import { describeEndpoint, namespaceOf, podEndpoint } from '../policy/netpol/endpoint.ts';
+import type { Labels, Protocol } from '../policy/objects/model.ts';
+import { PROTOCOLS } from '../policy/objects/model.ts';
+import type { PortSet } from '../policy/netpol/port-set.ts';
+import { describePorts, hasPort } from '../policy/netpol/port-set.ts';
+import type { DirectionVerdict, PathVerdict } from '../policy/netpol/reachability.ts';
+import { evaluatePath } from '../policy/netpol/reachability.ts';
+import { witnessPod } from '../policy/netpol/witness.ts';
 import { outputFormat, parseCommandArgs, requireOption } from './args.ts';
 import { configFrom, snapshotFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';

@@ -2,16 +2,16 @@
 // Prints the NetworkPolicies nsguard would generate in each Namespace of FILE(s), as the controller
 // would create them, so `nsguard generate ns.yaml | kubectl apply -f -` sets a namespace up by hand.
 import { stringify } from 'yaml';
-import { withNamespaceDefaults } from '../policy/namespace-defaults.ts';
+import { withNamespaceDefaults } from '../policy/generate/namespace-defaults.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import type { RawObject } from '../cluster/state-file.ts';
 import { readObjectsFromFile } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
-import type { Generation } from '../policy/generation.ts';
-import { generationFor } from '../policy/generation.ts';
-import type { Config, Namespace, PolicyManifest } from '../policy/model.ts';
-import { ISOLATION_ANNOTATION, PARENT_ANNOTATION } from '../policy/nsguard-metadata.ts';
-import { parseNamespace } from '../policy/parse-namespace.ts';
+import type { Generation } from '../policy/generate/generation.ts';
+import { generationFor } from '../policy/generate/generation.ts';
+import type { Config, Namespace, PolicyManifest } from '../policy/objects/model.ts';
+import { ISOLATION_ANNOTATION, PARENT_ANNOTATION } from '../policy/objects/nsguard-metadata.ts';
+import { parseNamespace } from '../policy/objects/parse-namespace.ts';
 import { outputFormat, parseCommandArgs } from './args.ts';
 import { configFrom, snapshotFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';

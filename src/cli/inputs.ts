@@ -2,7 +2,7 @@
 import type { LoadedState } from '../cluster/load-state-file.ts';
 import { loadStateFile } from '../cluster/load-state-file.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../config/load-config.ts';
-import type { Config } from '../policy/model.ts';
+import type { Config } from '../policy/objects/model.ts';
 
 export async function configFrom(file: string | undefined): Promise<Config> {
   return file === undefined ? DEFAULT_CONFIG : loadConfig(file);

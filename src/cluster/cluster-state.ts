@@ -1,6 +1,6 @@
-import type { ClusterView } from '../policy/cluster-view.ts';
-import type { ContainerPort, Labels, Namespace, Pod, PodGroup, Policy, Selector } from '../policy/model.ts';
-import { selects } from '../policy/selector.ts';
+import type { ClusterView } from '../policy/objects/cluster-view.ts';
+import type { ContainerPort, Labels, Namespace, Pod, PodGroup, Policy, Selector } from '../policy/objects/model.ts';
+import { selects } from '../policy/netpol/selector.ts';
 import { countOf, firstOf, insertedAt, itemsOf, removedAt, withItem, withoutItem, type Few } from './few.ts';
 import { compactCopy, compareShapes, compareText, orderedLabels, sameShape, sortedPorts, type GroupShape } from './group-identity.ts';
 import { Interner } from './interner.ts';

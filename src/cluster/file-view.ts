@@ -3,7 +3,7 @@
 // half-written file never leaves the webhook judging against nothing.
 import type { Logger } from 'pino';
 import { watchChanges } from '../files/watch-changes.ts';
-import type { ClusterView } from '../policy/cluster-view.ts';
+import type { ClusterView } from '../policy/objects/cluster-view.ts';
 import type { ClusterState } from './cluster-state.ts';
 import { loadStateFile } from './load-state-file.ts';
 

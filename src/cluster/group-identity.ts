@@ -1,5 +1,5 @@
-import type { ContainerPort, Labels } from '../policy/model.ts';
-import { sameLabels } from '../policy/selector.ts';
+import type { ContainerPort, Labels } from '../policy/objects/model.ts';
+import { sameLabels } from '../policy/netpol/selector.ts';
 
 // What makes pods one group: their labels and container ports, in any order. Groups are told apart
 // and ordered by comparing these field by field rather than by a key string: a JSON key per group cost

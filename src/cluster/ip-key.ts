@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import { parseIp } from '../policy/cidr.ts';
+import { parseIp } from '../policy/netpol/cidr.ts';
 
 // Pod IPs as the cluster index keeps them. An IPv4 address is an int32, which V8 keeps unboxed (a Smi)
 // in arrays and Map keys: no string per pod. IPv6 stays text, canonical (RFC 5952, as the API server

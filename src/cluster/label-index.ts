@@ -1,6 +1,6 @@
 // Labelled items (namespaces, pod groups) indexed by key → value → items and key → items, so a
 // selector's `In`/`Exists` requirements start from the items they can match instead of a full scan.
-import type { Labels, Selector } from '../policy/model.ts';
+import type { Labels, Selector } from '../policy/objects/model.ts';
 
 /**
  * A lone item, or a Set once there are several: most label values (pod-template-hash, a StatefulSet's

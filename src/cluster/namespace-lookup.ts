@@ -5,9 +5,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { NsguardError } from '../errors.ts';
 import { isRecord } from '../json-value.ts';
-import type { Namespace } from '../policy/model.ts';
-import { parseNamespace } from '../policy/parse-namespace.ts';
-import { METADATA_NAME_LABEL } from '../policy/witness.ts';
+import type { Namespace } from '../policy/objects/model.ts';
+import { parseNamespace } from '../policy/objects/parse-namespace.ts';
+import { METADATA_NAME_LABEL } from '../policy/netpol/witness.ts';
 import { getJson } from './kube-request.ts';
 
 /** The namespaces of `names` that exist; rejects when the API could not say. */

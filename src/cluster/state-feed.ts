@@ -3,9 +3,9 @@
 // replaces what the state held for that kind. Every change is reported by name, after the state has
 // it, so a controller can queue the object.
 import type { Logger } from 'pino';
-import { parseNamespace } from '../policy/parse-namespace.ts';
-import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
-import { parsePod } from '../policy/parse-pod.ts';
+import { parseNamespace } from '../policy/objects/parse-namespace.ts';
+import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
+import { parsePod } from '../policy/objects/parse-pod.ts';
 import type { ClusterState } from './cluster-state.ts';
 import type { ListWatchSink } from './list-watch.ts';
 

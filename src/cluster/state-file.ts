@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { NsguardError } from '../errors.ts';
-import { parseNamespace } from '../policy/parse-namespace.ts';
-import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
-import { parsePod } from '../policy/parse-pod.ts';
+import { parseNamespace } from '../policy/objects/parse-namespace.ts';
+import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
+import { parsePod } from '../policy/objects/parse-pod.ts';
 import type { ClusterState } from './cluster-state.ts';
 
 // State files: what `kubectl get namespaces,networkpolicies,pods -A -o yaml` prints (one `v1 List`),

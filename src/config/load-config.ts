@@ -4,16 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { NsguardError } from '../errors.ts';
-import { parseCidr, parseIp } from '../policy/cidr.ts';
-import type { Cidr, Config, DnsConfig, EnvironmentFromName, IngressControllerConfig, Labels, MonitoringConfig, PolicyManifest, Protocol, Selector, Template } from '../policy/model.ts';
-import { ISOLATIONS, MODES, PROTOCOLS } from '../policy/model.ts';
-import { checkTemplates } from '../policy/check-templates.ts';
-import { GENERATED_PREFIX, INHERITED_PREFIX, MANAGED_BY_LABEL } from '../policy/nsguard-metadata.ts';
-import type { Fields } from '../policy/parse-fields.ts';
-import { isFields, isPortName, showValue } from '../policy/parse-fields.ts';
-import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
-import { parseSelector } from '../policy/parse-selector.ts';
-import { DEFAULT_TEMPLATE_NAME, defaultTemplate, fillPlaceholders, unknownPlaceholders } from '../policy/templates.ts';
+import { parseCidr, parseIp } from '../policy/netpol/cidr.ts';
+import type { Cidr, Config, DnsConfig, EnvironmentFromName, IngressControllerConfig, Labels, MonitoringConfig, PolicyManifest, Protocol, Selector, Template } from '../policy/objects/model.ts';
+import { ISOLATIONS, MODES, PROTOCOLS } from '../policy/objects/model.ts';
+import { checkTemplates } from '../policy/generate/check-templates.ts';
+import { GENERATED_PREFIX, INHERITED_PREFIX, MANAGED_BY_LABEL } from '../policy/objects/nsguard-metadata.ts';
+import type { Fields } from '../policy/objects/parse-fields.ts';
+import { isFields, isPortName, showValue } from '../policy/objects/parse-fields.ts';
+import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
+import { parseSelector } from '../policy/objects/parse-selector.ts';
+import { DEFAULT_TEMPLATE_NAME, defaultTemplate, fillPlaceholders, unknownPlaceholders } from '../policy/generate/templates.ts';
 
 function knownCidr(text: string): Cidr {
   const cidr = parseCidr(text);

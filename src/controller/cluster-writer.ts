@@ -3,9 +3,9 @@
 // RBAC manifest is checked against the code.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiRequestError, applyJson, createJson, deleteJson, jsonPatchJson, mergePatchJson } from '../cluster/kube-request.ts';
-import { needsUpdate } from '../policy/generation.ts';
-import type { PolicyManifest } from '../policy/model.ts';
-import { parseNetworkPolicy } from '../policy/parse-network-policy.ts';
+import { needsUpdate } from '../policy/generate/generation.ts';
+import type { PolicyManifest } from '../policy/objects/model.ts';
+import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
 
 /** The field manager of every object nsguard applies: `kubectl get netpol --show-managed-fields` shows it. */
 export const FIELD_MANAGER = 'nsguard';

@@ -3,12 +3,12 @@
 // unwanted ones removed in a safe order, and the outcome recorded on the namespace (annotations,
 // Events). Decisions come from the policy core; this module only compares and writes.
 import { ApiRequestError } from '../cluster/kube-request.ts';
-import type { ClusterView } from '../policy/cluster-view.ts';
-import type { Generation } from '../policy/generation.ts';
-import { generationFor, needsUpdate, removalOrder } from '../policy/generation.ts';
-import { namespaceStamp } from '../policy/namespace-defaults.ts';
-import type { Config, Namespace, Policy } from '../policy/model.ts';
-import { PROBLEM_ANNOTATION, READY_ANNOTATION, isGenerated } from '../policy/nsguard-metadata.ts';
+import type { ClusterView } from '../policy/objects/cluster-view.ts';
+import type { Generation } from '../policy/generate/generation.ts';
+import { generationFor, needsUpdate, removalOrder } from '../policy/generate/generation.ts';
+import { namespaceStamp } from '../policy/generate/namespace-defaults.ts';
+import type { Config, Namespace, Policy } from '../policy/objects/model.ts';
+import { PROBLEM_ANNOTATION, READY_ANNOTATION, isGenerated } from '../policy/objects/nsguard-metadata.ts';
 import type { ClusterWriter, NamespaceEvent } from './cluster-writer.ts';
 import { apiTime } from './cluster-writer.ts';
 

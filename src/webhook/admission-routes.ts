@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { kindName } from '../admission/served-kinds.ts';
 import type { Admission, AdmissionRequest, MutationOutcome, ValidationOutcome, WebhookName } from '../admission/types.ts';
-import { formatFinding } from '../policy/decision.ts';
+import { formatFinding } from '../policy/checks/decision.ts';
 import { shortPatch, updateDiff, writeAudit, type AuditEntry } from './audit-log.ts';
 import { unsupportedMediaType, type Refuser } from './http-errors.ts';
 import type { WebhookMetrics } from './metrics.ts';

@@ -3,8 +3,8 @@
 import jsonpatch from 'fast-json-patch';
 import type { Logger } from 'pino';
 import type { AdmissionRequest, JsonPatchOperation, WebhookName } from '../admission/types.ts';
-import type { RuleId, Verdict } from '../policy/decision.ts';
-import type { Mode } from '../policy/model.ts';
+import type { RuleId, Verdict } from '../policy/checks/decision.ts';
+import type { Mode } from '../policy/objects/model.ts';
 import { FIELD_CHARS, REDACTED, isSensitiveKey, redact, redactText } from '../log/redact.ts';
 import { isRecord } from '../json-value.ts';
 

@@ -2,7 +2,7 @@
 // no I/O, so every mapping is tested directly.
 import type { JsonPatchOperation, MutationOutcome } from '../admission/types.ts';
 import { clip } from '../json-value.ts';
-import { formatFinding, type Decision, type RuleId } from '../policy/decision.ts';
+import { formatFinding, type Decision, type RuleId } from '../policy/checks/decision.ts';
 import { REVIEW_API_VERSION, REVIEW_KIND } from './review.ts';
 import { redactText } from '../log/redact.ts';
 import { fitWarnings } from './warnings.ts';

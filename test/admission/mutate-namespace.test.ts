@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import t from 'tap';
 import { escapePointer, mutateNamespace } from '../../src/admission/mutate-namespace.ts';
-import { withNamespaceDefaults, type NamespaceDefaults } from '../../src/policy/namespace-defaults.ts';
-import type { Namespace } from '../../src/policy/model.ts';
+import { withNamespaceDefaults, type NamespaceDefaults } from '../../src/policy/generate/namespace-defaults.ts';
+import type { Namespace } from '../../src/policy/objects/model.ts';
 import type { AdmissionRequest } from '../../src/admission/types.ts';
 
 /** No namespace exists yet: no parent to inherit from. */

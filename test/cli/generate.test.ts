@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
-import { withNamespaceDefaults } from '../../src/policy/namespace-defaults.ts';
+import { withNamespaceDefaults } from '../../src/policy/generate/namespace-defaults.ts';
 import { readObjects } from '../../src/cluster/state-file.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { generationFor, needsUpdate } from '../../src/policy/generation.ts';
-import type { Policy } from '../../src/policy/model.ts';
-import { parseNamespace } from '../../src/policy/parse-namespace.ts';
-import { parseNetworkPolicy } from '../../src/policy/parse-network-policy.ts';
+import { generationFor, needsUpdate } from '../../src/policy/generate/generation.ts';
+import type { Policy } from '../../src/policy/objects/model.ts';
+import { parseNamespace } from '../../src/policy/objects/parse-namespace.ts';
+import { parseNetworkPolicy } from '../../src/policy/objects/parse-network-policy.ts';
 import { clusterFrom } from '../support/cluster.ts';
 import { fixture, nsguard } from '../support/cli.ts';
 import { matchGolden } from '../support/golden.ts';

@@ -2,8 +2,8 @@ import { deepStrictEqual, ok } from 'node:assert/strict';
 import t from 'tap';
 import fc from 'fast-check';
 import { ClusterState } from '../../src/cluster/cluster-state.ts';
-import type { ContainerPort, Labels, Namespace, Pod, PodGroup, Requirement, Selector } from '../../src/policy/model.ts';
-import { selects } from '../../src/policy/selector.ts';
+import type { ContainerPort, Labels, Namespace, Pod, PodGroup, Requirement, Selector } from '../../src/policy/objects/model.ts';
+import { selects } from '../../src/policy/netpol/selector.ts';
 
 // The indexes must answer exactly what a brute-force `selects` filter answers, after any sequence of
 // upserts and deletes. Small alphabets make keys collide and go missing often; `constructor` checks

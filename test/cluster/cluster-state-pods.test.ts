@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { ClusterState } from '../../src/cluster/cluster-state.ts';
 import { compactCopy, compareShapes, orderedLabels, sameShape, sortedPorts, type GroupShape } from '../../src/cluster/group-identity.ts';
 import { ipKey, ipText } from '../../src/cluster/ip-key.ts';
-import type { ContainerPort, Labels, Pod, PodGroup, Selector } from '../../src/policy/model.ts';
+import type { ContainerPort, Labels, Pod, PodGroup, Selector } from '../../src/policy/objects/model.ts';
 
 const tcp = (port: number, name?: string): ContainerPort => ({ name, port, protocol: 'TCP' });
 const pod = (namespace: string, name: string, labels: Labels, ips: string[] = [], ports: ContainerPort[] = []): Pod => ({ namespace, name, labels, ports, ips });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ClusterState } from '../../src/cluster/cluster-state.ts';
-import type { ContainerPort, Labels, Namespace, Pod, Policy, Selector } from '../../src/policy/model.ts';
-import { EVERYTHING } from '../../src/policy/selector.ts';
+import type { ContainerPort, Labels, Namespace, Pod, Policy, Selector } from '../../src/policy/objects/model.ts';
+import { EVERYTHING } from '../../src/policy/netpol/selector.ts';
 
 const ns = (name: string, labels: Labels = {}): Namespace => ({ name, labels, annotations: {}, terminating: false });
 const tcp = (port: number, name?: string): ContainerPort => ({ name, port, protocol: 'TCP' });

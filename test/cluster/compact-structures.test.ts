@@ -7,7 +7,7 @@ import { countOf, itemsOf, withItem, withoutItem, type Few } from '../../src/clu
 import { IpIndex } from '../../src/cluster/ip-index.ts';
 import { ipKey, ipText } from '../../src/cluster/ip-key.ts';
 import { SmallMap } from '../../src/cluster/small-map.ts';
-import { parseIp } from '../../src/policy/cidr.ts';
+import { parseIp } from '../../src/policy/netpol/cidr.ts';
 
 type Op<K> = { readonly set: K; readonly value: number } | { readonly delete: K };
 const opsOf = <K>(key: fc.Arbitrary<K>, maxLength: number): fc.Arbitrary<Op<K>[]> =>

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { DEFAULT_CONFIG, loadConfig, parseConfig } from '../../src/config/load-config.ts';
-import type { Config } from '../../src/policy/model.ts';
+import type { Config } from '../../src/policy/objects/model.ts';
 
 const FILE = 'nsguard.yaml';
 

@@ -11,11 +11,11 @@ import type { CalicoPolicyKind } from '../../src/policy/calico/parse-calico-poli
 import { parseCalicoPolicy } from '../../src/policy/calico/parse-calico-policy.ts';
 import { parseTier } from '../../src/policy/calico/parse-calico-tier.ts';
 import { orderPolicies, promoteStaged } from '../../src/policy/calico/policy-order.ts';
-import type { Endpoint } from '../../src/policy/endpoint.ts';
-import { namespaceOf, podEndpoint } from '../../src/policy/endpoint.ts';
-import type { Direction, Labels } from '../../src/policy/model.ts';
-import { describePorts } from '../../src/policy/port-set.ts';
-import { witnessPod } from '../../src/policy/witness.ts';
+import type { Endpoint } from '../../src/policy/netpol/endpoint.ts';
+import { namespaceOf, podEndpoint } from '../../src/policy/netpol/endpoint.ts';
+import type { Direction, Labels } from '../../src/policy/objects/model.ts';
+import { describePorts } from '../../src/policy/netpol/port-set.ts';
+import { witnessPod } from '../../src/policy/netpol/witness.ts';
 import { clusterFrom, configWith } from './cluster.ts';
 
 const namespace = (name: string, labels: Labels = {}): unknown => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });

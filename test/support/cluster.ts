@@ -4,10 +4,10 @@ import { parse } from 'yaml';
 import { ClusterState } from '../../src/cluster/cluster-state.ts';
 import { loadState, readObjects } from '../../src/cluster/state-file.ts';
 import { DEFAULT_CONFIG } from '../../src/config/load-config.ts';
-import { parseCidr } from '../../src/policy/cidr.ts';
-import type { PolicyChange, Requester } from '../../src/policy/change.ts';
-import type { Config, DnsConfig, Namespace, Policy } from '../../src/policy/model.ts';
-import { parseNetworkPolicy } from '../../src/policy/parse-network-policy.ts';
+import { parseCidr } from '../../src/policy/netpol/cidr.ts';
+import type { PolicyChange, Requester } from '../../src/policy/objects/change.ts';
+import type { Config, DnsConfig, Namespace, Policy } from '../../src/policy/objects/model.ts';
+import { parseNetworkPolicy } from '../../src/policy/objects/parse-network-policy.ts';
 
 export const EXAMPLE = new URL('../../examples/cluster.yaml', import.meta.url).pathname;
 

@@ -10,7 +10,7 @@ import type { ClusterWriter } from '../../src/controller/cluster-writer.ts';
 import { kubeClusterWriter } from '../../src/controller/cluster-writer.ts';
 import type { Controller } from '../../src/controller/controller.ts';
 import { startLiveCluster } from '../../src/controller/live-cluster.ts';
-import type { Config } from '../../src/policy/model.ts';
+import type { Config } from '../../src/policy/objects/model.ts';
 import { captureLogs } from './capture-logs.ts';
 import type { KubeObject } from './test-api-object.ts';
 import { isObject, metadataOf } from './test-api-object.ts';

@@ -2,10 +2,10 @@
 // and the phrases its messages must carry.
 import t from 'tap';
 import type { ClusterState } from '../../src/cluster/cluster-state.ts';
-import type { Change, Requester } from '../../src/policy/change.ts';
-import type { RuleId } from '../../src/policy/decision.ts';
-import { judge } from '../../src/policy/judge.ts';
-import type { Config } from '../../src/policy/model.ts';
+import type { Change, Requester } from '../../src/policy/objects/change.ts';
+import type { RuleId } from '../../src/policy/checks/decision.ts';
+import { judge } from '../../src/policy/checks/judge.ts';
+import type { Config } from '../../src/policy/objects/model.ts';
 import { TENANT, configWith } from './cluster.ts';
 
 export interface JudgeCase {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decide } from '../../src/policy/decision.ts';
+import { decide } from '../../src/policy/checks/decision.ts';
 import { shortPatch } from '../../src/webhook/audit-log.ts';
 import { redact } from '../../src/log/redact.ts';
 import { auditLines, startServer } from './harness.ts';

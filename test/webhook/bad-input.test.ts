@@ -1,6 +1,6 @@
 import { connect } from 'node:tls';
 import t from 'tap';
-import { decide } from '../../src/policy/decision.ts';
+import { decide } from '../../src/policy/checks/decision.ts';
 import { startServer } from './harness.ts';
 import { networkPolicy, policyUpdate } from './reviews.ts';
 

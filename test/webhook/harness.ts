@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { envelopeProblem } from '../../src/admission/envelope.ts';
 import type { Admission, AdmissionRequest, MutationOutcome, ValidationOutcome } from '../../src/admission/types.ts';
-import { decide } from '../../src/policy/decision.ts';
+import { decide } from '../../src/policy/checks/decision.ts';
 import type { CertificatePair } from '../../src/webhook/certificate-authority.ts';
 import { createServer, type WebhookServer, type WebhookServerOptions } from '../../src/webhook/server.ts';
 import { openTlsSource, type TlsSource } from '../../src/webhook/tls-source.ts';

@@ -1,7 +1,7 @@
 import jsonpatch from 'fast-json-patch';
 import t from 'tap';
 import { mutateNamespace } from '../../src/admission/mutate-namespace.ts';
-import type { NamespaceDefaults } from '../../src/policy/namespace-defaults.ts';
+import type { NamespaceDefaults } from '../../src/policy/generate/namespace-defaults.ts';
 import { auditLines, startServer } from './harness.ts';
 import { namespaceCreate } from './reviews.ts';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decide, type Finding } from '../../src/policy/decision.ts';
+import { decide, type Finding } from '../../src/policy/checks/decision.ts';
 import { auditLines, startServer } from './harness.ts';
 import { policyCreateWithGenerateName, policyDelete, policyUpdate } from './reviews.ts';
 

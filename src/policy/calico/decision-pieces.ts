@@ -1,9 +1,9 @@
 // The state of a Calico evaluation (see evaluate.ts): the port space in pieces, each with the courses
 // evaluation may be on for those ports. A course is flowing (not decided in this tier yet), passed to the
 // next tier, allowed or denied, and remembers the chain of deciders that led there.
-import type { Direction } from '../model.ts';
-import type { PortSet } from '../port-set.ts';
-import { ALL_PORTS, difference, intersect, isEmpty, union } from '../port-set.ts';
+import type { Direction } from '../objects/model.ts';
+import type { PortSet } from '../netpol/port-set.ts';
+import { ALL_PORTS, difference, intersect, isEmpty, union } from '../netpol/port-set.ts';
 import type { CalicoPolicyRef, Tier, TierDefaultAction } from './model.ts';
 import type { Truth } from './truth.ts';
 

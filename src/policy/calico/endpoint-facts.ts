@@ -2,10 +2,10 @@
 // whose labels are its own plus those Calico adds (libcalico-go/lib/backend/k8s/conversion:
 // projectcalico.org/namespace, /orchestrator, /serviceaccount) and those it inherits from the profiles of
 // its namespace (`pcns.<key>`) and service account (`pcsa.<key>`), each with `projectcalico.org/name`.
-import type { Ip } from '../cidr.ts';
-import { parseIp } from '../cidr.ts';
-import type { Endpoint } from '../endpoint.ts';
-import type { Cidr, ContainerPort, Labels } from '../model.ts';
+import type { Ip } from '../netpol/cidr.ts';
+import { parseIp } from '../netpol/cidr.ts';
+import type { Endpoint } from '../netpol/endpoint.ts';
+import type { Cidr, ContainerPort, Labels } from '../objects/model.ts';
 import type { ServiceAccount } from './model.ts';
 import type { PartialLabels, Truth } from './truth.ts';
 

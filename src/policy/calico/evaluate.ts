@@ -19,10 +19,10 @@
 // An uncertain Deny thus narrows `must` and leaves `may`, the reverse of an uncertain Allow. Courses do
 // not remember that two matches hang on the one unknown (one address against two rules): that can only
 // widen `may` and narrow `must`, never make either unsound.
-import type { Endpoint, Reading } from '../endpoint.ts';
-import type { Cidr, Direction, PodGroup } from '../model.ts';
-import type { PortSet } from '../port-set.ts';
-import { NO_PORTS, difference, intersect, isEmpty, union } from '../port-set.ts';
+import type { Endpoint, Reading } from '../netpol/endpoint.ts';
+import type { Cidr, Direction, PodGroup } from '../objects/model.ts';
+import type { PortSet } from '../netpol/port-set.ts';
+import { NO_PORTS, difference, intersect, isEmpty, union } from '../netpol/port-set.ts';
 import type { DecisionPiece } from './decision-pieces.ts';
 import { START, applyRule, endTier, enterPolicy, finish, hasFlow, toPieces } from './decision-pieces.ts';
 import type { EndpointFacts } from './endpoint-facts.ts';

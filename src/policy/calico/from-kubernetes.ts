@@ -7,7 +7,7 @@
 //   ports of a protocol gathered in that rule; a port entry with no port means every port of its protocol;
 // - peers: ipBlock -> nets [cidr] and notNets [except]; podSelector -> selector (namespaceSelector left
 //   empty: the policy's own namespace); namespaceSelector -> namespaceSelector, `{}` -> all().
-import type { Direction, Peer, Policy, Protocol, Requirement, Rule, Selector } from '../model.ts';
+import type { Direction, Peer, Policy, Protocol, Requirement, Rule, Selector } from '../objects/model.ts';
 import type { CalicoPolicy, CalicoPort, CalicoRule, EntityRule } from './model.ts';
 import { KUBERNETES_POLICY_PREFIX } from './policy-names.ts';
 import type { CalicoSelector } from './selector.ts';

@@ -1,7 +1,7 @@
 // Calico policies (projectcalico.org/v3, or their crd.projectcalico.org/v1 storage) as the core's values:
 // validated and defaulted once by parse-calico-*.ts, or made from a Kubernetes NetworkPolicy by
 // from-kubernetes.ts, so evaluate.ts works on these alone.
-import type { Cidr, Direction, Labels, Protocol } from '../model.ts';
+import type { Cidr, Direction, Labels, Protocol } from '../objects/model.ts';
 import type { CalicoSelector } from './selector.ts';
 
 export type CalicoAction = 'Allow' | 'Deny' | 'Pass' | 'Log';

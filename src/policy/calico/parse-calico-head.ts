@@ -1,11 +1,11 @@
 // kind, apiVersion and metadata of a Calico object in either API group. The Calico API server stores a
 // projectcalico.org/v3 object as crd.projectcalico.org/v1 and keeps its v3 metadata (name, labels,
 // annotations) as JSON in one annotation (libcalico-go/lib/backend/k8s/resources/resources.go).
-import type { Labels } from '../model.ts';
-import type { Fields, ObjectContext } from '../parse-fields.ts';
-import { invalidField, isFields } from '../parse-fields.ts';
-import { parseObjectHead } from '../parse-object-head.ts';
-import { parseLabels } from '../parse-selector.ts';
+import type { Labels } from '../objects/model.ts';
+import type { Fields, ObjectContext } from '../objects/parse-fields.ts';
+import { invalidField, isFields } from '../objects/parse-fields.ts';
+import { parseObjectHead } from '../objects/parse-object-head.ts';
+import { parseLabels } from '../objects/parse-selector.ts';
 
 export const CALICO_API_VERSION = 'projectcalico.org/v3';
 export const CALICO_CRD_API_VERSION = 'crd.projectcalico.org/v1';

@@ -1,9 +1,9 @@
 // Calico NetworkPolicy, GlobalNetworkPolicy and their staged forms, in projectcalico.org/v3 or as stored in
 // crd.projectcalico.org/v1, into a CalicoPolicy with Calico's defaulting applied (libcalico-go/lib/clientv3
 // defaultPolicyTypesField; tier `default`) and its validation repeated.
-import type { Direction } from '../model.ts';
-import type { Fields, ObjectContext } from '../parse-fields.ts';
-import { invalidField, optionalFields, optionalList, requireString } from '../parse-fields.ts';
+import type { Direction } from '../objects/model.ts';
+import type { Fields, ObjectContext } from '../objects/parse-fields.ts';
+import { invalidField, optionalFields, optionalList, requireString } from '../objects/parse-fields.ts';
 import type { CalicoPolicy, CalicoRule, StagedAction, Unmodelled } from './model.ts';
 import { STAGED_ACTIONS } from './model.ts';
 import { parseCalicoHead } from './parse-calico-head.ts';

@@ -1,10 +1,10 @@
 // Calico rules (api/pkg/apis/projectcalico/v3/policy_common.go) with the checks Calico's validator makes
 // (libcalico-go/lib/validator/v3/validator.go validateRule, validateEntityRule, and the CRD's CEL rules),
 // repeated here since state files and crd.projectcalico.org/v1 writes never went through them.
-import { parseCidr, parseIp } from '../cidr.ts';
-import type { Cidr, Direction, Protocol } from '../model.ts';
-import type { Fields, ObjectContext } from '../parse-fields.ts';
-import { invalidField, isPortName, optionalFields, optionalList, requireFields, requireString } from '../parse-fields.ts';
+import { parseCidr, parseIp } from '../netpol/cidr.ts';
+import type { Cidr, Direction, Protocol } from '../objects/model.ts';
+import type { Fields, ObjectContext } from '../objects/parse-fields.ts';
+import { invalidField, isPortName, optionalFields, optionalList, requireFields, requireString } from '../objects/parse-fields.ts';
 import type { CalicoAction, CalicoPort, CalicoProtocol, CalicoRule, EntityRule, ServiceAccountMatch, Unmodelled } from './model.ts';
 import { CALICO_ACTIONS } from './model.ts';
 import type { CalicoSelector } from './selector.ts';

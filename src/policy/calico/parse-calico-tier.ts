@@ -1,5 +1,5 @@
 // A Calico Tier (api/pkg/apis/projectcalico/v3/tier.go), in either API group.
-import { invalidField, optionalFields } from '../parse-fields.ts';
+import { invalidField, optionalFields } from '../objects/parse-fields.ts';
 import type { Tier, TierDefaultAction } from './model.ts';
 import { parseCalicoHead } from './parse-calico-head.ts';
 

@@ -2,9 +2,9 @@
 // answers over what nsguard does not know. The selector a rule's source or destination stands for is
 // built as libcalico-go builds it for Felix (lib/backend/syncersv1/updateprocessors/rules.go
 // getEndpointSelector, networkpolicyprocessor.go, globalnetworkpolicyprocessor.go).
-import type { Cidr, Protocol } from '../model.ts';
-import type { PortSet } from '../port-set.ts';
-import { ALL_PORTS, NO_PORTS, allOf, difference, intersect, portRange, union } from '../port-set.ts';
+import type { Cidr, Protocol } from '../objects/model.ts';
+import type { PortSet } from '../netpol/port-set.ts';
+import { ALL_PORTS, NO_PORTS, allOf, difference, intersect, portRange, union } from '../netpol/port-set.ts';
 import type { EndpointFacts } from './endpoint-facts.ts';
 import { addressTruth, families } from './endpoint-facts.ts';
 import type { CalicoPolicy, CalicoPort, CalicoRule, EntityRule } from './model.ts';

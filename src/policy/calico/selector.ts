@@ -9,7 +9,7 @@
 //   `!=` and `not in` are true.
 // Bounded for hostile input: the text's length and the nesting of parentheses are capped, so a
 // selector that does not parse costs at most one pass and says where it went wrong.
-import type { Labels } from '../model.ts';
+import type { Labels } from '../objects/model.ts';
 import { selectorTruth } from './truth.ts';
 
 export type CalicoSelector =

@@ -1,7 +1,7 @@
 // Three-valued matching: what nsguard does not know about an endpoint (its service account, its address,
 // a witness pod's named ports) makes a match `maybe`. Kleene's logic keeps every answer sound: `yes` holds
 // whatever the unknowns are, `no` holds for none of them.
-import type { Labels } from '../model.ts';
+import type { Labels } from '../objects/model.ts';
 import type { CalicoSelector } from './selector.ts';
 
 export type Truth = 'yes' | 'no' | 'maybe';

@@ -1,0 +1,167 @@
+import type { PolicyChange } from '../objects/change.ts';
+import type { Budget } from './budget.ts';
+import type { ClusterView } from '../objects/cluster-view.ts';
+import type { Finding } from './decision.ts';
+import { describeChange, describeEndpoints, describePolicies, joinAnd } from './describe.ts';
+import type { Endpoint } from '../netpol/endpoint.ts';
+import { EndpointSet, describeEndpoint, namespaceOf, podEndpoint } from '../netpol/endpoint.ts';
+import type { Config, DnsConfig, Policy, Protocol } from '../objects/model.ts';
+import { hasPort } from '../netpol/port-set.ts';
+import type { EvaluationContext, PathVerdict } from '../netpol/reachability.ts';
+import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
+import { dnsHints } from './dns-hints.ts';
+import { policiesWith } from '../netpol/policy-overlay.ts';
+import { peerCost } from '../netpol/rule-index.ts';
+import { selectorFromLabels, selects } from '../netpol/selector.ts';
+import { representativeLabels, witnessDnsPod, witnessPod } from '../netpol/witness.ts';
+
+export interface CheckResult {
+  readonly violations: readonly Finding[];
+  readonly warnings: readonly Finding[];
+}
+
+/** One (DNS target, protocol) the source cannot reach on the DNS port, with the verdict that says why. */
+export interface DnsFailure {
+  readonly target: Endpoint;
+  readonly protocol: Protocol;
+  readonly verdict: PathVerdict;
+}
+
+/**
+ * Where pods send DNS queries. With NodeLocal DNSCache the node-local addresses (only an ipBlock reaches
+ * them: the cache listens on the node's network); otherwise the DNS pods, or CoreDNS as a witness.
+ */
+export function dnsTargets(view: ClusterView, dns: DnsConfig): Endpoint[] {
+  if (dns.nodeLocalIPs.length > 0) return dns.nodeLocalIPs.map((ip) => ({ kind: 'external', ip }));
+  const groups = [...view.podGroupsMatching(dns.namespace, selectorFromLabels(dns.podLabels))];
+  return (groups.length > 0 ? groups : [witnessDnsPod(dns)]).map((group) => podEndpoint(view, group));
+}
+
+/** Empty when `source` reaches every DNS target on the DNS port over every configured protocol. */
+export function dnsFailures(ctx: EvaluationContext, source: Endpoint, targets: readonly Endpoint[], dns: DnsConfig): DnsFailure[] {
+  const failures: DnsFailure[] = [];
+  for (const target of targets) {
+    if (reachesDnsAt(ctx, source, target, dns)) continue;
+    const verdict = evaluatePath(ctx, source, target);
+    for (const protocol of dns.protocols) if (!hasPort(verdict.ports, protocol, dns.port)) failures.push({ target, protocol, verdict });
+  }
+  return failures;
+}
+
+/** `dnsFailures(...).length === 0`, without building the verdicts that explain a failure. */
+export function resolvesNames(ctx: EvaluationContext, source: Endpoint, targets: readonly Endpoint[], dns: DnsConfig): boolean {
+  return targets.every((target) => reachesDnsAt(ctx, source, target, dns));
+}
+
+function reachesDnsAt(ctx: EvaluationContext, source: Endpoint, target: Endpoint, dns: DnsConfig): boolean {
+  const ports = openPorts(ctx, source, target);
+  return dns.protocols.every((protocol) => hasPort(ports, protocol, dns.port));
+}
+
+export function isDnsPod(endpoint: Endpoint, dns: DnsConfig): boolean {
+  return endpoint.kind === 'pod' && endpoint.group.namespace === dns.namespace && selects(selectorFromLabels(dns.podLabels), endpoint.group.labels);
+}
+
+/**
+ * `dns-egress`: deny when a pod, running or witnessed, resolves names before the change and not after;
+ * pods that could not resolve before are a warning, so broken DNS can be repaired step by step.
+ */
+export function checkDnsEgress(view: ClusterView, change: PolicyChange, config: Config, budget: Budget): CheckResult {
+  const { dns } = config;
+  const targets = dnsTargets(view, dns);
+  const before = reviewContext(policiesWith(view, change, change.before), config.podCIDRs, 'must', budget);
+  const after = reviewContext(policiesWith(view, change, change.after), config.podCIDRs, 'must', budget);
+
+  // The DNS pods are named in the cause of every pod that cannot reach them: described once each.
+  const targetNames = new Map<Endpoint, string>();
+  const describeTarget = (target: Endpoint): string => {
+    let name = targetNames.get(target);
+    if (name === undefined) targetNames.set(target, (name = describeEndpoint(target)));
+    return name;
+  };
+  const lost = new Map<string, Endpoint[]>();
+  const broken = new Map<string, Endpoint[]>();
+  for (const source of affectedSources(view, change, targets, dns, budget)) {
+    const failuresAfter = dnsFailures(after, source, targets, dns);
+    if (failuresAfter.length === 0) continue;
+    const cause = explainDnsFailures(failuresAfter, dns, describeTarget) + dnsHints(source, failuresAfter, after, view, config, budget);
+    const hadDns = resolvesNames(before, source, targets, dns);
+    const bucket = hadDns ? lost : broken;
+    const same = bucket.get(cause);
+    if (same === undefined) bucket.set(cause, [source]);
+    else same.push(source);
+  }
+  const violations = [...lost].map(([cause, sources]) => ({
+    rule: 'dns-egress' as const,
+    message: `${describeChange(change)} cuts DNS for ${describeEndpoints(sources)}: ${cause}`,
+  }));
+  const warnings = [...broken].map(([cause, sources]) => ({
+    rule: 'dns-egress' as const,
+    message: `DNS is already broken for ${describeEndpoints(sources)}: ${cause}`,
+  }));
+  return { violations, warnings };
+}
+
+/**
+ * Pods whose DNS the change can touch: those the policy selects before or after (egress side), and,
+ * when it selects the DNS pods for ingress, every pod of the cluster (it can cut them all off).
+ */
+function affectedSources(view: ClusterView, change: PolicyChange, targets: readonly Endpoint[], dns: DnsConfig, budget: Budget): Endpoint[] {
+  const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
+  const namespace = namespaceOf(view, change.namespace);
+  const sources = new EndpointSet(budget);
+  if (objects.some((p) => p.types.has('egress'))) {
+    for (const p of objects) for (const group of view.podGroupsMatching(change.namespace, p.podSelector)) sources.add(podEndpoint(view, group));
+    for (const p of objects) {
+      const labels = representativeLabels(p.podSelector);
+      if (labels !== undefined) sources.add({ kind: 'pod', group: witnessPod(change.namespace, labels), namespace });
+    }
+  }
+  const guardsDns = (p: Policy): boolean =>
+    p.types.has('ingress') && targets.some((t) => t.kind === 'pod' && selects(p.podSelector, t.group.labels));
+  if (change.namespace === dns.namespace && objects.some(guardsDns)) {
+    for (const ns of view.namespaces()) for (const group of view.podGroups(ns.name)) sources.add(podEndpoint(view, group));
+    for (const ns of view.namespaces()) sources.add({ kind: 'pod', group: witnessPod(ns.name, {}), namespace: ns });
+    for (const p of objects) for (const rule of p.ingress) for (const peer of rule.peers ?? []) {
+      budget.spend(peerCost(peer));
+      if (peer.kind !== 'namespaces' || peer.podSelector === undefined) continue;
+      const labels = representativeLabels(peer.podSelector);
+      if (labels === undefined) continue;
+      budget.spend(view.namespaceLookupCost(peer.namespaceSelector));
+      for (const ns of view.namespacesMatching(peer.namespaceSelector)) sources.add({ kind: 'pod', group: witnessPod(ns.name, labels), namespace: ns });
+    }
+  }
+  // DNS servers answer queries; they do not need to reach themselves.
+  return sources.items.filter((s) => !isDnsPod(s, dns));
+}
+
+/** Which direction fails, on which protocols, and which policies isolate that side. */
+export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConfig, describeTarget: (target: Endpoint) => string): string {
+  const parts: string[] = [];
+  const egress = failures.filter((f) => !hasPort(f.verdict.egress.ports, f.protocol, dns.port));
+  if (egress.length > 0) {
+    const first = egress[0] as DnsFailure;
+    parts.push(
+      `egress to ${describeEndpoints(unique(egress.map((f) => f.target)), describeTarget)} on ${protocolsAt(egress, dns.port)} is not allowed ` +
+        `(egress-isolated by ${describePolicies(first.verdict.egress.isolatedBy)}, and no egress rule allows it)`,
+    );
+  }
+  const ingress = failures.filter((f) => !hasPort(f.verdict.ingress.ports, f.protocol, dns.port));
+  for (const target of unique(ingress.map((f) => f.target))) {
+    const mine = ingress.filter((f) => f.target === target);
+    const first = mine[0] as DnsFailure;
+    parts.push(
+      `ingress of ${describeEndpoints([target], describeTarget)} from them on ${protocolsAt(mine, dns.port)} is not allowed ` +
+        `(ingress-isolated by ${describePolicies(first.verdict.ingress.isolatedBy)}, and no ingress rule allows it)`,
+    );
+  }
+  return parts.join('; ');
+}
+
+function protocolsAt(failures: readonly DnsFailure[], port: number): string {
+  return joinAnd([...new Set(failures.map((f) => f.protocol))].map((p) => `${p} ${port}`));
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}

@@ -1,0 +1,76 @@
+import type { Budget } from './budget.ts';
+import { blockContainsIp, parseIp } from '../netpol/cidr.ts';
+import type { ClusterView } from '../objects/cluster-view.ts';
+import { describePolicy } from './describe.ts';
+import type { Endpoint } from '../netpol/endpoint.ts';
+import { namespaceOf } from '../netpol/endpoint.ts';
+import type { Config } from '../objects/model.ts';
+import { hasPort } from '../netpol/port-set.ts';
+import type { DnsFailure } from './dns-egress.ts';
+import type { EvaluationContext } from '../netpol/reachability.ts';
+import { isolatingPolicies, resolveRulePorts } from '../netpol/reachability.ts';
+import { peerCost } from '../netpol/rule-index.ts';
+import { describeSelector, selects } from '../netpol/selector.ts';
+import { METADATA_NAME_LABEL } from '../netpol/witness.ts';
+
+/**
+ * The mistakes that break DNS in real clusters, recognised in the policies that isolate the pod, so
+ * the message says what to fix rather than only what fails.
+ */
+export function dnsHints(source: Endpoint, failures: readonly DnsFailure[], ctx: EvaluationContext, view: ClusterView, config: Config, budget: Budget): string {
+  const { dns } = config;
+  const egressFailures = failures.filter((f) => !hasPort(f.verdict.egress.ports, f.protocol, dns.port));
+  if (source.kind !== 'pod' || egressFailures.length === 0) return '';
+  const hints: string[] = [];
+  const failing = new Set(egressFailures.map((f) => f.protocol));
+  const dnsNamespace = namespaceOf(view, dns.namespace);
+  const target = egressFailures[0]?.target as Endpoint;
+
+  for (const policy of isolatingPolicies(ctx.policies(source.group.namespace), 'egress', source)) {
+    policy.egress.forEach((rule, index) => {
+      budget.spend(1 + (rule.ports?.length ?? 0));
+      const where = `${describePolicy(policy)} egress rule ${index}`;
+      const ports = resolveRulePorts(rule, target, ctx.reading);
+      const missing = dns.protocols.filter((p) => failing.has(p) && !hasPort(ports, p, dns.port));
+      const present = dns.protocols.filter((p) => hasPort(ports, p, dns.port));
+      if (present.length > 0 && missing.length > 0) {
+        hints.push(`${where} allows ${present.join('/')} ${dns.port} but not ${missing.join('/')} ${dns.port}: resolvers retry over TCP when an answer is too large for UDP, so allow both`);
+      }
+      for (const peer of rule.peers ?? []) {
+        budget.spend(peerCost(peer));
+        if (peer.kind === 'namespaces' && !selects(peer.namespaceSelector, dnsNamespace.labels)) {
+          const byName = peer.namespaceSelector.requirements.find(
+            (r) => r.operator === 'In' && r.values.includes(dns.namespace) && dnsNamespace.labels[r.key] === undefined,
+          );
+          if (byName !== undefined) {
+            hints.push(
+              `${where} selects namespaces by ${byName.key}=${dns.namespace}, a label ${dns.namespace} does not carry: every namespace is labelled ${METADATA_NAME_LABEL}=<its name>, so select ${METADATA_NAME_LABEL}=${dns.namespace}`,
+            );
+          }
+        }
+        if (peer.kind === 'pods' && policy.namespace !== dns.namespace && selects(peer.podSelector, dns.podLabels)) {
+          hints.push(
+            `in ${where} the peer podSelector ${describeSelector(peer.podSelector)} stands alone, so it selects pods in ${policy.namespace}, not in ${dns.namespace}: put namespaceSelector and podSelector in the same peer (one list item) to mean both`,
+          );
+        }
+        if (peer.kind === 'ipBlock') {
+          const serviceIp = dns.serviceIPs.find((text) => {
+            const ip = parseIp(text);
+            return ip !== undefined && blockContainsIp(peer.ipBlock, ip);
+          });
+          if (serviceIp !== undefined) {
+            hints.push(
+              `${where} allows ipBlock ${peer.ipBlock.cidr.text}, which holds the DNS Service ClusterIP ${serviceIp}; most CNIs apply NetworkPolicy after the Service address is translated to a pod address (DNAT), so this does not reach the DNS pods: allow the DNS pods by namespaceSelector and podSelector instead`,
+            );
+          }
+        }
+      }
+    });
+  }
+  if (dns.nodeLocalIPs.length > 0) {
+    hints.push(
+      `pods resolve through NodeLocal DNSCache at ${dns.nodeLocalIPs.join(', ')}, which listens on the node's network: no podSelector matches it, only an ipBlock such as ${dns.nodeLocalIPs[0]}/32 does`,
+    );
+  }
+  return hints.length === 0 ? '' : `. ${[...new Set(hints)].join('. ')}`;
+}

@@ -1,0 +1,253 @@
+import type { Budget } from './budget.ts';
+import { blockOverlapsRange } from '../netpol/cidr.ts';
+import type { PolicyChange } from '../objects/change.ts';
+import type { CheckResult } from './dns-egress.ts';
+import type { ClusterView } from '../objects/cluster-view.ts';
+import type { Finding } from './decision.ts';
+import { describeRulePeers, describePeer } from './describe-peer.ts';
+import { describeChange, describeDecidingSide, describePath, describePolicy, joinAnd } from './describe.ts';
+import type { Endpoint } from '../netpol/endpoint.ts';
+import { EndpointSet, namespaceOf, podEndpoint } from '../netpol/endpoint.ts';
+import { environmentOf, separatedFrom } from './environments.ts';
+import type { Config, Direction, Labels, Namespace, Peer, Policy, Rule, Selector } from '../objects/model.ts';
+import { policiesWith } from '../netpol/policy-overlay.ts';
+import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
+import { isEmpty } from '../netpol/port-set.ts';
+import { peerCost } from '../netpol/rule-index.ts';
+import { satisfies, selects } from '../netpol/selector.ts';
+import { representativeLabels, witnessNamespace, witnessPod } from '../netpol/witness.ts';
+
+/**
+ * `env-boundary` for a NetworkPolicy write in namespace N of environment E: every path it can touch
+ * has one end in N, so it is judged against each environment F that must stay apart from E, on
+ * F's existing namespaces and on a witness "any namespace labelled env=F" (so a rule is caught before
+ * the first F namespace exists). Two ways to fail: a rule that newly grants F (ports do not matter),
+ * or a path between N and F that is open after the change and was not before.
+ */
+export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config: Config, budget: Budget): CheckResult {
+  const home = namespaceOf(view, change.namespace);
+  const env = environmentOf(home, config);
+  const violations = new Map<string, Finding>();
+  const warnings = new Map<string, Finding>();
+  const before = reviewContext(policiesWith(view, change, change.before), config.podCIDRs, 'may', budget);
+  const after = reviewContext(policiesWith(view, change, change.after), config.podCIDRs, 'may', budget);
+  const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
+  const localPods = homePods(view, home, objects, budget);
+  const peers = peersOf(objects, budget);
+  const witnessLabels = peerWitnessLabels(peers, budget);
+
+  for (const other of separatedFrom(env, config)) {
+    const apart = `${env} and ${other} must stay apart`;
+    const witness = witnessNamespace(config.environmentLabel, other);
+    const reached = namespacesOf(view, witness, other, config, budget);
+    for (const namespace of otherNamespaces(peers, witness, reached)) {
+      const remotePods = otherPods(view, namespace, witnessLabels, budget);
+      for (const local of localPods) {
+        for (const remote of remotePods) {
+          for (const [from, to, side] of [[local, remote, 'egress'], [remote, local, 'ingress']] as const) {
+            if (isEmpty(openPorts(after, from, to))) continue;
+            const key = `${other}|${side}|${namespace.name}`;
+            const already = !isEmpty(openPorts(before, from, to));
+            const findings = already ? warnings : violations;
+            if (findings.has(key)) continue;
+            // Only a path that is reported gets its full verdict, to name the deciding policies.
+            const now = evaluatePath(after, from, to);
+            findings.set(key, {
+              rule: 'env-boundary',
+              message: already
+                ? `${describePath(now)} is already open (${apart}): ${describeDecidingSide(now[side])}`
+                : `${describeChange(change)} opens ${describePath(now)} (${apart}): ${describeDecidingSide(now[side])}`,
+            });
+          }
+        }
+      }
+    }
+    if (change.after === undefined) continue;
+    // A direction whose opening is already reported names the rule there; its grants add nothing.
+    const opened = new Set([...violations.keys()].filter((key) => key.startsWith(`${other}|`)).map((key) => key.split('|')[1]));
+    const fresh = [...grants(change.after, witness, reached, config, budget).values()].filter(
+      (g) => !opened.has(g.direction) && !isGrantedBy(change.before, g, config, budget),
+    );
+    // One message per rule, naming every namespace it newly reaches.
+    for (const [rule, targets] of groupBy(fresh, (g) => `${g.direction}|${g.index}`)) {
+      const first = targets[0] as Grant;
+      const names = targets.map((g) => (g.namespace.witness === true ? g.namespace.name.slice(1, -1) : `namespace ${g.namespace.name}`));
+      const towards = first.direction === 'ingress' ? 'traffic from' : 'traffic to';
+      violations.set(`${other}|grant|${rule}`, {
+        rule: 'env-boundary',
+        message:
+          `${describeChange(change)} writes ${describePolicy(change.after)} ${first.direction} rule ${first.index} (${first.peers}), ` +
+          `which allows ${towards} ${listed(names)} (${apart}; a port list does not close the path)`,
+      });
+    }
+  }
+  return { violations: [...violations.values()], warnings: [...warnings.values()] };
+}
+
+/** Pods of N the policy selects before or after: running groups and one witness per selector. */
+function homePods(view: ClusterView, home: Namespace, objects: readonly Policy[], budget: Budget): readonly Endpoint[] {
+  const pods = new EndpointSet(budget);
+  for (const p of objects) for (const group of view.podGroupsMatching(home.name, p.podSelector)) pods.add(podEndpoint(view, group));
+  for (const p of objects) {
+    const labels = representativeLabels(p.podSelector);
+    if (labels !== undefined) pods.add({ kind: 'pod', group: witnessPod(home.name, labels), namespace: home });
+  }
+  return pods.items;
+}
+
+/**
+ * The witness namespace of F stands for every F namespace a broad peer matches; real F namespaces are
+ * added only when a peer picks them out by labels the witness lacks (a name, a team label).
+ */
+function otherNamespaces(peers: readonly Peer[], witness: Namespace, reached: (selector: Selector) => readonly Namespace[]): Namespace[] {
+  const out = new Map<string, Namespace>([[witness.name, witness]]);
+  for (const peer of peers) {
+    if (peer.kind !== 'namespaces' || selects(peer.namespaceSelector, witness.labels)) continue;
+    for (const ns of reached(peer.namespaceSelector)) out.set(ns.name, ns);
+  }
+  return [...out.values()];
+}
+
+/**
+ * The F namespaces a selector matches, each selector looked up once a review (otherNamespaces and
+ * grants ask alike). Every F namespace carries the environment label with the witness's value, so a
+ * requirement on that label which the witness fails, they all fail: such selectors cost no lookup.
+ */
+function namespacesOf(view: ClusterView, witness: Namespace, env: string, config: Config, budget: Budget): (selector: Selector) => readonly Namespace[] {
+  const found = new Map<Selector, readonly Namespace[]>();
+  const envLabel = config.environmentLabel;
+  return (selector) => {
+    let namespaces = found.get(selector);
+    if (namespaces !== undefined) return namespaces;
+    budget.spend(selectorSize(selector));
+    const excludesEnv = witness.labels[envLabel] === env && selector.requirements.some((r) => r.key === envLabel && !satisfies(r, witness.labels));
+    if (excludesEnv) namespaces = [];
+    else {
+      const inEnv: Selector = { requirements: [...selector.requirements, { key: envLabel, operator: 'In', values: [env] }] };
+      budget.spend(view.namespaceLookupCost(inEnv));
+      namespaces = [...view.namespacesMatching(inEnv)];
+      budget.spend(namespaces.length);
+    }
+    found.set(selector, namespaces);
+    return namespaces;
+  };
+}
+
+/** Requirements and values: what matching or looking up the selector reads. */
+function selectorSize(selector: Selector): number {
+  let size = 1;
+  for (const r of selector.requirements) size += 1 + r.values.length;
+  return size;
+}
+
+/** Pods of an F namespace: running groups, a pod with no labels, and one per pod selector the policy names. */
+function otherPods(view: ClusterView, namespace: Namespace, witnessLabels: readonly Labels[], budget: Budget): readonly Endpoint[] {
+  const pods = new EndpointSet(budget);
+  if (namespace.witness !== true) for (const group of view.podGroups(namespace.name)) pods.add(podEndpoint(view, group));
+  pods.add({ kind: 'pod', group: witnessPod(namespace.name, {}), namespace });
+  for (const labels of witnessLabels) pods.add({ kind: 'pod', group: witnessPod(namespace.name, labels), namespace });
+  return pods.items;
+}
+
+/** The labels of a witness pod for each peer that pairs a namespaceSelector with a podSelector. */
+function peerWitnessLabels(peers: readonly Peer[], budget: Budget): Labels[] {
+  const out: Labels[] = [];
+  for (const peer of peers) {
+    if (peer.kind !== 'namespaces' || peer.podSelector === undefined) continue;
+    budget.spend(selectorSize(peer.podSelector));
+    const labels = representativeLabels(peer.podSelector);
+    if (labels !== undefined) out.push(labels);
+  }
+  return out;
+}
+
+function peersOf(objects: readonly Policy[], budget: Budget): Peer[] {
+  const peers = objects.flatMap((p) => [...p.ingress, ...p.egress]).flatMap((r) => r.peers ?? []);
+  budget.spend(peers.length);
+  return peers;
+}
+
+interface Grant {
+  readonly direction: Direction;
+  readonly index: number;
+  readonly namespace: Namespace;
+  readonly peers: string;
+}
+
+/**
+ * Rules of `policy` whose peers reach pods of environment F, keyed by direction and namespace: the
+ * witness for peers broad enough to match it (they reach every F namespace), and the F namespaces a
+ * narrower peer picks out, found through the label index rather than by listing every namespace.
+ */
+function grants(policy: Policy, witness: Namespace, reached: (selector: Selector) => readonly Namespace[], config: Config, budget: Budget): Map<string, Grant> {
+  const out = new Map<string, Grant>();
+  for (const direction of ['ingress', 'egress'] as const) {
+    if (!policy.types.has(direction)) continue;
+    rulesOf(policy, direction).forEach((rule, index) => {
+      const targets = [witness];
+      for (const peer of rule.peers ?? []) {
+        if (peer.kind !== 'namespaces' || selects(peer.namespaceSelector, witness.labels)) continue;
+        targets.push(...reached(peer.namespaceSelector));
+      }
+      for (const namespace of targets) {
+        const key = `${direction}|${namespace.name}`;
+        const peers = reachingPeers(rule, namespace, config, budget);
+        if (peers === undefined || out.has(key)) continue;
+        out.set(key, { direction, index, namespace, peers: peers.length === 0 ? describeRulePeers(rule, direction) : joinAnd(peers.map(describePeer)) });
+      }
+    });
+  }
+  return out;
+}
+
+function isGrantedBy(policy: Policy | undefined, grant: Grant, config: Config, budget: Budget): boolean {
+  return (
+    policy !== undefined && policy.types.has(grant.direction) && rulesOf(policy, grant.direction).some((r) => reachingPeers(r, grant.namespace, config, budget) !== undefined)
+  );
+}
+
+function rulesOf(policy: Policy, direction: Direction): readonly Rule[] {
+  return direction === 'ingress' ? policy.ingress : policy.egress;
+}
+
+/** The peers of `rule` that reach pods of `namespace` ([] for a rule without peers, which reaches every
+ * pod), or undefined when none does. */
+function reachingPeers(rule: Rule, namespace: Namespace, config: Config, budget: Budget): Peer[] | undefined {
+  budget.spend(1);
+  if (rule.peers === undefined) return [];
+  const reaching = rule.peers.filter((peer) => {
+    budget.spend(peerCost(peer));
+    switch (peer.kind) {
+      case 'pods':
+        // Pods of the policy's own namespace: never another environment.
+        return false;
+      case 'namespaces':
+        return selects(peer.namespaceSelector, namespace.labels) && (peer.podSelector === undefined || representativeLabels(peer.podSelector) !== undefined);
+      case 'ipBlock':
+        // A pod of F may hold any address of the pod CIDRs.
+        return config.podCIDRs.some((c) => blockOverlapsRange(peer.ipBlock, c));
+      default: {
+        const never: never = peer;
+        throw new Error(`unknown peer ${JSON.stringify(never)}`);
+      }
+    }
+  });
+  return reaching.length > 0 ? reaching : undefined;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const same = out.get(key(item));
+    if (same === undefined) out.set(key(item), [item]);
+    else same.push(item);
+  }
+  return out;
+}
+
+/** The witness reads "any namespace labelled env=test"; real namespaces follow, the first few by name. */
+function listed(targets: readonly string[]): string {
+  const shown = targets.slice(0, 4);
+  const more = targets.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more namespaces` : joinAnd(shown);
+}

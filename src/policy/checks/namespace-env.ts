@@ -1,0 +1,127 @@
+import type { NamespaceChange } from '../objects/change.ts';
+import type { CheckResult } from './dns-egress.ts';
+import type { Budget } from './budget.ts';
+import type { ClusterView } from '../objects/cluster-view.ts';
+import type { Finding } from './decision.ts';
+import { describeDecidingSide, describePath } from './describe.ts';
+import type { Endpoint } from '../netpol/endpoint.ts';
+import { EndpointSet } from '../netpol/endpoint.ts';
+import { environmentOf, separatedFrom } from './environments.ts';
+import type { Config, Namespace, Peer, Policy } from '../objects/model.ts';
+import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
+import { isEmpty } from '../netpol/port-set.ts';
+import { peerCost } from '../netpol/rule-index.ts';
+import { describeLabels, selectorFromLabels, selects } from '../netpol/selector.ts';
+import { representativeLabels, witnessNamespace, witnessPod } from '../netpol/witness.ts';
+import { PARENT_ANNOTATION } from '../objects/nsguard-metadata.ts';
+
+/**
+ * `env-boundary` for a Namespace CREATE/UPDATE, judged on real paths: the namespace's new labels must
+ * not let existing policies of a separated environment reach it or be reached by it. A path that any
+ * namespace of the same environment would get (the F side simply is not isolated) is not this
+ * change's doing: it is a warning, like every pre-existing exposure.
+ */
+export function checkNamespaceEnv(view: ClusterView, change: NamespaceChange, config: Config, budget: Budget): CheckResult {
+  const after = change.after;
+  if (after === undefined) return { violations: [], warnings: [] };
+  const env = environmentOf(after, config);
+  const ctx = reviewContext((ns) => view.policies(ns), config.podCIDRs, 'may', budget);
+  const violations = new Map<string, Finding>();
+  const warnings = new Map<string, Finding>();
+  const verb = change.operation === 'CREATE' ? 'creating' : 'relabelling';
+
+  for (const other of separatedFrom(env, config)) {
+    const apart = `${env} and ${other} must stay apart`;
+    // The same namespace carrying only its environment label: what any namespace of `env` would get.
+    const plain: Namespace = { ...after, labels: { ...witnessNamespace(config.environmentLabel, env as string).labels } };
+    const beforeCounts = change.before !== undefined && separatedFrom(environmentOf(change.before, config), config).includes(other);
+    const inOther = selectorFromLabels({ [config.environmentLabel]: other });
+    budget.spend(view.namespaceLookupCost(inOther));
+    for (const remote of view.namespacesMatching(inOther)) {
+      budget.spend(1);
+      if (remote.name === after.name) continue;
+      const peers = pickingOut(view.policies(remote.name), after, plain, budget);
+      if (peers.length === 0) continue;
+      const remotePods = podsOf(view, remote, view.policies(remote.name).map((p) => representativeLabels(p.podSelector)), budget);
+      const localPods = (ns: Namespace): readonly Endpoint[] =>
+        podsOf(view, ns, peers.map((p) => (p.podSelector === undefined ? {} : representativeLabels(p.podSelector))), budget);
+      for (const local of localPods(after)) {
+        for (const remotePod of remotePods) {
+          for (const [from, to, side] of [[local, remotePod, 'ingress'], [remotePod, local, 'egress']] as const) {
+            if (isEmpty(openPorts(ctx, from, to))) continue;
+            const key = `${remote.name}|${side}`;
+            const opensAs = (labelled: Namespace): boolean => !isEmpty(openPorts(ctx, rehome(from, after, labelled), rehome(to, after, labelled)));
+            const already = opensAs(plain) || (beforeCounts && change.before !== undefined && opensAs(change.before));
+            const findings = already ? warnings : violations;
+            if (findings.has(key)) continue;
+            const now = evaluatePath(ctx, from, to);
+            const reason = describeDecidingSide(now[side]);
+            findings.set(key, {
+              rule: 'env-boundary',
+              message: already
+                ? `${describePath(now)} is already open (${apart}): ${reason}`
+                : `${verb} namespace ${after.name} with labels ${describeLabels(after.labels)} opens ${describePath(now)} (${apart}): ${reason}`,
+            });
+          }
+        }
+      }
+    }
+  }
+  return { violations: [...violations.values()], warnings: [...warnings.values()] };
+}
+
+type NamespacesPeer = Extract<Peer, { kind: 'namespaces' }>;
+
+/**
+ * Only peers that pick this namespace out by its own labels can make it differ from `plain`. Every
+ * namespace of the other environment is looked at, so this allocates nothing for the many that have none.
+ */
+function pickingOut(policies: readonly Policy[], after: Namespace, plain: Namespace, budget: Budget): NamespacesPeer[] {
+  let peers: NamespacesPeer[] | undefined;
+  for (const policy of policies) {
+    for (const rules of [policy.ingress, policy.egress]) {
+      for (const rule of rules) {
+        budget.spend(1);
+        for (const peer of rule.peers ?? []) {
+          budget.spend(peerCost(peer));
+          if (peer.kind === 'namespaces' && selects(peer.namespaceSelector, after.labels) && !selects(peer.namespaceSelector, plain.labels)) (peers ??= []).push(peer);
+        }
+      }
+    }
+  }
+  return peers ?? [];
+}
+
+function podsOf(view: ClusterView, namespace: Namespace, witnessLabels: readonly (Readonly<Record<string, string>> | undefined)[], budget: Budget): readonly Endpoint[] {
+  const pods = new EndpointSet(budget);
+  for (const group of view.podGroups(namespace.name)) pods.add({ kind: 'pod', group, namespace });
+  pods.add({ kind: 'pod', group: witnessPod(namespace.name, {}), namespace });
+  for (const labels of witnessLabels) if (labels !== undefined) pods.add({ kind: 'pod', group: witnessPod(namespace.name, labels), namespace });
+  return pods.items;
+}
+
+/** The same pod seen with its namespace carrying other labels. */
+function rehome(endpoint: Endpoint, from: Namespace, to: Namespace): Endpoint {
+  return endpoint.kind === 'pod' && endpoint.namespace === from ? { ...endpoint, namespace: to } : endpoint;
+}
+
+/**
+ * `env-boundary` for a namespace under a parent: it receives copies of the parent's policies, so it
+ * must hold the parent's environment (the mutation stamps it; this catches a different one given).
+ */
+export function checkParentEnvironment(view: ClusterView, change: NamespaceChange, config: Config): Finding[] {
+  const after = change.after;
+  const parentName = after?.annotations[PARENT_ANNOTATION];
+  if (after === undefined || parentName === undefined) return [];
+  const parent = view.namespace(parentName);
+  const parentEnv = parent === undefined ? undefined : environmentOf(parent, config);
+  const env = environmentOf(after, config);
+  if (parentEnv === undefined || env === parentEnv) return [];
+  const own = env === undefined ? 'no environment label' : `${config.environmentLabel}=${env}`;
+  return [
+    {
+      rule: 'env-boundary',
+      message: `namespace ${change.name} names parent ${parentName} (${PARENT_ANNOTATION}), which is ${config.environmentLabel}=${parentEnv}, but has ${own}: a child receives its parent's policies and must hold its environment; label it ${config.environmentLabel}=${parentEnv}`,
+    },
+  ];
+}
