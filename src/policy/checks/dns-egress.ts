@@ -1,11 +1,11 @@
 import type { PolicyChange } from '../objects/change.ts';
 import type { Budget } from './budget.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
-import type { Finding } from './decision.ts';
+import type { Check, CheckInput, CheckResult } from './check.ts';
 import { describeChange, describeEndpoints, describePolicies, joinAnd } from './describe.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet, describeEndpoint, namespaceOf, podEndpoint } from '../netpol/endpoint.ts';
-import type { Config, DnsConfig, Policy, Protocol } from '../objects/model.ts';
+import type { DnsConfig, Policy, Protocol } from '../objects/model.ts';
 import { hasPort } from '../netpol/port-set.ts';
 import type { EvaluationContext, PathVerdict } from '../netpol/reachability.ts';
 import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
@@ -14,11 +14,6 @@ import { policiesWith } from '../netpol/policy-overlay.ts';
 import { peerCost } from '../netpol/rule-index.ts';
 import { selectorFromLabels, selects } from '../netpol/selector.ts';
 import { representativeLabels, witnessDnsPod, witnessPod } from '../netpol/witness.ts';
-
-export interface CheckResult {
-  readonly violations: readonly Finding[];
-  readonly warnings: readonly Finding[];
-}
 
 /** One (DNS target, protocol) the source cannot reach on the DNS port, with the verdict that says why. */
 export interface DnsFailure {
@@ -66,7 +61,7 @@ export function isDnsPod(endpoint: Endpoint, dns: DnsConfig): boolean {
  * `dns-egress`: deny when a pod, running or witnessed, resolves names before the change and not after;
  * pods that could not resolve before are a warning, so broken DNS can be repaired step by step.
  */
-export function checkDnsEgress(view: ClusterView, change: PolicyChange, config: Config, budget: Budget): CheckResult {
+export function checkDnsEgress({ view, change, config, budget }: CheckInput<PolicyChange>): CheckResult {
   const { dns } = config;
   const targets = dnsTargets(view, dns);
   const before = reviewContext(policiesWith(view, change, change.before), config.podCIDRs, 'must', budget);
@@ -165,3 +160,5 @@ function protocolsAt(failures: readonly DnsFailure[], port: number): string {
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
+
+export const DNS_EGRESS: Check<PolicyChange> = { rule: 'dns-egress', run: checkDnsEgress };

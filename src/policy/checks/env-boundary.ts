@@ -1,7 +1,7 @@
 import type { Budget } from './budget.ts';
 import { blockOverlapsRange } from '../netpol/cidr.ts';
 import type { PolicyChange } from '../objects/change.ts';
-import type { CheckResult } from './dns-egress.ts';
+import type { Check, CheckInput, CheckResult } from './check.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Finding } from './decision.ts';
 import { describeRulePeers, describePeer } from './describe-peer.ts';
@@ -24,7 +24,7 @@ import { representativeLabels, witnessNamespace, witnessPod } from '../netpol/wi
  * the first F namespace exists). Two ways to fail: a rule that newly grants F (ports do not matter),
  * or a path between N and F that is open after the change and was not before.
  */
-export function checkEnvBoundary(view: ClusterView, change: PolicyChange, config: Config, budget: Budget): CheckResult {
+export function checkEnvBoundary({ view, change, config, budget }: CheckInput<PolicyChange>): CheckResult {
   const home = namespaceOf(view, change.namespace);
   const env = environmentOf(home, config);
   const violations = new Map<string, Finding>();
@@ -251,3 +251,5 @@ function listed(targets: readonly string[]): string {
   const more = targets.length - shown.length;
   return more > 0 ? `${shown.join(', ')} and ${more} more namespaces` : joinAnd(shown);
 }
+
+export const ENV_BOUNDARY: Check<PolicyChange> = { rule: 'env-boundary', run: checkEnvBoundary };

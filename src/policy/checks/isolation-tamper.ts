@@ -1,6 +1,8 @@
 // `isolation-tamper`: what nsguard generated and the annotations that drive it are changed only by
 // nsguard itself or an admin. Tenants keep every other write; a namespace being deleted always finishes.
 import type { NamespaceChange, PolicyChange, Requester } from '../objects/change.ts';
+import type { Check } from './check.ts';
+import { violations } from './check.ts';
 import type { Finding } from './decision.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Config, Isolation, Labels, Namespace, Policy } from '../objects/model.ts';
@@ -18,12 +20,22 @@ function mayManage(requester: Requester, config: Config): boolean {
   return isAdmin(requester, config) || config.controllerUsers.includes(requester.username);
 }
 
+export const POLICY_TAMPER: Check<PolicyChange> = {
+  rule: 'isolation-tamper',
+  run: ({ change, requester, config }) => violations(policyTamper(change, requester, config)),
+};
+
+export const NAMESPACE_TAMPER: Check<NamespaceChange> = {
+  rule: 'isolation-tamper',
+  run: ({ change, requester, config, view }) => violations(namespaceTamper(change, requester, config, view)),
+};
+
 function who(requester: Requester, config: Config): string {
   const admins = config.adminGroups.length > 0 ? `members of ${config.adminGroups.join(', ')}` : 'the configured admins';
   return `user ${requester.username} may not; only nsguard (${config.controllerUsers.join(', ') || 'its service account'}) and ${admins} may`;
 }
 
-export function checkPolicyTamper(change: PolicyChange, requester: Requester, config: Config): Finding[] {
+function policyTamper(change: PolicyChange, requester: Requester, config: Config): Finding[] {
   if (mayManage(requester, config)) return [];
   const { before, after } = change;
   const ref = `${change.namespace}/${change.name}`;
@@ -55,7 +67,7 @@ function changedPolicy(before: Policy, after: Policy): boolean {
  * nsguard would stamp itself (the parent's, or by name) may be given by anyone. The mode override has
  * its own check (mode.ts).
  */
-export function checkNamespaceTamper(change: NamespaceChange, requester: Requester, config: Config, view: Pick<ClusterView, 'namespace'>): Finding[] {
+function namespaceTamper(change: NamespaceChange, requester: Requester, config: Config, view: Pick<ClusterView, 'namespace'>): Finding[] {
   const { before, after } = change;
   if (after === undefined || mayManage(requester, config)) return [];
   const found: Finding[] = [];

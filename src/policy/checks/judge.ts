@@ -1,16 +1,21 @@
-import { Budget, BudgetExceeded } from './budget.ts';
-import type { Change, Requester } from '../objects/change.ts';
-import { checkDnsEgress } from './dns-egress.ts';
-import { checkEnvBoundary } from './env-boundary.ts';
-import { checkNamespaceEnv, checkParentEnvironment } from './namespace-env.ts';
-import { checkNamespaceTamper, checkPolicyTamper } from './isolation-tamper.ts';
+import type { Change, NamespaceChange, PolicyChange, Requester } from '../objects/change.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
+import type { Config, Mode } from '../objects/model.ts';
+import { Budget, BudgetExceeded } from './budget.ts';
+import type { Check, CheckInput } from './check.ts';
 import type { Decision, Finding } from './decision.ts';
 import { decide, refuse } from './decision.ts';
-import type { Config, Mode } from '../objects/model.ts';
-import { checkModeOverride, isAdmin, modeFor } from './mode.ts';
+import { DNS_EGRESS } from './dns-egress.ts';
+import { ENV_BOUNDARY } from './env-boundary.ts';
+import { NAMESPACE_TAMPER, POLICY_TAMPER } from './isolation-tamper.ts';
+import { isAdmin, MODE_OVERRIDE, modeFor } from './mode.ts';
+import { NAMESPACE_ENV, PARENT_ENVIRONMENT } from './namespace-env.ts';
 import type { Stage } from './review-budget.ts';
 import { overBudget } from './review-budget.ts';
+
+// The checks of each kind of change, in the order their findings are reported.
+const POLICY_CHECKS: readonly Check<PolicyChange>[] = [POLICY_TAMPER, DNS_EGRESS, ENV_BOUNDARY];
+const NAMESPACE_CHECKS: readonly Check<NamespaceChange>[] = [MODE_OVERRIDE, NAMESPACE_TAMPER, PARENT_ENVIRONMENT, NAMESPACE_ENV];
 
 /**
  * The whole verdict on one change, as the webhook and `nsguard check` both give it. A change that needs
@@ -18,39 +23,40 @@ import { overBudget } from './review-budget.ts';
  * budget to read the steps a review used.
  */
 export function judge(change: Change, requester: Requester, view: ClusterView, config: Config, budget: Budget = new Budget(config.reviewBudget)): Decision {
+  switch (change.kind) {
+    case 'NetworkPolicy': {
+      const mode = modeFor(view.namespace(change.namespace), config);
+      // A namespace being deleted must be able to finish: its policies go with its pods.
+      if (change.operation === 'DELETE' && view.namespace(change.namespace)?.terminating === true) return decide(mode, [], []);
+      return run(POLICY_CHECKS, { change, requester, view, config, budget }, mode);
+    }
+    case 'Namespace': {
+      if (change.operation === 'DELETE') return decide(modeFor(change.before, config), [], []);
+      // An admin setting the override in this very request has it apply at once.
+      const mode = modeFor(isAdmin(requester, config) ? change.after : (change.before ?? undefined), config);
+      return run(NAMESPACE_CHECKS, { change, requester, view, config, budget }, mode);
+    }
+    default: {
+      const never: never = change;
+      throw new Error(`unknown change ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function run<C extends Change>(checks: readonly Check<C>[], input: CheckInput<C>, mode: Mode): Decision {
+  const violations: Finding[] = [];
+  const warnings: Finding[] = [];
   let stage: Stage = 'isolation-tamper';
-  let mode: Mode = config.mode;
   try {
-    switch (change.kind) {
-      case 'NetworkPolicy': {
-        const namespace = view.namespace(change.namespace);
-        mode = modeFor(namespace, config);
-        // A namespace being deleted must be able to finish: its policies go with its pods.
-        if (change.operation === 'DELETE' && namespace?.terminating === true) return decide(mode, [], []);
-        const tamper = checkPolicyTamper(change, requester, config);
-        stage = 'dns-egress';
-        const dns = checkDnsEgress(view, change, config, budget);
-        stage = 'env-boundary';
-        const env = checkEnvBoundary(view, change, config, budget);
-        return decide(mode, [...tamper, ...dns.violations, ...env.violations], [...dns.warnings, ...env.warnings]);
-      }
-      case 'Namespace': {
-        if (change.operation === 'DELETE') return decide(modeFor(change.before, config), [], []);
-        // An admin setting the override in this very request has it apply at once.
-        mode = modeFor(isAdmin(requester, config) ? change.after : (change.before ?? undefined), config);
-        const tamper = checkModeOverride(change, requester, config);
-        stage = 'env-boundary';
-        const env = checkNamespaceEnv(view, change, config, budget);
-        const violations: Finding[] = [...tamper.violations, ...checkNamespaceTamper(change, requester, config, view), ...checkParentEnvironment(view, change, config), ...env.violations];
-        return decide(mode, violations, [...tamper.warnings, ...env.warnings]);
-      }
-      default: {
-        const never: never = change;
-        throw new Error(`unknown change ${JSON.stringify(never)}`);
-      }
+    for (const check of checks) {
+      stage = check.rule;
+      const found = check.run(input);
+      violations.push(...found.violations);
+      warnings.push(...found.warnings);
     }
   } catch (error) {
     if (!(error instanceof BudgetExceeded)) throw error;
-    return refuse(mode, overBudget(change, stage, error.limit, config));
+    return refuse(mode, overBudget(input.change, stage, error.limit, input.config));
   }
+  return decide(mode, violations, warnings);
 }

@@ -1,4 +1,5 @@
 import type { NamespaceChange, Requester } from '../objects/change.ts';
+import type { Check, CheckInput, CheckResult } from './check.ts';
 import type { Finding } from './decision.ts';
 import type { Config, Mode, Namespace } from '../objects/model.ts';
 import { MODES } from '../objects/model.ts';
@@ -21,7 +22,7 @@ export function isAdmin(requester: Requester, config: Config): boolean {
 }
 
 /** `isolation-tamper` when someone who is not an admin sets, changes or removes the mode override. */
-export function checkModeOverride(change: NamespaceChange, requester: Requester, config: Config): { violations: Finding[]; warnings: Finding[] } {
+export function checkModeOverride({ change, requester, config }: CheckInput<NamespaceChange>): CheckResult {
   const was = change.before?.annotations[MODE_ANNOTATION];
   const now = change.after?.annotations[MODE_ANNOTATION];
   const warnings: Finding[] = [];
@@ -43,3 +44,5 @@ export function checkModeOverride(change: NamespaceChange, requester: Requester,
     warnings,
   };
 }
+
+export const MODE_OVERRIDE: Check<NamespaceChange> = { rule: 'isolation-tamper', run: checkModeOverride };

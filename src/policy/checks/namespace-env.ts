@@ -1,5 +1,6 @@
 import type { NamespaceChange } from '../objects/change.ts';
-import type { CheckResult } from './dns-egress.ts';
+import type { Check, CheckInput, CheckResult } from './check.ts';
+import { NO_FINDINGS, violations as onlyViolations } from './check.ts';
 import type { Budget } from './budget.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Finding } from './decision.ts';
@@ -7,7 +8,7 @@ import { describeDecidingSide, describePath } from './describe.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet } from '../netpol/endpoint.ts';
 import { environmentOf, separatedFrom } from './environments.ts';
-import type { Config, Namespace, Peer, Policy } from '../objects/model.ts';
+import type { Namespace, Peer, Policy } from '../objects/model.ts';
 import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
 import { isEmpty } from '../netpol/port-set.ts';
 import { peerCost } from '../netpol/rule-index.ts';
@@ -21,7 +22,7 @@ import { PARENT_ANNOTATION } from '../objects/nsguard-metadata.ts';
  * namespace of the same environment would get (the F side simply is not isolated) is not this
  * change's doing: it is a warning, like every pre-existing exposure.
  */
-export function checkNamespaceEnv(view: ClusterView, change: NamespaceChange, config: Config, budget: Budget): CheckResult {
+export function checkNamespaceEnv({ view, change, config, budget }: CheckInput<NamespaceChange>): CheckResult {
   const after = change.after;
   if (after === undefined) return { violations: [], warnings: [] };
   const env = environmentOf(after, config);
@@ -109,19 +110,22 @@ function rehome(endpoint: Endpoint, from: Namespace, to: Namespace): Endpoint {
  * `env-boundary` for a namespace under a parent: it receives copies of the parent's policies, so it
  * must hold the parent's environment (the mutation stamps it; this catches a different one given).
  */
-export function checkParentEnvironment(view: ClusterView, change: NamespaceChange, config: Config): Finding[] {
+export function checkParentEnvironment({ view, change, config }: CheckInput<NamespaceChange>): CheckResult {
   const after = change.after;
   const parentName = after?.annotations[PARENT_ANNOTATION];
-  if (after === undefined || parentName === undefined) return [];
+  if (after === undefined || parentName === undefined) return NO_FINDINGS;
   const parent = view.namespace(parentName);
   const parentEnv = parent === undefined ? undefined : environmentOf(parent, config);
   const env = environmentOf(after, config);
-  if (parentEnv === undefined || env === parentEnv) return [];
+  if (parentEnv === undefined || env === parentEnv) return NO_FINDINGS;
   const own = env === undefined ? 'no environment label' : `${config.environmentLabel}=${env}`;
-  return [
+  return onlyViolations([
     {
       rule: 'env-boundary',
       message: `namespace ${change.name} names parent ${parentName} (${PARENT_ANNOTATION}), which is ${config.environmentLabel}=${parentEnv}, but has ${own}: a child receives its parent's policies and must hold its environment; label it ${config.environmentLabel}=${parentEnv}`,
     },
-  ];
+  ]);
 }
+
+export const NAMESPACE_ENV: Check<NamespaceChange> = { rule: 'env-boundary', run: checkNamespaceEnv };
+export const PARENT_ENVIRONMENT: Check<NamespaceChange> = { rule: 'env-boundary', run: checkParentEnvironment };
