@@ -1,5 +1,5 @@
-// The Admission the webhook serves: validation through the policy core, mutation of Namespace CREATE,
-// both against whichever cluster view is current. Validation refuses to judge while the view is not
+// The Admission the webhook serves: validation through the policy core, mutation by the handler of the
+// review's kind (registry.ts), both against whichever cluster view is current. Validation refuses to judge while the view is not
 // ready (before its first sync, or out of sync for too long): a throw is a retryable error, never an
 // allow. With a lookup (live mode), the namespaces a request names that the view does not hold are read
 // from the API first; only then is the answer a promise, so the common path stays synchronous.
@@ -10,9 +10,11 @@ import type { Config } from '../policy/objects/model.ts';
 import { namespacesNamed } from '../policy/checks/named-namespaces.ts';
 import { withNamespaces } from '../policy/netpol/namespace-overlay.ts';
 import { envelopeProblem } from './envelope.ts';
-import { mutateNamespace, parentNamed } from './mutate-namespace.ts';
-import type { Admission } from './types.ts';
+import { handlerFor } from './registry.ts';
+import type { Admission, MutationOutcome } from './types.ts';
 import { judgeRequest, requestedChange } from './validate.ts';
+
+const NOTHING: MutationOutcome = { patch: [], warnings: [] };
 
 export interface AdmissionOptions {
   readonly view: () => ClusterView;
@@ -41,11 +43,11 @@ export function createAdmission(options: AdmissionOptions): Admission {
       return withLookedUp(view, () => namespacesNamed(change), (complete) => judgeRequest(request, change, complete, options.config));
     },
     mutate: (request) => {
-      const parent = (): string[] => {
-        const name = parentNamed(request);
-        return name === undefined ? [] : [name];
-      };
-      return withLookedUp(options.view(), parent, (complete) => mutateNamespace(request, options.config, complete));
+      const handler = handlerFor(request.kind);
+      // The envelope check lets only kinds served at /mutate through; others have nothing to patch.
+      if (handler?.mutate === undefined) return NOTHING;
+      const { mutate } = handler;
+      return withLookedUp(options.view(), () => handler.mutationReads?.(request) ?? [], (complete) => mutate(request, options.config, complete));
     },
     ready: () => options.unready() === undefined,
   };

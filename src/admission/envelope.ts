@@ -5,13 +5,14 @@
 // kubernetes/kubernetes#94637). A review whose parts disagree was forged or misrouted, and judging its
 // object would judge something other than what is being written.
 import { clip, isRecord, quoteValue } from '../json-value.ts';
-import { kindName, SERVED_KINDS, servedKind, type ServedKind } from './served-kinds.ts';
+import type { ServedKind } from './kind-handler.ts';
+import { HANDLERS, handlerFor, kindName } from './registry.ts';
 import type { AdmissionRequest, GroupVersionKind, WebhookName } from './types.ts';
 
 export function envelopeProblem(webhook: WebhookName, request: AdmissionRequest): string | undefined {
-  const served = servedKind(request.kind);
+  const served = handlerFor(request.kind);
   if (served === undefined) {
-    return `nsguard does not judge ${describeKind(request.kind)}: its webhook configurations register only ${SERVED_KINDS.map((s) => describeKind(s.kind)).join(' and ')}`;
+    return `nsguard does not judge ${describeKind(request.kind)}: its webhook configurations register only ${HANDLERS.map((h) => describeKind(h.kind)).join(' and ')}`;
   }
   const name = kindName(served.kind);
   if (!served.paths.includes(webhook)) return `${name} reviews are not sent to /${webhook}: the webhook configuration is wrong`;

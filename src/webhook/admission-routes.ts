@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { kindName } from '../admission/served-kinds.ts';
+import { kindName } from '../admission/registry.ts';
 import type { Admission, AdmissionRequest, MutationOutcome, ValidationOutcome, WebhookName } from '../admission/types.ts';
 import { formatFinding } from '../policy/checks/decision.ts';
 import { shortPatch, updateDiff, writeAudit, type AuditEntry } from './audit-log.ts';

@@ -2,7 +2,7 @@
 // process do not collide). Names follow https://prometheus.io/docs/practices/naming/: a `nsguard_`
 // prefix, base units (seconds), `_total` on counters, `_timestamp_seconds` for points in time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { kindName, SERVED_KINDS } from '../admission/served-kinds.ts';
+import { HANDLERS, kindName } from '../admission/registry.ts';
 import { ADMISSION_OPERATIONS, type WebhookName } from '../admission/types.ts';
 import type { ConnectionCounts } from './connections.ts';
 
@@ -23,7 +23,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015
 
 // Label values come from requests: only the kinds and operations nsguard serves become labels, the
 // rest is `other`, so no client can grow the series or push a real kind out.
-const KINDS: ReadonlySet<string> = new Set(SERVED_KINDS.map((served) => kindName(served.kind)));
+const KINDS: ReadonlySet<string> = new Set(HANDLERS.map((handler) => kindName(handler.kind)));
 const OPERATIONS: ReadonlySet<string> = new Set(ADMISSION_OPERATIONS);
 
 export interface MetricsSources {
