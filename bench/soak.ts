@@ -1,4 +1,4 @@
-// `node bench/soak.ts [--minutes N] [--size small|medium|large] [--idle N]`
+// `node bench/soak.ts [--minutes N] [--size small|medium|large] [--idle N] [--memory-limit none]`
 // A bounded soak (issue 13): nsguard serve on a generated cluster, for N minutes, under a mix of
 // honest reviews (bench/reviews.ts), hostile ones (bench/hostile-reviews.ts), and sockets that never
 // finish: raw TCP that sends nothing, half a TLS ClientHello, a TLS connection that stops mid-headers.
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { generateCluster } from './generate-cluster.ts';
 import { HOSTILE, type HostileReview } from './hostile-reviews.ts';
 import { checkAnswer, SCENARIOS } from './reviews.ts';
+import { deploymentMemoryLimit, memoryCgroup } from './memory-limit.ts';
 import { spawnNsguard } from './spawn-server.ts';
 import { writeTlsFiles } from './tls-files.ts';
 
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '3' },
     size: { type: 'string', default: 'medium' },
     idle: { type: 'string', default: '200' },
+    'memory-limit': { type: 'string', default: 'deployment' },
   },
 });
 const SIZES: Record<string, { namespaces: number; pods: number }> = {
@@ -41,7 +43,11 @@ const dir = await mkdtemp(join(tmpdir(), 'nsguard-soak-'));
 const tls = await writeTlsFiles(join(dir, 'tls'));
 const cluster = await generateCluster(size, join(dir, 'cluster.json'));
 const logFile = join(dir, 'serve.log');
-const server = await spawnNsguard(cluster.file, tls, logFile);
+// Under the Deployment's memory limit where a cgroup can be made: V8 then sizes its heap as deployed.
+const made = values['memory-limit'] === 'none' ? { unavailable: '--memory-limit none' } : await memoryCgroup(await deploymentMemoryLimit());
+const cgroup = 'wrap' in made ? made : undefined;
+if (cgroup === undefined) log(`nsguard runs without a memory limit: ${'unavailable' in made ? made.unavailable : ''}`);
+const server = await spawnNsguard(cluster.file, tls, logFile, cgroup === undefined ? {} : { cgroup });
 log(`nsguard pid ${server.pid} ready in ${server.readyMs.toFixed(0)} ms on ${cluster.namespaces} namespaces / ${cluster.pods} pods; soaking ${values.minutes} min`);
 
 interface Tally {
@@ -195,6 +201,7 @@ const crashed = server.exited();
 agent.destroy();
 await server.stop();
 await rm(dir, { recursive: true, force: true });
+await cgroup?.remove();
 
 const rows = [...tallies.entries()].map(([name, t]) => `| ${name} | ${t.tried} | ${t.wrong} | ${t.wrongAllows} | ${t.hangs} | ${t.worstMs.toFixed(0)} |`);
 const window = (from: number, to: number) => samples.filter((s) => s.atS >= from && s.atS < to);
@@ -207,7 +214,7 @@ const flat = (key: 'rssMiB' | 'heapMiB' | 'fds') => `${mean(first, key).toFixed(
 process.stdout.write(
   [
     '',
-    `soak: ${values.minutes} min, ${cluster.namespaces} namespaces / ${cluster.pods} pods, ${idleSockets} never-finishing sockets held`,
+    `soak: ${values.minutes} min, ${cluster.namespaces} namespaces / ${cluster.pods} pods, ${idleSockets} never-finishing sockets held, ${cgroup === undefined ? 'no memory limit' : `memory limit ${cgroup.limitBytes / 2 ** 20} MiB`}`,
     `crashed: ${crashed ? 'YES' : 'no'}; worst /metrics answer while soaking: ${Math.max(...samples.map((s) => s.healthzMs)).toFixed(0)} ms`,
     '',
     '| input | tried | wrong answers | wrong allows | hangs | worst ms |',

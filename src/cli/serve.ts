@@ -3,6 +3,7 @@
 // controller), TLS (files, or a development certificate), the HTTPS server, and a graceful close on SIGTERM.
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { groupCommit } from '../log/group-commit.ts';
 import { createLogger } from '../log/logger.ts';
 import type { Registry } from 'prom-client';
 import { createAdmission } from '../admission/admission.ts';
@@ -48,7 +49,8 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   const drainMs = values['drain-seconds'] === undefined ? undefined : integerOption('drain-seconds', values['drain-seconds'], 0, 25) * 1000;
   // No pino `redact`: its wildcard paths cost every line a walk (7% of the CPU under load); what comes
   // from requests is redacted where the audit line is built (redact.ts).
-  const logger = createLogger(logLevel(values['log-level']), auditedStdout());
+  const stdout = groupCommit(auditedStdout());
+  const logger = createLogger(logLevel(values['log-level']), stdout);
 
   const config = await configFrom(values.config);
   const view = values.state === undefined ? await liveView(logger, config, !values['no-controller']) : await fileView(values.state, logger);
@@ -56,6 +58,7 @@ export async function serve(args: readonly string[], _io: CommandIo): Promise<nu
   const server = createServer({
     admission: createAdmission({ view: view.current, config, unready: view.unready, ...(view.lookup && { lookup: view.lookup }) }),
     logger,
+    commit: stdout,
     tls,
     ...(drainMs === undefined ? {} : { drainMs }),
   });

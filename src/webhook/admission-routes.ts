@@ -11,6 +11,7 @@ import { formatFinding } from '../policy/checks/decision.ts';
 import { shortPatch, updateDiff, writeAudit, type AuditEntry } from './audit-log.ts';
 import { unsupportedMediaType, type Refuser } from './http-errors.ts';
 import type { WebhookMetrics } from './metrics.ts';
+import type { Committer } from '../log/group-commit.ts';
 import { redact } from '../log/redact.ts';
 import {
   decidingRules,
@@ -26,6 +27,8 @@ import { parseReview } from './review.ts';
 export interface RouteDeps {
   readonly admission: Admission;
   readonly logger: Logger;
+  /** When the audit line is in the log's destination: the answer leaves only then. */
+  readonly commit: Committer;
   readonly metrics: WebhookMetrics;
   readonly refuser: Refuser;
 }
@@ -83,7 +86,8 @@ function finish(reply: FastifyReply, webhook: WebhookName, request: AdmissionReq
   if (deps.logger.isLevelEnabled('debug')) {
     deps.logger.debug({ detail: redact({ request, response }) }, 'admission detail');
   }
-  return reply.send(review(response));
+  deps.commit.afterCommit(() => void reply.send(review(response)));
+  return reply;
 }
 
 interface Answer {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Admission } from '../admission/types.ts';
+import { WRITTEN_AT_ONCE, type Committer } from '../log/group-commit.ts';
 import { registerAdmissionRoutes } from './admission-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { clientCertificateRefusal } from './client-certificate.ts';
@@ -60,6 +61,11 @@ export interface WebhookServerOptions {
   readonly keepAliveTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
   readonly maxConnections?: number;
+  /**
+   * When the logger's lines reach its destination (group commit, src/log/group-commit.ts): each answer
+   * waits for its audit line. Default: the logger writes each line as it is logged.
+   */
+  readonly commit?: Committer;
   /** prom-client's process and Node.js metrics (`process_*`, `nodejs_*`) on the same registry; default on. */
   readonly defaultMetrics?: boolean;
 }
@@ -151,7 +157,7 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
     refuser.refuse(request, reply.header('connection', 'close'), 401, 'client-certificate', refusal);
   });
 
-  registerAdmissionRoutes(app, { admission, logger, metrics, refuser });
+  registerAdmissionRoutes(app, { admission, logger, metrics, refuser, commit: options.commit ?? WRITTEN_AT_ONCE });
   registerHealthRoutes(app, {
     metrics,
     // openTlsSource resolves only once a pair has loaded, and a failed reload keeps the old one.

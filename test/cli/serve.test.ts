@@ -351,6 +351,24 @@ t.test('serve: an answer leaves only after its audit line is in stdout; while st
   await exited;
 });
 
+t.test('serve: killed right after a batch of answers, every answered uid has its audit line', async (t) => {
+  const { ca, child, out, exited, port } = await serveOwningStdout(t, 'audit-kill');
+  // Concurrent reviews, so that several answers share a turn of the event loop and one write.
+  const uids = Array.from({ length: 60 }, (_, i) => `k${i}`);
+  const answers = await Promise.all(uids.map((uid) => send(port, ca.cert, { path: '/validate', body: createReview(uid, 'apps', DENY_EGRESS), agent: false })));
+  child.kill('SIGKILL');
+  await exited;
+  // What the process wrote before it died is still in the pipe: read it to the end.
+  const pipe = child.stdout as NodeJS.ReadableStream & { readableEnded: boolean };
+  if (!pipe.readableEnded) await once(pipe, 'end');
+  t.same(answers.map((a) => (a.json as { response: { uid: string } }).response.uid), uids, 'every review answered');
+  const audited = out.text
+    .split('\n')
+    .filter((l) => l.includes('"msg":"admission"'))
+    .map((l) => (JSON.parse(l) as { uid: string }).uid);
+  t.same([...audited].sort(), [...uids].sort(), 'each answered uid has exactly one line, written before its answer left');
+});
+
 t.test('serve exits rather than answer without an audit line when stdout is gone', async (t) => {
   const { ca, child, out, exited, port } = await serveOwningStdout(t, 'audit-epipe');
   const answered = await send(port, ca.cert, { path: '/validate', body: createReview('before', 'apps', DENY_EGRESS), agent: false });
