@@ -2,6 +2,7 @@
 // elements: a 100 MB `kubectl get -o json` dump then never exists as one string or one object graph.
 // Only the byte structure is tracked here (strings, escapes, nesting); JSON.parse validates each piece,
 // so what passes here, piece by piece, is exactly what JSON.parse would accept whole.
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, isSpace } from '../json-bytes.ts';
 
 export interface ListHandler {
   /** A top-level field, parsed; an `items` array comes as `[]` after its elements went to `item`. */
@@ -27,16 +28,6 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-
-const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 // Where the scanner is; the spans (key, value, item) may run over any number of chunks.
 const BEFORE = 0; // before the object's `{`

@@ -4,6 +4,7 @@
 // counts nesting depth, values and object members; the members are compared with the parsed result
 // afterwards to catch duplicate keys, which JSON.parse silently resolves to the last one.
 import { isUtf8 } from 'node:buffer';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, isSpace } from '../json-bytes.ts';
 
 /**
  * Deeper than any object nsguard judges (a NetworkPolicy with managedFields nests about 12 levels, a
@@ -21,14 +22,6 @@ export type JsonShape =
   | { readonly ok: true; readonly members: number }
   | { readonly ok: false; readonly problem: 'invalid-json' | 'json-limit'; readonly message: string };
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
 
 /**
  * Depth, value count and UTF-8 of a body, without parsing it. Malformed JSON passes as long as it is
@@ -54,19 +47,19 @@ export function checkJsonShape(body: Buffer): JsonShape {
       }
       values++;
       inScalar = false;
-    } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
       values++;
       if (++depth > MAX_JSON_DEPTH) {
         return { ok: false, problem: 'json-limit', message: `the body nests deeper than ${MAX_JSON_DEPTH} levels: no AdmissionReview does` };
       }
       inScalar = false;
-    } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
       depth--;
       inScalar = false;
     } else if (byte === COLON) {
       members++;
       inScalar = false;
-    } else if (byte === COMMA || byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) {
+    } else if (byte === COMMA || isSpace(byte)) {
       inScalar = false;
     } else if (!inScalar) {
       // The first byte of a number, true, false or null.
