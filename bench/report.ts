@@ -13,16 +13,27 @@ export interface Machine {
   readonly date: string;
 }
 
+/** One figure for each server of a scenario: the no-op floor, the audited floor, nsguard. */
+export interface PerServer {
+  readonly floor: number;
+  readonly audited: number;
+  readonly nsguard: number;
+}
+
 export interface LoadRow {
   readonly scenario: string;
-  readonly floorRps: number;
-  readonly nsguardRps: number;
-  /** Median of the rounds' ratios; floorRps and nsguardRps are the medians of their rounds. */
+  /** Medians of the rounds. */
+  readonly rps: PerServer;
+  /** nsguard over the no-op floor, median of the rounds' ratios. */
   readonly ratio: number;
-  readonly rounds: readonly { readonly floorRps: number; readonly nsguardRps: number }[];
+  /** nsguard over the audited floor, median of the rounds' ratios. */
+  readonly ratioAudited: number;
+  readonly rounds: readonly { readonly floorRps: number; readonly auditedRps: number; readonly nsguardRps: number }[];
+  /** Process CPU (user + system) over requests served, median of the rounds. */
+  readonly cpuUsPerRequest: PerServer;
   /** Medians of the rounds' p50s; the p99s are the worst round's. */
-  readonly clientP50Ms: { readonly floor: number; readonly nsguard: number };
-  readonly clientP99Ms: { readonly floor: number; readonly nsguard: number };
+  readonly clientP50Ms: PerServer;
+  readonly clientP99Ms: PerServer;
   readonly serverP50Ms: number;
   readonly serverP99Ms: number;
   readonly errors: number;
@@ -116,11 +127,20 @@ export function markdown(results: Results): string {
       ? `nsguard ran in a memory cgroup limited to ${results.memoryLimit.mib} MiB, the Deployment's limit, so V8 sized its heap as in the cluster.`
       : `nsguard ran without a memory limit (${results.memoryLimit.unavailable}): V8 sized its heap for the whole machine.`,
     '',
-    `Load (${results.load.size}, ${String(results.options['connections'])} keep-alive HTTPS connections; ${String(results.options['rounds'])} rounds of ${String(results.options['seconds'])} s per server, alternating; floor = no-op fastify HTTPS server, same TLS and response; ratio = median of the rounds' ratios, client p99 = worst round):`,
+    `Load (${results.load.size}, ${String(results.options['connections'])} keep-alive HTTPS connections; ${String(results.options['rounds'])} rounds of ${String(results.options['seconds'])} s per server, in rotating order; floor = no-op fastify HTTPS server, same TLS and response; audited floor = the same, parsing each review and writing one synchronous pino line with the audit fields; ratios = medians of the rounds' ratios; CPU per request = the server process's user + system CPU over the requests it served; client p99 = worst round):`,
     '',
     table(
-      ['scenario', 'floor req/s', 'nsguard req/s', 'ratio (rounds)', 'client p50 floor / nsguard (ms)', 'client p99 floor / nsguard (ms)', 'server p50 / p99 (ms)', 'errors'],
-      results.load.rows.map((r) => [r.scenario, f(r.floorRps, 0), f(r.nsguardRps, 0), `${f(r.ratio * 100, 0)}% (${r.rounds.map((x) => f((x.nsguardRps / x.floorRps) * 100, 0)).join(', ')})`, `${f(r.clientP50Ms.floor)} / ${f(r.clientP50Ms.nsguard)}`, `${f(r.clientP99Ms.floor)} / ${f(r.clientP99Ms.nsguard)}`, `${f(r.serverP50Ms, 2)} / ${f(r.serverP99Ms, 2)}`, String(r.errors)]),
+      ['scenario', 'req/s floor / audited / nsguard', 'nsguard vs floor (rounds)', 'nsguard vs audited (rounds)', 'CPU µs/request floor / audited / nsguard', 'client p99 floor / audited / nsguard (ms)', 'server p50 / p99 (ms)', 'errors'],
+      results.load.rows.map((r) => [
+        r.scenario,
+        `${f(r.rps.floor, 0)} / ${f(r.rps.audited, 0)} / ${f(r.rps.nsguard, 0)}`,
+        `${f(r.ratio * 100, 0)}% (${r.rounds.map((x) => f((x.nsguardRps / x.floorRps) * 100, 0)).join(', ')})`,
+        `${f(r.ratioAudited * 100, 0)}% (${r.rounds.map((x) => f((x.nsguardRps / x.auditedRps) * 100, 0)).join(', ')})`,
+        `${f(r.cpuUsPerRequest.floor, 0)} / ${f(r.cpuUsPerRequest.audited, 0)} / ${f(r.cpuUsPerRequest.nsguard, 0)}`,
+        `${f(r.clientP99Ms.floor)} / ${f(r.clientP99Ms.audited)} / ${f(r.clientP99Ms.nsguard)}`,
+        `${f(r.serverP50Ms, 2)} / ${f(r.serverP99Ms, 2)}`,
+        String(r.errors),
+      ]),
     ),
     '',
     'Start-up and memory after loading the state file (RSS and heap used from /metrics 1 s after ready; retained = heap used after a full GC, through the inspector):',
@@ -138,7 +158,7 @@ export function markdown(results: Results): string {
     '',
     table(['shape', 'rules', 'KiB', 'CPU (ms)', 'µs per rule', 'steps', 'verdict'], [...results.policySizes.sizes, ...results.policySizes.hostile].map((r) => [r.shape, String(r.rules), f(r.kib, 0), f(r.ms), f(r.usPerRule), String(r.steps), r.verdict])),
     '',
-    'Goals (issue 7):',
+    'Goals (issues 7, 13 and 18):',
     '',
     table(['goal', 'measured', 'met'], results.goals.map((g) => [g.goal, g.measured, g.met ? 'yes' : 'no'])),
     '',
