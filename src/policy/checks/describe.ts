@@ -1,9 +1,13 @@
-import type { PolicyChange } from '../objects/change.ts';
+import type { CalicoPolicyChange, PolicyChange } from '../objects/change.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { describeEndpoint } from '../netpol/endpoint.ts';
-import type { PolicyRef } from '../objects/model.ts';
+import type { Direction, PolicyRef } from '../objects/model.ts';
+import type { PortSet } from '../netpol/port-set.ts';
 import { describePorts } from '../netpol/port-set.ts';
-import type { DirectionVerdict, PathVerdict } from '../netpol/reachability.ts';
+import type { DirectionVerdict } from '../netpol/reachability.ts';
+import type { PathReport } from '../paths/path-evaluator.ts';
+import { reportPorts, sidePorts } from '../paths/path-evaluator.ts';
+import { describeCalicoPolicy, describeCalicoSide } from './describe-calico.ts';
 
 const MAX_LISTED = 3;
 
@@ -24,9 +28,26 @@ export function describePolicies(refs: readonly PolicyRef[]): string {
   return joinAnd(refs.map(describePolicy));
 }
 
-export function describeChange(change: PolicyChange): string {
+export function describeChange(change: PolicyChange | CalicoPolicyChange): string {
   const verb = change.operation === 'CREATE' ? 'creating' : change.operation === 'UPDATE' ? 'updating' : 'deleting';
-  return `${verb} NetworkPolicy ${change.namespace}/${change.name}`;
+  if (change.kind === 'NetworkPolicy') return `${verb} NetworkPolicy ${change.namespace}/${change.name}`;
+  const policy = change.after ?? change.before;
+  const where = change.namespace === undefined ? change.name : `${change.namespace}/${change.name}`;
+  return `${verb} ${change.policyKind} ${where}${policy === undefined ? '' : ` (tier ${policy.tier})`}`;
+}
+
+/**
+ * `creating NetworkPolicy a/b cuts DNS for`, or for a staged policy, which enforces nothing until it is
+ * promoted, `creating StagedNetworkPolicy a/b (tier default): this staged policy would cut DNS for`.
+ */
+export function describeEffect(change: PolicyChange | CalicoPolicyChange, does: string, would: string): string {
+  return change.kind === 'CalicoPolicy' && change.staged ? `${describeChange(change)}: this staged policy ${would}` : `${describeChange(change)} ${does}`;
+}
+
+/** A Calico policy by kind, name and tier, as the decision chains name it. */
+export function describeCalicoChangePolicy(change: CalicoPolicyChange): string {
+  const policy = change.after ?? change.before;
+  return policy === undefined ? change.name : describeCalicoPolicy({ kind: policy.kind, namespace: change.namespace, name: policy.name, tier: policy.tier });
 }
 
 export function joinAnd(parts: readonly string[]): string {
@@ -35,14 +56,31 @@ export function joinAnd(parts: readonly string[]): string {
 }
 
 /** `prod/web-1 → any pod in test-a on TCP 3306`. */
-export function describePath(verdict: PathVerdict): string {
-  return `${describeEndpoints([verdict.from])} → ${describeEndpoints([verdict.to])} on ${describePorts(verdict.ports)}`;
+export function describePath(report: PathReport): string {
+  return `${describeEndpoints([report.verdict.from])} → ${describeEndpoints([report.verdict.to])} on ${describePorts(reportPorts(report))}`;
 }
 
 /** What opens one direction: the rules that allow it, or that nothing isolates it. */
-export function describeDecidingSide(verdict: DirectionVerdict): string {
+export function describeDecidingSide(report: PathReport, direction: Direction): string {
+  if (report.kind === 'calico') {
+    const side = report.verdict[direction];
+    return describeCalicoSide(side, sidePorts(report, direction), true, describeEndpoints([side.subject]));
+  }
+  return describeKubernetesSide(report.verdict[direction]);
+}
+
+function describeKubernetesSide(verdict: DirectionVerdict): string {
   const subject = describeEndpoints([verdict.subject]);
   if (verdict.isolatedBy.length === 0) return `no policy isolates ${verdict.direction} of ${subject}`;
   const rules = verdict.allowedBy.map((a) => `${describePolicy(a.policy)} ${a.direction} rule ${a.index}`);
   return `${joinAnd(rules)} allow${rules.length === 1 ? 's' : ''} it`;
+}
+
+/** What keeps one direction shut on `ports`: the policies that isolate it, or Calico's deciding chain. */
+export function describeClosedSide(report: PathReport, direction: Direction, ports: PortSet): string {
+  if (report.kind === 'calico') {
+    const side = report.verdict[direction];
+    return describeCalicoSide(side, ports, false, describeEndpoints([side.subject]));
+  }
+  return `${direction}-isolated by ${describePolicies(report.verdict[direction].isolatedBy)}, and no ${direction} rule allows it`;
 }

@@ -9,7 +9,8 @@ import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet } from '../netpol/endpoint.ts';
 import { environmentOf, separatedFrom } from './environments.ts';
 import type { Namespace, Peer, Policy } from '../objects/model.ts';
-import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
+import { pathEvaluator } from '../paths/path-evaluator.ts';
+import { viewPolicies } from '../paths/policy-set.ts';
 import { isEmpty } from '../netpol/port-set.ts';
 import { peerCost } from '../netpol/rule-index.ts';
 import { describeLabels, selectorFromLabels, selects } from '../netpol/selector.ts';
@@ -26,7 +27,7 @@ export function checkNamespaceEnv({ view, change, config, budget }: CheckInput<N
   const after = change.after;
   if (after === undefined) return { violations: [], warnings: [] };
   const env = environmentOf(after, config);
-  const ctx = reviewContext((ns) => view.policies(ns), config.podCIDRs, 'may', budget);
+  const paths = pathEvaluator(viewPolicies(view), config.podCIDRs, 'may', budget);
   const violations = new Map<string, Finding>();
   const warnings = new Map<string, Finding>();
   const verb = change.operation === 'CREATE' ? 'creating' : 'relabelling';
@@ -49,14 +50,14 @@ export function checkNamespaceEnv({ view, change, config, budget }: CheckInput<N
       for (const local of localPods(after)) {
         for (const remotePod of remotePods) {
           for (const [from, to, side] of [[local, remotePod, 'ingress'], [remotePod, local, 'egress']] as const) {
-            if (isEmpty(openPorts(ctx, from, to))) continue;
+            if (isEmpty(paths.openPorts(from, to))) continue;
             const key = `${remote.name}|${side}`;
-            const opensAs = (labelled: Namespace): boolean => !isEmpty(openPorts(ctx, rehome(from, after, labelled), rehome(to, after, labelled)));
+            const opensAs = (labelled: Namespace): boolean => !isEmpty(paths.openPorts(rehome(from, after, labelled), rehome(to, after, labelled)));
             const already = opensAs(plain) || (beforeCounts && change.before !== undefined && opensAs(change.before));
             const findings = already ? warnings : violations;
             if (findings.has(key)) continue;
-            const now = evaluatePath(ctx, from, to);
-            const reason = describeDecidingSide(now[side]);
+            const now = paths.report(from, to);
+            const reason = describeDecidingSide(now, side);
             findings.set(key, {
               rule: 'env-boundary',
               message: already

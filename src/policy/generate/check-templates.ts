@@ -1,7 +1,7 @@
 // Every template run through the engine before nsguard starts: generated into a fresh namespace of each
 // environment and isolation level, policy by policy in creation order, as the webhook will judge the
 // controller's writes. A template that would break DNS or cross environments is a configuration error.
-import type { ClusterView } from '../objects/cluster-view.ts';
+import type { CalicoObjects, ClusterView } from '../objects/cluster-view.ts';
 import { namespaceNamed } from '../netpol/endpoint.ts';
 import { judge } from '../checks/judge.ts';
 import type { Config, Isolation, Namespace, PodGroup, Policy, Selector } from '../objects/model.ts';
@@ -96,5 +96,9 @@ class SampleView implements ClusterView {
 
   podGroupsWithIp(): Iterable<PodGroup> {
     return [];
+  }
+
+  calico(): CalicoObjects | undefined {
+    return undefined;
   }
 }
