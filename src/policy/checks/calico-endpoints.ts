@@ -8,11 +8,24 @@ import { selectionTruth } from '../calico/rule-match.ts';
 import { selectorTruth } from '../calico/truth.ts';
 import type { CalicoSelector } from '../calico/selector.ts';
 import { calicoWitnessLabels } from '../calico/witness-labels.ts';
+import type { CalicoPolicyChange } from '../objects/change.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Namespace } from '../objects/model.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet, namespaceOf } from '../netpol/endpoint.ts';
 import { witnessPod } from '../netpol/witness.ts';
+
+/**
+ * The policies whose endpoints a change touches: its objects, and for a staged policy the enforced one of
+ * the same name that promoting it would replace or delete.
+ */
+export function changedPolicies(view: ClusterView, change: CalicoPolicyChange): CalicoPolicy[] {
+  const objects = [change.before, change.after].filter((p) => p !== undefined);
+  const calico = view.calico();
+  if (!change.staged || calico === undefined) return objects;
+  const enforced = (change.namespace === undefined ? calico.global : calico.namespaced(change.namespace)).find((p) => p.backendName === change.backendName);
+  return enforced === undefined ? objects : [...objects, enforced];
+}
 
 /** How a rule's or policy's namespaceSelector sees a namespace (endpoint-facts.ts). */
 const NAME_LABEL = 'projectcalico.org/name';

@@ -5,6 +5,7 @@ import type { CalicoPolicyRef } from '../calico/model.ts';
 import { KUBERNETES_POLICY_PREFIX } from '../calico/policy-names.ts';
 import type { PortSet } from '../netpol/port-set.ts';
 import { intersect, isEmpty } from '../netpol/port-set.ts';
+import { joinAnd } from './join.ts';
 
 /** `GlobalNetworkPolicy allow-dns (tier default)`, `Calico NetworkPolicy app/x (tier security)`, `Kubernetes NetworkPolicy app/web`. */
 export function describeCalicoPolicy(ref: CalicoPolicyRef): string {
@@ -15,16 +16,20 @@ export function describeCalicoPolicy(ref: CalicoPolicyRef): string {
   return `${name} (tier ${ref.tier})`;
 }
 
-const VERBS = { Allow: 'allows', Deny: 'denies', Pass: 'passes to the next tier' } as const;
+const VERBS = { Allow: 'allows it', Deny: 'denies it', Pass: 'passes it to the next tier' } as const;
 
-export function describeDecider(decider: Decider, subject: string, direction: string): string {
+/** One link; `selecting` names the policies of each tier that select the subject, for a tier's default action. */
+export function describeDecider(decider: Decider, verdict: CalicoDirectionVerdict, subject: string): string {
   switch (decider.kind) {
     case 'rule':
-      return `${describeCalicoPolicy(decider.policy)} ${decider.direction} rule ${decider.origin ?? decider.index} ${VERBS[decider.action]} it`;
-    case 'tier-default':
-      return `no rule of tier ${decider.tier}'s policies that select ${subject} decides it, so the tier's default action ${decider.action} applies`;
+      return `${describeCalicoPolicy(decider.policy)} ${decider.direction} rule ${decider.origin ?? decider.index} ${VERBS[decider.action]}`;
+    case 'tier-default': {
+      const policies = verdict.selectedBy.filter((s) => s.policy.tier === decider.tier).map((s) => describeCalicoPolicy(s.policy));
+      const many = policies.length > 1;
+      return `${joinAnd(policies)} select${many ? '' : 's'} ${subject} for ${verdict.direction} and none of ${many ? 'their' : 'its'} rules decides it, so the default action ${decider.action} of tier ${decider.tier} applies`;
+    }
     case 'no-policy':
-      return `no policy selects ${subject} for ${direction}`;
+      return `no policy selects ${subject} for ${verdict.direction}`;
     case 'profile':
       return "passed out of the last tier, the namespace's profile allows it";
     default: {
@@ -35,8 +40,8 @@ export function describeDecider(decider: Decider, subject: string, direction: st
 }
 
 /** The chain of one outcome: `A passes it to the next tier, then B allows it`. */
-export function describeChain(chain: readonly Decider[], subject: string, direction: string): string {
-  return chain.map((d) => describeDecider(d, subject, direction)).join(', then ');
+export function describeChain(chain: readonly Decider[], verdict: CalicoDirectionVerdict, subject: string): string {
+  return chain.map((d) => describeDecider(d, verdict, subject)).join(', then ');
 }
 
 /**
@@ -46,7 +51,7 @@ export function describeChain(chain: readonly Decider[], subject: string, direct
 export function describeCalicoSide(verdict: CalicoDirectionVerdict, ports: PortSet, allowed: boolean, subject: string): string {
   const chains = new Set<string>();
   for (const piece of relevant(verdict.pieces, ports)) {
-    for (const outcome of piece.outcomes) if (outcome.allowed === allowed) chains.add(describeChain(outcome.chain, subject, verdict.direction));
+    for (const outcome of piece.outcomes) if (outcome.allowed === allowed) chains.add(describeChain(outcome.chain, verdict, subject));
   }
   return [...chains].join('; or ');
 }

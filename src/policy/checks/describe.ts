@@ -1,13 +1,15 @@
 import type { CalicoPolicyChange, PolicyChange } from '../objects/change.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { describeEndpoint } from '../netpol/endpoint.ts';
-import type { Direction, PolicyRef } from '../objects/model.ts';
-import type { PortSet } from '../netpol/port-set.ts';
-import { describePorts } from '../netpol/port-set.ts';
+import type { Direction, PolicyRef, Protocol } from '../objects/model.ts';
+import { describePorts, portRange } from '../netpol/port-set.ts';
 import type { DirectionVerdict } from '../netpol/reachability.ts';
 import type { PathReport } from '../paths/path-evaluator.ts';
 import { reportPorts, sidePorts } from '../paths/path-evaluator.ts';
 import { describeCalicoPolicy, describeCalicoSide } from './describe-calico.ts';
+import { joinAnd } from './join.ts';
+
+export { joinAnd };
 
 const MAX_LISTED = 3;
 
@@ -50,10 +52,6 @@ export function describeCalicoChangePolicy(change: CalicoPolicyChange): string {
   return policy === undefined ? change.name : describeCalicoPolicy({ kind: policy.kind, namespace: change.namespace, name: policy.name, tier: policy.tier });
 }
 
-export function joinAnd(parts: readonly string[]): string {
-  if (parts.length <= 1) return parts.join('');
-  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-}
 
 /** `prod/web-1 → any pod in test-a on TCP 3306`. */
 export function describePath(report: PathReport): string {
@@ -76,11 +74,8 @@ function describeKubernetesSide(verdict: DirectionVerdict): string {
   return `${joinAnd(rules)} allow${rules.length === 1 ? 's' : ''} it`;
 }
 
-/** What keeps one direction shut on `ports`: the policies that isolate it, or Calico's deciding chain. */
-export function describeClosedSide(report: PathReport, direction: Direction, ports: PortSet): string {
-  if (report.kind === 'calico') {
-    const side = report.verdict[direction];
-    return describeCalicoSide(side, ports, false, describeEndpoints([side.subject]));
-  }
+/** What keeps one direction shut on a port: the policies that isolate it, or Calico's deciding chain about `subject`. */
+export function describeClosedSide(report: PathReport, direction: Direction, protocol: Protocol, port: number, subject: string): string {
+  if (report.kind === 'calico') return describeCalicoSide(report.verdict[direction], portRange(protocol, port, port), false, subject);
   return `${direction}-isolated by ${describePolicies(report.verdict[direction].isolatedBy)}, and no ${direction} rule allows it`;
 }

@@ -1,13 +1,13 @@
 import type { CalicoPolicyChange, PolicyChange } from '../objects/change.ts';
 import type { Budget } from './budget.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
-import { calicoMaySelect, calicoSelected } from './calico-endpoints.ts';
+import { calicoMaySelect, calicoSelected, changedPolicies } from './calico-endpoints.ts';
 import type { Check, CheckInput, CheckResult } from './check.ts';
 import { describeClosedSide, describeEffect, describeEndpoints, joinAnd } from './describe.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet, describeEndpoint, namespaceOf, podEndpoint } from '../netpol/endpoint.ts';
 import type { Config, DnsConfig, Policy, Protocol } from '../objects/model.ts';
-import { hasPort, portRange } from '../netpol/port-set.ts';
+import { hasPort } from '../netpol/port-set.ts';
 import { dnsHints } from './dns-hints.ts';
 import { peerCost } from '../netpol/rule-index.ts';
 import { selectorFromLabels, selects } from '../netpol/selector.ts';
@@ -38,10 +38,9 @@ export function dnsFailures(paths: PathEvaluator, source: Endpoint, targets: rea
   const failures: DnsFailure[] = [];
   for (const target of targets) {
     const ports = paths.openPorts(source, target);
-    const failing = dns.protocols.filter((protocol) => !hasPort(ports, protocol, dns.port));
-    if (failing.length === 0) continue;
+    if (dns.protocols.every((protocol) => hasPort(ports, protocol, dns.port))) continue;
     const report = paths.report(source, target);
-    for (const protocol of failing) failures.push({ target, protocol, report });
+    for (const protocol of dns.protocols) if (!hasPort(ports, protocol, dns.port)) failures.push({ target, protocol, report });
   }
   return failures;
 }
@@ -75,7 +74,7 @@ export function checkCalicoDnsEgress({ view, change, config, budget }: CheckInpu
   const targets = dnsTargets(view, dns);
   const before = pathEvaluator(withCalicoPolicy(view, change, change.before), config.podCIDRs, 'must', budget);
   const after = pathEvaluator(withCalicoPolicy(view, change, change.after), config.podCIDRs, 'must', budget);
-  const objects = [change.before, change.after].filter((p) => p !== undefined);
+  const objects = changedPolicies(view, change);
   const sources = new EndpointSet(budget);
   for (const policy of objects) if (policy.types.has('egress')) for (const source of calicoSelected(view, policy, budget)) sources.add(source);
   const guardsDns = objects.some((p) => p.types.has('ingress') && targets.some((t) => calicoMaySelect(p, t)));
@@ -175,7 +174,7 @@ export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConf
     const first = egress[0] as DnsFailure;
     parts.push(
       `egress to ${describeEndpoints(unique(egress.map((f) => f.target)), describeTarget)} on ${protocolsAt(egress, dns.port)} is not allowed ` +
-        `(${describeClosedSide(first.report, 'egress', portRange(first.protocol, dns.port, dns.port))})`,
+        `(${describeClosedSide(first.report, 'egress', first.protocol, dns.port, 'them')})`,
     );
   }
   const ingress = failures.filter((f) => !hasPort(sidePorts(f.report, 'ingress'), f.protocol, dns.port));
@@ -184,7 +183,7 @@ export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConf
     const first = mine[0] as DnsFailure;
     parts.push(
       `ingress of ${describeEndpoints([target], describeTarget)} from them on ${protocolsAt(mine, dns.port)} is not allowed ` +
-        `(${describeClosedSide(first.report, 'ingress', portRange(first.protocol, dns.port, dns.port))})`,
+        `(${describeClosedSide(first.report, 'ingress', first.protocol, dns.port, 'it')})`,
     );
   }
   return parts.join('; ');

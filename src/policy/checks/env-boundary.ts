@@ -2,7 +2,8 @@ import type { Budget } from './budget.ts';
 import { blockOverlapsRange } from '../netpol/cidr.ts';
 import type { CalicoPolicyChange, PolicyChange } from '../objects/change.ts';
 import { calicoWitnessLabels } from '../calico/witness-labels.ts';
-import { addSelectedIn, calicoMatchesNamespace, namespaceSelectors, ruleSelectors } from './calico-endpoints.ts';
+import type { CalicoPolicy } from '../calico/model.ts';
+import { addSelectedIn, calicoMatchesNamespace, changedPolicies, namespaceSelectors, ruleSelectors } from './calico-endpoints.ts';
 import type { PathEvaluator } from '../paths/path-evaluator.ts';
 import { pathEvaluator } from '../paths/path-evaluator.ts';
 import { withCalicoPolicy, withKubernetesPolicy } from '../paths/policy-set.ts';
@@ -87,17 +88,22 @@ export function checkCalicoEnvBoundary({ view, change, config, budget }: CheckIn
     violations: new Map(),
     warnings: new Map(),
   };
-  const objects = [change.before, change.after].filter((p) => p !== undefined);
+  const objects = changedPolicies(view, change);
   const labels = objects.flatMap(ruleSelectors).map((s) => calicoWitnessLabels(s)).filter((l) => l !== undefined);
   budget.spend(labels.length);
   const selectors = objects.flatMap(namespaceSelectors);
-  const namespacesOfEnv = (env: string): Namespace[] => {
+  // The witness, and real namespaces of the environment: all those a global policy may select on the side
+  // it is judged from (their own policies differ from the witness's none), else those a selector picks out.
+  const namespacesOfEnv = (env: string, selectedBy: readonly CalicoPolicy[]): Namespace[] => {
     const witness = witnessNamespace(config.environmentLabel, env);
     const inEnv = selectorFromLabels({ [config.environmentLabel]: env });
     budget.spend(view.namespaceLookupCost(inEnv));
     const picked = [...view.namespacesMatching(inEnv)].filter((ns) => {
-      budget.spend(1 + selectors.length);
-      return selectors.some((s) => calicoMatchesNamespace(s, ns) && !calicoMatchesNamespace(s, witness));
+      budget.spend(1 + selectors.length + selectedBy.length);
+      return (
+        selectedBy.some((p) => p.kind === 'GlobalNetworkPolicy' && calicoMatchesNamespace(p.namespaceSelector, ns)) ||
+        selectors.some((s) => calicoMatchesNamespace(s, ns) && !calicoMatchesNamespace(s, witness))
+      );
     });
     return [witness, ...picked];
   };
@@ -107,8 +113,8 @@ export function checkCalicoEnvBoundary({ view, change, config, budget }: CheckIn
   for (const [env, other] of pairs) {
     const apart = `${env} and ${other} must stay apart`;
     const locals = new EndpointSet(budget);
-    for (const namespace of home === undefined ? namespacesOfEnv(env) : [home]) for (const policy of objects) addSelectedIn(view, policy, namespace, locals, budget);
-    for (const namespace of namespacesOfEnv(other)) findOpenings(found, locals.items, otherPods(view, namespace, labels, budget), `${other}|`, `|${namespace.name}`, apart);
+    for (const namespace of home === undefined ? namespacesOfEnv(env, objects) : [home]) for (const policy of objects) addSelectedIn(view, policy, namespace, locals, budget);
+    for (const namespace of namespacesOfEnv(other, [])) findOpenings(found, locals.items, otherPods(view, namespace, labels, budget), `${other}|`, `|${namespace.name}`, apart);
   }
   return { violations: [...found.violations.values()], warnings: [...found.warnings.values()] };
 }
