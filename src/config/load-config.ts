@@ -54,6 +54,8 @@ export const DEFAULT_CONFIG: Config = {
   ],
   exemptNamespaceSelector: undefined,
   controllerUsers: ['system:serviceaccount:nsguard:nsguard'],
+  // Calico's manifests/apiserver.yaml and the tigera-operator (Calico); tigera-system for Calico Enterprise.
+  calicoApiServerUsers: ['system:serviceaccount:calico-apiserver:calico-apiserver', 'system:serviceaccount:tigera-system:tigera-apiserver'],
   ingressController: DEFAULT_INGRESS_CONTROLLER,
   monitoring: DEFAULT_MONITORING,
   templates: new Map([[DEFAULT_TEMPLATE_NAME, defaultTemplate({ dns: DEFAULT_DNS, ingressController: DEFAULT_INGRESS_CONTROLLER, monitoring: DEFAULT_MONITORING })]]),
@@ -112,6 +114,7 @@ export function parseConfig(text: string, file: string): Config {
     ),
     exemptNamespaceSelector: read.optional(top, ['exemptNamespaceSelector'], DEFAULT_CONFIG.exemptNamespaceSelector, (v, p) => read.selector(v, p)),
     controllerUsers: read.optional(top, ['controllerUsers'], DEFAULT_CONFIG.controllerUsers, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
+    calicoApiServerUsers: read.optional(top, ['calicoApiServerUsers'], DEFAULT_CONFIG.calicoApiServerUsers, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
     ingressController: read.optional(top, ['ingressController'], DEFAULT_CONFIG.ingressController, (v, p) => read.ingressController(v, p)),
     monitoring: read.optional(top, ['monitoring'], DEFAULT_CONFIG.monitoring, (v, p) => read.monitoring(v, p)),
     reviewBudget: read.optional(top, ['reviewBudget'], DEFAULT_CONFIG.reviewBudget, (v, p) => read.positiveInteger(v, p)),

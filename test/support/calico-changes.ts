@@ -18,6 +18,7 @@ function change(operation: Operation, kind: CalicoPolicyKind, before: CalicoPoli
     kind: 'CalicoPolicy',
     operation,
     policyKind: kind,
+    group: 'v3',
     staged: isStagedKind(kind),
     namespace: policy.kind === 'NetworkPolicy' ? policy.namespace : undefined,
     name: policy.name,

@@ -1,4 +1,5 @@
 import type { CalicoPolicy } from '../calico/model.ts';
+import type { CalicoApiGroup } from '../calico/parse-calico-head.ts';
 import type { CalicoPolicyKind } from '../calico/parse-calico-policy.ts';
 import type { Namespace, Policy } from './model.ts';
 
@@ -37,6 +38,8 @@ export interface CalicoPolicyChange {
   readonly kind: 'CalicoPolicy';
   readonly operation: Operation;
   readonly policyKind: CalicoPolicyKind;
+  /** `crd`: a crd.projectcalico.org/v1 write (calicoctl, or the Calico API server storing a v3 write). */
+  readonly group: CalicoApiGroup;
   readonly staged: boolean;
   /** Undefined for the global kinds. */
   readonly namespace: string | undefined;

@@ -177,6 +177,11 @@ export interface Config {
   readonly exemptNamespaceSelector: Selector | undefined;
   /** Users nsguard itself runs as: its writes to generated policies and namespaces are not tampering. */
   readonly controllerUsers: readonly string[];
+  /**
+   * The Calico API server's own identities: it stores each projectcalico.org/v3 write it admitted (its
+   * webhooks judged that) as crd.projectcalico.org/v1, and those backend writes are not judged again.
+   */
+  readonly calicoApiServerUsers: readonly string[];
   readonly ingressController: IngressControllerConfig;
   readonly monitoring: MonitoringConfig;
   /** By name; `default` is built from dns, ingressController and monitoring unless given here. */
