@@ -9,7 +9,7 @@ import type { CalicoPolicy } from '../../policy/calico/model.ts';
 import type { CalicoApiGroup } from '../../policy/calico/parse-calico-head.ts';
 import type { CalicoPolicyKind } from '../../policy/calico/parse-calico-policy.ts';
 import { CALICO_POLICY_KINDS, parseCalicoPolicy } from '../../policy/calico/parse-calico-policy.ts';
-import { backendPolicyName } from '../../policy/calico/policy-names.ts';
+import { backendPolicyName, clientPolicyName } from '../../policy/calico/policy-names.ts';
 import type { CalicoPolicyChange } from '../../policy/objects/change.ts';
 import type { ClusterView } from '../../policy/objects/cluster-view.ts';
 import { WRITES, type KindHandler } from '../kind-handler.ts';
@@ -62,7 +62,9 @@ function calicoPolicyHandler(apiGroup: CalicoApiGroup, policyKind: CalicoPolicyK
           group: apiGroup,
           staged: isStagedKind(policyKind),
           namespace: namespaced ? (request.namespace ?? '') : undefined,
-          name: policy?.name ?? request.name,
+          // As the client named it in v3 (the Calico API server may have prefixed the object's name with
+          // its tier); a CRD's v3 name is the parser's reading of its stored name.
+          name: apiGroup === 'v3' && request.name !== '' ? request.name : (policy?.name ?? clientPolicyName(request.name)),
           backendName: policy?.backendName ?? backendPolicyName(request.name),
           before: b,
           after: a,
