@@ -35,7 +35,8 @@ export function describeChange(change: PolicyChange | CalicoPolicyChange): strin
   if (change.kind === 'NetworkPolicy') return `${verb} NetworkPolicy ${change.namespace}/${change.name}`;
   const policy = change.after ?? change.before;
   const where = change.namespace === undefined ? change.name : `${change.namespace}/${change.name}`;
-  return `${verb} ${change.policyKind} ${where}${policy === undefined ? '' : ` (tier ${policy.tier})`}`;
+  const kind = change.policyKind === 'NetworkPolicy' ? 'Calico NetworkPolicy' : change.policyKind;
+  return `${verb} ${kind} ${where}${policy === undefined ? '' : ` (tier ${policy.tier})`}`;
 }
 
 /**

@@ -29,7 +29,8 @@ export const CALICO_TAMPER: Check<CalicoPolicyChange> = {
   rule: 'isolation-tamper',
   run: ({ change, requester, config }) => {
     const where = change.namespace === undefined ? change.name : `${change.namespace}/${change.name}`;
-    return violations(tamper(`${change.policyKind} ${where}`, change.before, change.after, (a, b) => !sameCalicoRules(a, b) || !sameMetadata(a, b), requester, config));
+    const kind = change.policyKind === 'NetworkPolicy' ? 'Calico NetworkPolicy' : change.policyKind;
+    return violations(tamper(`${kind} ${where}`, change.before, change.after, (a, b) => !sameCalicoRules(a, b) || !sameMetadata(a, b), requester, config));
   },
 };
 

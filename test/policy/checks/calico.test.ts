@@ -102,7 +102,7 @@ const envCases: JudgeCase[] = [
     state: () => clusterFrom(CLUSTER, PROD_DEFAULT_DENY),
     change: () => calicoCreate(cnp('prod', 'from-anywhere', `{ order: 10, ingress: [ { action: Allow, source: { namespaceSelector: all() } } ] }`)),
     verdict: 'denied',
-    mentions: ['creating NetworkPolicy prod/from-anywhere (tier default) opens', '(prod and test must stay apart): Calico NetworkPolicy prod/from-anywhere (tier default) ingress rule 0 allows it'],
+    mentions: ['creating Calico NetworkPolicy prod/from-anywhere (tier default) opens', '(prod and test must stay apart): Calico NetworkPolicy prod/from-anywhere (tier default) ingress rule 0 allows it'],
   },
   {
     name: 'deleting the security tier Deny of test → prod lets a Kubernetes allow of every namespace through',
