@@ -1,7 +1,8 @@
 // The live-cluster ClusterView behind `nsguard serve` without `--state`: a ClusterState kept in step
 // with the API by one list+watch loop per kind (namespaces, networking.k8s.io/v1 networkpolicies,
-// pods, all namespaces). Pods are folded into groups as they arrive; no whole object is kept. Each
-// change and each complete list is also reported by name (onChange, onListed), for the controller.
+// pods, all namespaces, and Calico's policies and tiers where discovery finds their API). Pods are
+// folded into groups as they arrive; no whole object is kept. Each change and each complete list of the
+// Kubernetes kinds is also reported by name (onChange, onListed), for the controller.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { DEFAULT_CONFIG } from '../config/load-config.ts';
@@ -10,7 +11,8 @@ import type { ClusterState } from './cluster-state.ts';
 import type { ListWatch, ListWatchStats } from './list-watch.ts';
 import { startListWatch } from './list-watch.ts';
 import type { StateFeed } from './state-feed.ts';
-import { namespaceFeed, podFeed, policyFeed } from './state-feed.ts';
+import { calicoFeed, namespaceFeed, podFeed, policyFeed } from './state-feed.ts';
+import { discoverCalico } from './calico-discovery.ts';
 
 export interface LiveViewOptions {
   readonly kubeConfig: KubeConfig;
@@ -49,6 +51,8 @@ export interface ResourceStats extends ListWatchStats {
 export interface LiveViewStats {
   readonly synced: boolean;
   readonly resources: Readonly<Record<WatchedResource, ResourceStats>>;
+  /** Calico's kinds, by `resource.group`, once discovery found them ({} without Calico). */
+  readonly calico: Readonly<Record<string, ResourceStats>>;
 }
 
 export interface LiveView {
@@ -94,53 +98,77 @@ export function startLiveView(options: LiveViewOptions): LiveView {
     pods: podFeed(state, logger, changes('pods')),
   };
   const waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  const listed = new Set<WatchedResource>();
+  const listed = new Set<string>();
   let synced = false;
   let stopped = false;
+  // Calico's loops, once discovery has said which API serves them (none: an empty map).
+  let calicoLoops: Map<string, { readonly loop: ListWatch; readonly feed: StateFeed }> | undefined;
+  const discovery = new AbortController();
 
+  const markSynced = (): void => {
+    if (synced || calicoLoops === undefined || listed.size < WATCHED_RESOURCES.length + calicoLoops.size) return;
+    synced = true;
+    logger.info({ ...state.stats() }, 'cluster view synced');
+    for (const waiter of waiters.splice(0)) waiter.resolve();
+  };
   const onListed = (resource: WatchedResource): void => {
     listed.add(resource);
-    if (!synced && listed.size === WATCHED_RESOURCES.length) {
-      synced = true;
-      logger.info({ ...state.stats() }, 'cluster view synced');
-      for (const waiter of waiters.splice(0)) waiter.resolve();
-    }
+    markSynced();
     if (listedCallback !== undefined) report('onListed', resource, () => listedCallback(resource));
   };
-
-  const loops = Object.fromEntries(
-    WATCHED_RESOURCES.map((resource) => [
+  const listWatch = (path: string, resource: string, sink: StateFeed, listedOnce: () => void): ListWatch =>
+    startListWatch({
+      kubeConfig: options.kubeConfig,
+      path,
       resource,
-      startListWatch({
-        kubeConfig: options.kubeConfig,
-        path: PATHS[resource],
-        resource,
-        sink: feeds[resource],
-        logger,
-        backoff: options.backoff,
-        pageSize: options.pageSize,
-        watchTimeoutSeconds: options.watchTimeoutSeconds,
-        onListed: () => onListed(resource),
-        now,
-      }),
-    ]),
-  ) as Record<WatchedResource, ListWatch>;
+      sink,
+      logger,
+      backoff: options.backoff,
+      pageSize: options.pageSize,
+      watchTimeoutSeconds: options.watchTimeoutSeconds,
+      onListed: listedOnce,
+      now,
+    });
 
-  const outOfSyncSeconds = (resource: WatchedResource): number => {
-    const since = loops[resource].outOfSyncSince();
+  const loops = Object.fromEntries(WATCHED_RESOURCES.map((resource) => [resource, listWatch(PATHS[resource], resource, feeds[resource], () => onListed(resource))])) as Record<
+    WatchedResource,
+    ListWatch
+  >;
+  const discovered = discoverCalico(options.kubeConfig, logger, discovery.signal, options.backoff).then((api) => {
+    if (stopped) return;
+    const started = new Map<string, { readonly loop: ListWatch; readonly feed: StateFeed }>();
+    for (const [kind, path] of api?.paths ?? []) {
+      const feed = calicoFeed(state, logger, kind, api?.api ?? 'crd');
+      const listedOnce = (): void => {
+        listed.add(feed.resource);
+        markSynced();
+      };
+      started.set(feed.resource, { feed, loop: listWatch(path, feed.resource, feed, listedOnce) });
+    }
+    calicoLoops = started;
+    logger.info({ calico: api === undefined ? null : { api: api.api, kinds: [...api.paths.keys()] } }, api === undefined ? 'no Calico API: Calico policies are not read' : 'Calico API found: its policies and tiers are read');
+    markSynced();
+  });
+
+  const outOfSync = (loop: ListWatch): number => {
+    const since = loop.outOfSyncSince();
     return since === undefined ? 0 : Math.max(0, now() - since) / 1000;
   };
+  const outOfSyncSeconds = (resource: WatchedResource): number => outOfSync(loops[resource]);
 
   return {
     synced: () => synced,
     // Asked on every review: nothing is built while every kind is in sync.
     unready: () => {
       let reasons: string[] | undefined;
-      for (const r of WATCHED_RESOURCES) {
-        const seconds = outOfSyncSeconds(r);
+      const check = (r: string, loop: ListWatch): void => {
+        const seconds = outOfSync(loop);
         if (!listed.has(r)) (reasons ??= []).push(`${r} never listed`);
         else if (seconds > maxOutOfSyncSeconds) (reasons ??= []).push(`${r} out of sync for ${Math.floor(seconds)} s, more than maxOutOfSyncSeconds ${maxOutOfSyncSeconds}`);
-      }
+      };
+      for (const r of WATCHED_RESOURCES) check(r, loops[r]);
+      if (calicoLoops === undefined) (reasons ??= []).push('Calico API discovery pending');
+      else for (const [r, { loop }] of calicoLoops) check(r, loop);
       return reasons?.join(', ');
     },
     whenSynced: () => {
@@ -152,14 +180,19 @@ export function startLiveView(options: LiveViewOptions): LiveView {
       const resources = Object.fromEntries(
         WATCHED_RESOURCES.map((r) => [r, { ...loops[r].stats(), synced: listed.has(r), skipped: feeds[r].skipped, outOfSyncSeconds: outOfSyncSeconds(r) }]),
       ) as Record<WatchedResource, ResourceStats>;
-      return { synced, resources };
+      const calico = Object.fromEntries(
+        [...(calicoLoops ?? [])].map(([r, { loop, feed }]) => [r, { ...loop.stats(), synced: listed.has(r), skipped: feed.skipped, outOfSyncSeconds: outOfSync(loop) }]),
+      );
+      return { synced, resources, calico };
     },
     stop: async () => {
       if (!stopped) {
         stopped = true;
         for (const waiter of waiters.splice(0)) waiter.reject(new Error('the cluster view was stopped before it synced'));
       }
-      await Promise.all(WATCHED_RESOURCES.map((r) => loops[r].stop()));
+      discovery.abort();
+      await discovered;
+      await Promise.all([...WATCHED_RESOURCES.map((r) => loops[r].stop()), ...[...(calicoLoops?.values() ?? [])].map(({ loop }) => loop.stop())]);
     },
   };
 }

@@ -4,7 +4,7 @@
 // writing the CRDs, and the Calico API server storing what it admitted: judge() lets the latter through).
 // Validated on every write; never mutated. Tiers are read, not judged (docs/install.md says why).
 import { NsguardError } from '../../errors.ts';
-import { enforcedKind, isStagedKind } from '../../policy/calico/calico-kinds.ts';
+import { CALICO_RESOURCES, enforcedKind, isStagedKind } from '../../policy/calico/calico-kinds.ts';
 import type { CalicoPolicy } from '../../policy/calico/model.ts';
 import type { CalicoApiGroup } from '../../policy/calico/parse-calico-head.ts';
 import type { CalicoPolicyKind } from '../../policy/calico/parse-calico-policy.ts';
@@ -15,13 +15,6 @@ import type { ClusterView } from '../../policy/objects/cluster-view.ts';
 import { WRITES, type KindHandler } from '../kind-handler.ts';
 import { completed, oldObjectOf } from '../object-identity.ts';
 import type { AdmissionRequest } from '../types.ts';
-
-const RESOURCES: Readonly<Record<CalicoPolicyKind, string>> = {
-  NetworkPolicy: 'networkpolicies',
-  GlobalNetworkPolicy: 'globalnetworkpolicies',
-  StagedNetworkPolicy: 'stagednetworkpolicies',
-  StagedGlobalNetworkPolicy: 'stagedglobalnetworkpolicies',
-};
 
 const GROUPS: Readonly<Record<CalicoApiGroup, { readonly group: string; readonly version: string }>> = {
   v3: { group: 'projectcalico.org', version: 'v3' },
@@ -41,7 +34,7 @@ function calicoPolicyHandler(apiGroup: CalicoApiGroup, policyKind: CalicoPolicyK
   const namespaced = enforcedKind(policyKind) === 'NetworkPolicy';
   return {
     kind: { ...GROUPS[apiGroup], kind: policyKind },
-    resource: RESOURCES[policyKind],
+    resource: CALICO_RESOURCES[policyKind],
     namespaced,
     paths: ['validate'],
     operations: WRITES,

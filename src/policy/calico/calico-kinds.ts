@@ -8,6 +8,15 @@ import { parseTier } from './parse-calico-tier.ts';
 export type CalicoKind = CalicoPolicyKind | 'Tier';
 export const CALICO_KINDS: readonly CalicoKind[] = [...CALICO_POLICY_KINDS, 'Tier'];
 
+/** The plural resource of each kind, as URLs and admission requests name it (the same in both groups). */
+export const CALICO_RESOURCES: Readonly<Record<CalicoKind, string>> = {
+  Tier: 'tiers',
+  NetworkPolicy: 'networkpolicies',
+  GlobalNetworkPolicy: 'globalnetworkpolicies',
+  StagedNetworkPolicy: 'stagednetworkpolicies',
+  StagedGlobalNetworkPolicy: 'stagedglobalnetworkpolicies',
+};
+
 export type CalicoObject = { readonly kind: 'policy'; readonly policy: CalicoPolicy } | { readonly kind: 'tier'; readonly tier: Tier };
 
 /** The Calico kind of an object with this apiVersion and kind, or undefined when it is none nsguard reads. */
