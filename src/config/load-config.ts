@@ -6,7 +6,7 @@ import type { Document } from 'yaml';
 import { NsguardError } from '../errors.ts';
 import { parseCidr, parseIp } from '../policy/netpol/cidr.ts';
 import type { Cidr, Config, DnsConfig, EnvironmentFromName, IngressControllerConfig, Labels, MonitoringConfig, PolicyManifest, Protocol, Selector, Template } from '../policy/objects/model.ts';
-import { ISOLATIONS, MODES, PROTOCOLS } from '../policy/objects/model.ts';
+import { FLAVOURS, ISOLATIONS, MODES, PROTOCOLS } from '../policy/objects/model.ts';
 import { checkTemplates } from '../policy/generate/check-templates.ts';
 import { GENERATED_PREFIX, INHERITED_PREFIX, MANAGED_BY_LABEL } from '../policy/objects/nsguard-metadata.ts';
 import type { Fields } from '../policy/objects/parse-fields.ts';
@@ -39,6 +39,7 @@ const DEFAULT_REVIEW_BUDGET = 3_000_000;
 
 export const DEFAULT_CONFIG: Config = {
   mode: 'enforce',
+  flavour: 'kubernetes',
   environmentLabel: 'env',
   separateEnvironments: [['prod', 'test']],
   podCIDRs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(knownCidr),
@@ -96,6 +97,7 @@ export function parseConfig(text: string, file: string): Config {
   read.onlyKeys(top, [], Object.keys(DEFAULT_CONFIG));
   const partial = {
     mode: read.optional(top, ['mode'], DEFAULT_CONFIG.mode, (v, p) => read.oneOf(v, p, MODES)),
+    flavour: read.optional(top, ['flavour'], DEFAULT_CONFIG.flavour, (v, p) => read.oneOf(v, p, FLAVOURS)),
     environmentLabel: read.optional(top, ['environmentLabel'], DEFAULT_CONFIG.environmentLabel, (v, p) => read.labelKey(v, p)),
     separateEnvironments: read.optional(top, ['separateEnvironments'], DEFAULT_CONFIG.separateEnvironments, (v, p) =>
       read.list(v, p, (pair, q) => read.environmentPair(pair, q)),

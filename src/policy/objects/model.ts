@@ -156,8 +156,16 @@ export interface Template {
   readonly policies: readonly PolicyManifest[];
 }
 
+/**
+ * How the built-in defaults are written: Kubernetes NetworkPolicies only, or (`calico`) DNS granted once
+ * for the cluster by a Calico GlobalNetworkPolicy (generate/calico-system.ts) and the rest per namespace.
+ */
+export type Flavour = 'kubernetes' | 'calico';
+export const FLAVOURS: readonly Flavour[] = ['kubernetes', 'calico'];
+
 export interface Config {
   readonly mode: Mode;
+  readonly flavour: Flavour;
   readonly environmentLabel: string;
   readonly separateEnvironments: readonly (readonly [string, string])[];
   readonly podCIDRs: readonly Cidr[];
