@@ -11,18 +11,23 @@ import type { BackoffOptions } from './backoff.ts';
 import { backoffDelay, pause } from './backoff.ts';
 import { ApiRequestError, getJson } from './kube-request.ts';
 
-export const CALICO_API_GROUPS: readonly { readonly api: CalicoApiGroup; readonly group: string; readonly version: string }[] = [
+export interface CalicoApiGroupVersion {
+  readonly api: CalicoApiGroup;
+  readonly group: string;
+  readonly version: string;
+}
+
+export const CALICO_API_GROUPS: readonly CalicoApiGroupVersion[] = [
   { api: 'crd', group: 'crd.projectcalico.org', version: 'v1' },
   { api: 'v3', group: 'projectcalico.org', version: 'v3' },
 ];
 
-export interface CalicoApi {
-  readonly api: CalicoApiGroup;
+export interface CalicoApi extends CalicoApiGroupVersion {
   /** The collection path of each kind the group serves. */
   readonly paths: ReadonlyMap<CalicoKind, string>;
 }
 
-export function calicoPath(group: { readonly group: string; readonly version: string }, kind: CalicoKind): string {
+export function calicoPath(group: Pick<CalicoApiGroupVersion, 'group' | 'version'>, kind: CalicoKind): string {
   return `/apis/${group.group}/${group.version}/${CALICO_RESOURCES[kind]}`;
 }
 
@@ -36,7 +41,7 @@ export async function discoverCalico(kubeConfig: KubeConfig, logger: Logger, sig
       for (const group of CALICO_API_GROUPS) {
         const served = await servedResources(kubeConfig, `/apis/${group.group}/${group.version}`, signal);
         const paths = new Map(CALICO_KINDS.filter((k) => served.has(CALICO_RESOURCES[k])).map((k) => [k, calicoPath(group, k)] as const));
-        if (paths.has('NetworkPolicy')) return { api: group.api, paths };
+        if (paths.has('NetworkPolicy')) return { ...group, paths };
       }
       return undefined;
     } catch (error) {

@@ -12,7 +12,9 @@ import type { ListWatch, ListWatchStats } from './list-watch.ts';
 import { startListWatch } from './list-watch.ts';
 import type { StateFeed } from './state-feed.ts';
 import { calicoFeed, namespaceFeed, podFeed, policyFeed } from './state-feed.ts';
+import type { CalicoApi } from './calico-discovery.ts';
 import { discoverCalico } from './calico-discovery.ts';
+import type { CalicoKind } from '../policy/calico/calico-kinds.ts';
 
 export interface LiveViewOptions {
   readonly kubeConfig: KubeConfig;
@@ -30,6 +32,8 @@ export interface LiveViewOptions {
   readonly onChange?: (resource: WatchedResource, namespace: string, name: string) => void;
   /** A complete list of `resource` landed (the first one and every relist, e.g. after 410 Gone). */
   readonly onListed?: (resource: WatchedResource) => void;
+  /** A Calico object changed in the state ('' namespace for cluster-scoped kinds), named as its group spells it. */
+  readonly onCalicoChange?: (kind: CalicoKind, namespace: string, name: string) => void;
   /** How long a kind may stay out of sync (no watch open, relist pending) before ready() is false; default as in the config. */
   readonly maxOutOfSyncSeconds?: number;
   /** Clock in ms (default Date.now); tests pass a fake one. */
@@ -66,6 +70,8 @@ export interface LiveView {
   unready(): string | undefined;
   /** Resolves when synced; rejects if the view is stopped first. */
   whenSynced(): Promise<void>;
+  /** The API Calico's objects are read from, once discovery found one. */
+  calicoApi(): CalicoApi | undefined;
   stats(): LiveViewStats;
   /** Ends every watch, list and retry timer; resolves once all loops have ended. */
   stop(): Promise<void>;
@@ -83,7 +89,7 @@ export function startLiveView(options: LiveViewOptions): LiveView {
   const now = options.now ?? Date.now;
   const maxOutOfSyncSeconds = options.maxOutOfSyncSeconds ?? DEFAULT_CONFIG.maxOutOfSyncSeconds;
   // A callback that throws is logged here: thrown into a list or watch, it would fail and restart the loop.
-  const report = (what: string, resource: WatchedResource, call: () => void): void => {
+  const report = (what: string, resource: string, call: () => void): void => {
     try {
       call();
     } catch (error) {
@@ -134,11 +140,15 @@ export function startLiveView(options: LiveViewOptions): LiveView {
     WatchedResource,
     ListWatch
   >;
+  let calicoApi: CalicoApi | undefined;
   const discovered = discoverCalico(options.kubeConfig, logger, discovery.signal, options.backoff).then((api) => {
     if (stopped) return;
+    calicoApi = api;
     const started = new Map<string, { readonly loop: ListWatch; readonly feed: StateFeed }>();
     for (const [kind, path] of api?.paths ?? []) {
-      const feed = calicoFeed(state, logger, kind, api?.api ?? 'crd');
+      const changed = options.onCalicoChange;
+      const onChange = changed === undefined ? undefined : (namespace: string, name: string): void => report('onCalicoChange', kind, () => changed(kind, namespace, name));
+      const feed = calicoFeed(state, logger, kind, api?.api ?? 'crd', onChange);
       const listedOnce = (): void => {
         listed.add(feed.resource);
         markSynced();
@@ -171,6 +181,7 @@ export function startLiveView(options: LiveViewOptions): LiveView {
       else for (const [r, { loop }] of calicoLoops) check(r, loop);
       return reasons?.join(', ');
     },
+    calicoApi: () => calicoApi,
     whenSynced: () => {
       if (synced) return Promise.resolve();
       if (stopped) return Promise.reject(new Error('the cluster view was stopped before it synced'));

@@ -175,7 +175,7 @@ export function podFeed(state: ClusterState, logger: Logger, onChange?: ChangeLi
  * One Calico resource, in the API group discovery chose. Names are as that group spells them (the CRDs'
  * are tier-prefixed), which is what a relist compares.
  */
-export function calicoFeed(state: ClusterState, logger: Logger, kind: CalicoKind, api: CalicoApiGroup): StateFeed {
+export function calicoFeed(state: ClusterState, logger: Logger, kind: CalicoKind, api: CalicoApiGroup, onChange?: ChangeListener): StateFeed {
   const apiVersion = api === 'crd' ? CALICO_CRD_API_VERSION : CALICO_API_VERSION;
   const resource = `${CALICO_RESOURCES[kind]}.${apiVersion}`;
   // List items may come without apiVersion and kind; which group they are from decides how names read.
@@ -191,7 +191,7 @@ export function calicoFeed(state: ClusterState, logger: Logger, kind: CalicoKind
         keys: () => [...state.tierNames()].map((name) => ['', name] as const),
       },
       logger,
-      undefined,
+      onChange,
     );
   }
   const key = { kind: enforcedKind(kind), staged: isStagedKind(kind) };
@@ -205,6 +205,6 @@ export function calicoFeed(state: ClusterState, logger: Logger, kind: CalicoKind
       keys: () => [...state.calicoPolicies(key)].map((p) => [p.kind === 'NetworkPolicy' ? p.namespace : '', api === 'crd' ? p.backendName : p.name] as const),
     },
     logger,
-    undefined,
+    onChange,
   );
 }
