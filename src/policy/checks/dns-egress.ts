@@ -13,8 +13,7 @@ import { peerCost } from '../netpol/rule-index.ts';
 import { selectorFromLabels, selects } from '../netpol/selector.ts';
 import { representativeLabels, witnessDnsPod, witnessPod } from '../netpol/witness.ts';
 import type { PathEvaluator, PathReport } from '../paths/path-evaluator.ts';
-import { pathEvaluator, sidePorts } from '../paths/path-evaluator.ts';
-import { withCalicoPolicy, withKubernetesPolicy } from '../paths/policy-set.ts';
+import { changePaths, sidePorts } from '../paths/path-evaluator.ts';
 
 /** One (DNS target, protocol) the source cannot reach on the DNS port, with the verdict that says why. */
 export interface DnsFailure {
@@ -63,8 +62,7 @@ export function isDnsPod(endpoint: Endpoint, dns: DnsConfig): boolean {
  */
 export function checkDnsEgress({ view, change, config, budget }: CheckInput<PolicyChange>): CheckResult {
   const targets = dnsTargets(view, config.dns);
-  const before = pathEvaluator(withKubernetesPolicy(view, change, change.before), config.podCIDRs, 'must', budget);
-  const after = pathEvaluator(withKubernetesPolicy(view, change, change.after), config.podCIDRs, 'must', budget);
+  const { before, after } = changePaths(view, change, config.podCIDRs, 'must', budget);
   return judgeDns(view, change, affectedSources(view, change, targets, config.dns, budget), targets, before, after, config, budget);
 }
 
@@ -72,8 +70,7 @@ export function checkDnsEgress({ view, change, config, budget }: CheckInput<Poli
 export function checkCalicoDnsEgress({ view, change, config, budget }: CheckInput<CalicoPolicyChange>): CheckResult {
   const { dns } = config;
   const targets = dnsTargets(view, dns);
-  const before = pathEvaluator(withCalicoPolicy(view, change, change.before), config.podCIDRs, 'must', budget);
-  const after = pathEvaluator(withCalicoPolicy(view, change, change.after), config.podCIDRs, 'must', budget);
+  const { before, after } = changePaths(view, change, config.podCIDRs, 'must', budget);
   const objects = changedPolicies(view, change);
   const sources = new EndpointSet(budget);
   for (const policy of objects) if (policy.types.has('egress')) for (const source of calicoSelected(view, policy, budget)) sources.add(source);

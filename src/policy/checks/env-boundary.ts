@@ -5,8 +5,7 @@ import { calicoWitnessLabels } from '../calico/witness-labels.ts';
 import type { CalicoPolicy } from '../calico/model.ts';
 import { addSelectedIn, calicoMatchesNamespace, changedPolicies, namespaceSelectors, ruleSelectors } from './calico-endpoints.ts';
 import type { PathEvaluator } from '../paths/path-evaluator.ts';
-import { pathEvaluator } from '../paths/path-evaluator.ts';
-import { withCalicoPolicy, withKubernetesPolicy } from '../paths/policy-set.ts';
+import { changePaths } from '../paths/path-evaluator.ts';
 import type { Check, CheckInput, CheckResult } from './check.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Finding } from './decision.ts';
@@ -31,13 +30,7 @@ import { representativeLabels, witnessNamespace, witnessPod } from '../netpol/wi
 export function checkEnvBoundary({ view, change, config, budget }: CheckInput<PolicyChange>): CheckResult {
   const home = namespaceOf(view, change.namespace);
   const env = environmentOf(home, config);
-  const found: Openings = {
-    change,
-    before: pathEvaluator(withKubernetesPolicy(view, change, change.before), config.podCIDRs, 'may', budget),
-    after: pathEvaluator(withKubernetesPolicy(view, change, change.after), config.podCIDRs, 'may', budget),
-    violations: new Map(),
-    warnings: new Map(),
-  };
+  const found: Openings = { change, ...changePaths(view, change, config.podCIDRs, 'may', budget), violations: new Map(), warnings: new Map() };
   const { violations } = found;
   const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
   const localPods = homePods(view, home, objects, budget);
@@ -81,13 +74,7 @@ export function checkEnvBoundary({ view, change, config, budget }: CheckInput<Po
  * shadow an Allow, so only paths are judged, not what a rule grants on its own.
  */
 export function checkCalicoEnvBoundary({ view, change, config, budget }: CheckInput<CalicoPolicyChange>): CheckResult {
-  const found: Openings = {
-    change,
-    before: pathEvaluator(withCalicoPolicy(view, change, change.before), config.podCIDRs, 'may', budget),
-    after: pathEvaluator(withCalicoPolicy(view, change, change.after), config.podCIDRs, 'may', budget),
-    violations: new Map(),
-    warnings: new Map(),
-  };
+  const found: Openings = { change, ...changePaths(view, change, config.podCIDRs, 'may', budget), violations: new Map(), warnings: new Map() };
   const objects = changedPolicies(view, change);
   const labels = objects.flatMap(ruleSelectors).map((s) => calicoWitnessLabels(s)).filter((l) => l !== undefined);
   budget.spend(labels.length);

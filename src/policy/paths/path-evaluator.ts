@@ -12,7 +12,10 @@ import type { EvaluationContext, PathVerdict } from '../netpol/reachability.ts';
 import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
 import type { Cidr, Direction } from '../objects/model.ts';
 import { calicoPaths } from './calico-paths.ts';
+import type { CalicoPolicyChange, PolicyChange } from '../objects/change.ts';
+import type { ClusterView } from '../objects/cluster-view.ts';
 import type { PolicySet } from './policy-set.ts';
+import { withCalicoPolicy, withKubernetesPolicy } from './policy-set.ts';
 
 /** The verdict on one path, in the semantics it was judged by. */
 export type PathReport =
@@ -50,6 +53,19 @@ export function pathEvaluator(policies: PolicySet, podCIDRs: readonly Cidr[], re
     openPorts: (from, to) => openPorts(context, from, to),
     report: (from, to) => ({ kind: 'kubernetes', verdict: evaluatePath(context, from, to) }),
   };
+}
+
+/** The paths a policy change judges: the cluster with its object as it was, and as it will be. */
+export function changePaths(
+  view: ClusterView,
+  change: PolicyChange | CalicoPolicyChange,
+  podCIDRs: readonly Cidr[],
+  reading: Reading,
+  budget: Budget,
+): { readonly before: PathEvaluator; readonly after: PathEvaluator } {
+  const set = (side: 'before' | 'after'): PolicySet =>
+    change.kind === 'NetworkPolicy' ? withKubernetesPolicy(view, change, change[side]) : withCalicoPolicy(view, change, change[side]);
+  return { before: pathEvaluator(set('before'), podCIDRs, reading, budget), after: pathEvaluator(set('after'), podCIDRs, reading, budget) };
 }
 
 /** The ports a report says are open, in the reading it was made for. */
