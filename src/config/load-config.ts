@@ -39,7 +39,6 @@ const DEFAULT_REVIEW_BUDGET = 3_000_000;
 
 export const DEFAULT_CONFIG: Config = {
   mode: 'enforce',
-  flavour: 'kubernetes',
   environmentLabel: 'env',
   separateEnvironments: [['prod', 'test']],
   podCIDRs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(knownCidr),
@@ -64,6 +63,7 @@ export const DEFAULT_CONFIG: Config = {
   // Twice client-node's 30 s abort of a silent watch, and room for the list/watch backoff (capped at
   // 30 s) to ride out an apiserver restart, without the replica flapping out of the Service.
   maxOutOfSyncSeconds: 60,
+  flavour: 'kubernetes',
 };
 
 export async function loadConfig(file: string): Promise<Config> {
