@@ -17,16 +17,13 @@ const GLOBAL = '';
 class PolicyShelf {
   readonly #byNamespace = new Map<string, Map<string, CalicoPolicy>>();
   readonly #lists = new Map<string, readonly CalicoPolicy[]>();
-
-  get size(): number {
-    let size = 0;
-    for (const byName of this.#byNamespace.values()) size += byName.size;
-    return size;
-  }
+  /** Kept, not counted: every review asks whether the cluster has any Calico object. */
+  size = 0;
 
   put(namespace: string, policy: CalicoPolicy): void {
     let byName = this.#byNamespace.get(namespace);
     if (byName === undefined) this.#byNamespace.set(namespace, (byName = new Map()));
+    if (!byName.has(policy.backendName)) this.size++;
     byName.set(policy.backendName, policy);
     this.#lists.delete(namespace);
   }
@@ -34,6 +31,7 @@ class PolicyShelf {
   delete(namespace: string, backendName: string): boolean {
     const byName = this.#byNamespace.get(namespace);
     if (byName?.delete(backendName) !== true) return false;
+    this.size--;
     if (byName.size === 0) this.#byNamespace.delete(namespace);
     this.#lists.delete(namespace);
     return true;
