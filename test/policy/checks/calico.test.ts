@@ -130,6 +130,17 @@ const envCases: JudgeCase[] = [
     change: () => calicoCreate(cnp('prod', 'from-anywhere', `{ ingress: [ { action: Allow, source: { namespaceSelector: 'env == "test"' } } ] }`)),
     verdict: 'allowed',
   },
+  {
+    name: 'relabelling a test namespace with the label a security-tier Allow picks namespaces by opens it into prod',
+    state: () => clusterFrom(CLUSTER, SECURITY, PROD_DEFAULT_DENY, gnp('security.team-x', `{ tier: security, namespaceSelector: 'env == "prod"', ingress: [ { action: Allow, source: { namespaceSelector: 'team == "x"' } } ] }`)),
+    change: (s) => {
+      const before = s.namespace('test');
+      if (before === undefined) throw new Error('no namespace test');
+      return { kind: 'Namespace', operation: 'UPDATE', name: 'test', before, after: { ...before, labels: { ...before.labels, team: 'x' } } };
+    },
+    verdict: 'denied',
+    mentions: ['relabelling namespace test with labels', 'GlobalNetworkPolicy security.team-x (tier security) ingress rule 0 allows it'],
+  },
 ];
 
 const stagedCases: JudgeCase[] = [
