@@ -61,7 +61,7 @@ function objectProblem(served: ServedKind, request: AdmissionRequest, object: un
     if (typeof metadata['generateName'] !== 'string' || metadata['generateName'] === '') {
       return `request.name is missing and request.${field} has no metadata.generateName`;
     }
-  } else if (name !== request.name) {
+  } else if (typeof name !== 'string' || !(served.sameName ?? Object.is)(request.name, name)) {
     return `request.${field}.metadata.name is ${quoteValue(name)}, but request.name is ${quoteValue(request.name)}`;
   }
   const namespace = metadata['namespace'];
@@ -71,10 +71,13 @@ function objectProblem(served: ServedKind, request: AdmissionRequest, object: un
     }
   } else {
     if (namespace !== undefined && namespace !== '') return `request.${field}.metadata.namespace is ${quoteValue(namespace)}: ${served.resource} are cluster-scoped`;
-    // For a Namespace the apiserver sets request.namespace to its own name (kubernetes/kubernetes#95012).
-    if (request.namespace !== undefined && request.namespace !== request.name) {
+    // For a Namespace the apiserver sets request.namespace to its own name (kubernetes/kubernetes#95012);
+    // other cluster-scoped kinds have none.
+    const own = served.kind.group === '' && served.resource === 'namespaces';
+    if (own && request.namespace !== undefined && request.namespace !== request.name) {
       return `request.namespace is ${quoteValue(request.namespace)}, but a ${served.kind.kind} review carries its own name there (${quoteValue(request.name)})`;
     }
+    if (!own && request.namespace !== undefined) return `request.namespace is ${quoteValue(request.namespace)}: ${served.resource} are cluster-scoped`;
   }
   return undefined;
 }

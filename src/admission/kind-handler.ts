@@ -15,6 +15,8 @@ export interface ServedKind {
   readonly paths: readonly WebhookName[];
   /** What the apiserver sends for it. CONNECT exists only for subresources such as pods/exec. */
   readonly operations: readonly AdmissionOperation[];
+  /** Whether the object's metadata.name is the request's name; equality unless the kind has two spellings. */
+  readonly sameName?: (requested: string, stored: string) => boolean;
 }
 
 export interface KindHandler extends ServedKind {

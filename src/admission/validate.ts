@@ -28,7 +28,7 @@ export function judgeRequest(request: AdmissionRequest, change: Change, view: Cl
   const requester: Requester = { username: request.userInfo.username, groups: request.userInfo.groups ?? [] };
   return {
     decision: judge(change, requester, view, config),
-    namespace: change.kind === 'NetworkPolicy' ? change.namespace : change.name,
+    namespace: change.kind === 'Namespace' ? change.name : change.namespace,
     name: change.name,
   };
 }

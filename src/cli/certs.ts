@@ -21,7 +21,7 @@ export const CABUNDLE_PATCH_FILE = 'webhook-cabundle-patch.yaml';
 export const TLS_SECRET_FILE = 'tls-secret.yaml';
 // Strategic merge matches webhooks by name, so the patch names each one (as manifests/base/webhooks does).
 export const MUTATING_WEBHOOKS = ['namespaces.mutate.nsguard.io'] as const;
-export const VALIDATING_WEBHOOKS = ['networkpolicies.validate.nsguard.io', 'namespaces.validate.nsguard.io'] as const;
+export const VALIDATING_WEBHOOKS = ['networkpolicies.validate.nsguard.io', 'namespaces.validate.nsguard.io', 'calico-policies.validate.nsguard.io', 'calico-crds.validate.nsguard.io'] as const;
 
 // RFC 1123 labels, as Kubernetes requires for Service and Namespace names.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -1,12 +1,18 @@
-// `nsguard check --state FILE [--config FILE] [--delete] [--output text|json] FILE...`
+// `nsguard check --state FILE [--config FILE] [--delete] [--fail-on-skipped] [--output text|json] FILE...`
 // Admits the objects of FILE(s), in order, against the snapshot as the webhook would, applying each
-// allowed one so the next is judged against the cluster as `kubectl apply` would leave it.
+// allowed one so the next is judged against the cluster as `kubectl apply` would leave it. An object of
+// a kind nsguard does not judge is never a silent pass: it is named on stderr, and --fail-on-skipped
+// makes it fail the run.
+import type { KindHandler } from '../admission/kind-handler.ts';
+import { HANDLERS, kindName } from '../admission/registry.ts';
 import { validateRequest } from '../admission/validate.ts';
 import type { AdmissionOperation, AdmissionRequest } from '../admission/types.ts';
 import type { ClusterState } from '../cluster/cluster-state.ts';
 import type { RawObject } from '../cluster/state-file.ts';
 import { loadState, readObjectsFromFile } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
+import { calicoKind, enforcedKind, isStagedKind } from '../policy/calico/calico-kinds.ts';
+import { backendPolicyName } from '../policy/calico/policy-names.ts';
 import type { Decision, Finding } from '../policy/checks/decision.ts';
 import { formatFinding } from '../policy/checks/decision.ts';
 import type { Config } from '../policy/objects/model.ts';
@@ -14,10 +20,10 @@ import { outputFormat, parseCommandArgs, requireOption } from './args.ts';
 import { configFrom, snapshotFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
 
-const JUDGED: Readonly<Record<string, { group: string; resource: string; namespaced: boolean }>> = {
-  'networking.k8s.io/v1/NetworkPolicy': { group: 'networking.k8s.io', resource: 'networkpolicies', namespaced: true },
-  'v1/Namespace': { group: '', resource: 'namespaces', namespaced: false },
-};
+/** The kinds the webhook judges, by `apiVersion/kind` as a file spells them. */
+const JUDGED: ReadonlyMap<string, KindHandler> = new Map(
+  HANDLERS.filter((h) => h.paths.includes('validate')).map((h) => [`${h.kind.group === '' ? '' : `${h.kind.group}/`}${h.kind.version}/${h.kind.kind}`, h]),
+);
 
 interface Result {
   readonly kind: string;
@@ -42,6 +48,7 @@ export async function check(args: readonly string[], io: CommandIo): Promise<num
     namespace: { type: 'string', short: 'n', default: 'default' },
     as: { type: 'string', default: 'nsguard-check' },
     'as-group': { type: 'string', multiple: true, default: [] },
+    'fail-on-skipped': { type: 'boolean', default: false },
   });
   const output = outputFormat('check', values.output, ['text', 'json']);
   const stateFile = requireOption('check', 'state', values.state);
@@ -59,14 +66,19 @@ export async function check(args: readonly string[], io: CommandIo): Promise<num
       return;
     }
     const { decision } = validateRequest(request, state, config);
-    results.push({ kind: request.kind.kind, namespace: request.namespace, name: request.name, operation: request.operation, decision });
+    results.push({ kind: request.kind.group.includes('projectcalico.org') ? kindName(request.kind) : request.kind.kind, namespace: request.namespace, name: request.name, operation: request.operation, decision });
     if (decision.allowed) apply(request, raw, state);
   });
 
   const denied = results.some((r) => !r.decision.allowed);
   io.out(output === 'json' ? JSON.stringify(jsonReport(results, skipped, config), null, 2) : textReport(results, skipped));
-  return denied ? 1 : 0;
+  for (const s of skipped) io.err(`nsguard check: ${s.kind} ${s.name} (${s.where}) was not judged: ${NOT_JUDGED}`);
+  return denied || (values['fail-on-skipped'] && skipped.length > 0) ? 1 : 0;
 }
+
+/** What the skipped lines say: which kinds are judged, and why a Tier is not. */
+const NOT_JUDGED =
+  'nsguard judges Namespace, NetworkPolicy and Calico NetworkPolicy, GlobalNetworkPolicy and their staged forms; a Calico Tier reorders every policy of the cluster and is reviewed by an admin, not judged (docs/install.md)';
 
 function admissionRequest(
   raw: RawObject,
@@ -76,18 +88,18 @@ function admissionRequest(
 ): AdmissionRequest | undefined {
   const apiVersion = String(raw.object['apiVersion']);
   const kind = String(raw.object['kind']);
-  const judged = JUDGED[`${apiVersion}/${kind}`];
+  const judged = JUDGED.get(`${apiVersion}/${kind}`);
   if (judged === undefined) return undefined;
   const metadata = (raw.object['metadata'] ?? {}) as Record<string, unknown>;
   const namespace = judged.namespaced ? (typeof metadata['namespace'] === 'string' ? metadata['namespace'] : options.namespace) : undefined;
   const object = judged.namespaced ? { ...raw.object, metadata: { ...metadata, namespace } } : raw.object;
   const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
-  const exists = judged.namespaced ? state.policies(namespace as string).some((p) => p.name === name) : state.namespace(name) !== undefined;
+  const exists = stored(state, apiVersion, kind, namespace, name);
   const operation: AdmissionOperation = options.delete ? 'DELETE' : exists ? 'UPDATE' : 'CREATE';
   return {
     uid: `nsguard-check-${index + 1}`,
-    kind: { group: judged.group, version: 'v1', kind },
-    resource: { group: judged.group, version: 'v1', resource: judged.resource },
+    kind: judged.kind,
+    resource: { group: judged.kind.group, version: judged.kind.version, resource: judged.resource },
     name,
     ...(namespace === undefined ? {} : { namespace }),
     operation,
@@ -100,10 +112,23 @@ function admissionRequest(
   };
 }
 
+/** Whether the snapshot holds the object (the write is then an UPDATE). */
+function stored(state: ClusterState, apiVersion: string, kind: string, namespace: string | undefined, name: string): boolean {
+  const calico = calicoKind(apiVersion, kind);
+  if (calico === undefined) return namespace === undefined ? state.namespace(name) !== undefined : state.policies(namespace).some((p) => p.name === name);
+  if (calico === 'Tier') return false;
+  const objects = state.calico();
+  const list = isStagedKind(calico) ? objects?.staged(namespace) : namespace === undefined ? objects?.global : objects?.namespaced(namespace);
+  return list?.some((p) => p.backendName === backendPolicyName(name) && p.kind === enforcedKind(calico)) ?? false;
+}
+
 /** What the apiserver would store once the request is admitted. */
 function apply(request: AdmissionRequest, raw: RawObject, state: ClusterState): void {
+  const calico = calicoKind(raw.object['apiVersion'], request.kind.kind);
   if (request.operation !== 'DELETE') {
     loadState([{ object: request.object as Record<string, unknown>, where: raw.where }], state);
+  } else if (calico !== undefined && calico !== 'Tier') {
+    state.deleteCalicoPolicy({ kind: enforcedKind(calico), staged: isStagedKind(calico) }, request.namespace, request.name);
   } else if (request.kind.kind === 'NetworkPolicy') {
     state.deletePolicy(request.namespace as string, request.name);
   } else {
@@ -128,7 +153,7 @@ function textReport(results: readonly Result[], skipped: readonly Skipped[]): st
     for (const v of r.decision.violations) lines.push(`  ${formatFinding(v)}`);
     for (const w of r.decision.warnings) lines.push(`  warning: ${formatFinding(w)}`);
   }
-  for (const s of skipped) lines.push(`${s.kind} ${s.name}: skipped (${s.where}; nsguard judges Namespace and NetworkPolicy objects)`);
+  for (const s of skipped) lines.push(`${s.kind} ${s.name}: skipped (${s.where}; not judged, see stderr)`);
   const denied = results.filter((r) => !r.decision.allowed).length;
   lines.push(`${results.length - denied} allowed, ${denied} denied, ${skipped.length} skipped`);
   return lines.join('\n');

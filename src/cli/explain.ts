@@ -1,6 +1,7 @@
 // `nsguard explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [--output text|json]`
 // The reachability evaluator's answer for one path, per direction, naming the deciding policies and
-// rules. Exit 0 open, 1 closed, 2 bad input (as `kubectl auth can-i`).
+// rules; in a cluster with Calico objects, Calico's decision chain (explain-calico.ts). Exit 0 open,
+// 1 closed, 2 bad input (as `kubectl auth can-i`).
 import type { ClusterState } from '../cluster/cluster-state.ts';
 import { NsguardError } from '../errors.ts';
 import { parseIp } from '../policy/netpol/cidr.ts';
@@ -10,7 +11,10 @@ import { describeEndpoint, namespaceOf, podEndpoint } from '../policy/netpol/end
 import type { Labels, Protocol } from '../policy/objects/model.ts';
 import { PROTOCOLS } from '../policy/objects/model.ts';
 import type { PortSet } from '../policy/netpol/port-set.ts';
-import { describePorts, hasPort } from '../policy/netpol/port-set.ts';
+import { describePorts, hasPort, portRange } from '../policy/netpol/port-set.ts';
+import { Budget } from '../policy/checks/budget.ts';
+import { calicoPaths } from '../policy/paths/calico-paths.ts';
+import { calicoJson, calicoText } from './explain-calico.ts';
 import type { DirectionVerdict, PathVerdict } from '../policy/netpol/reachability.ts';
 import { evaluatePath } from '../policy/netpol/reachability.ts';
 import { witnessPod } from '../policy/netpol/witness.ts';
@@ -40,6 +44,19 @@ export async function explain(args: readonly string[], io: CommandIo): Promise<n
   const query = values.port === undefined ? undefined : portFrom(values.port, to);
 
   // `must`: a path is reported open only if it is open whatever the unknowns (IPs of witnesses) are.
+  const calico = state.calico();
+  if (calico !== undefined) {
+    const report = calicoPaths((ns) => state.policies(ns), calico, config.podCIDRs, 'must', new Budget(Number.MAX_SAFE_INTEGER)).report(from, to);
+    if (report.kind !== 'calico') throw new Error('a Calico evaluator answered in another semantics');
+    const { verdict } = report;
+    const asked = query === undefined ? undefined : portRange(query.protocol, query.port, query.port);
+    const open = isOpenFor(verdict.must, query);
+    const head = `${describeEndpoint(from)} → ${describeEndpoint(to)} on ${describeQuery(query)}: ${open ? 'open' : 'closed'}`;
+    const isOpen = (ports: PortSet): boolean => isOpenFor(ports, query);
+    const json = () => ({ from: describeEndpoint(from), to: describeEndpoint(to), port: query ?? null, open, ports: describePorts(verdict.must), semantics: 'calico', ...calicoJson(verdict, asked, isOpen) });
+    io.out(output === 'json' ? JSON.stringify(json(), null, 2) : calicoText(verdict, asked, isOpen, head));
+    return open ? 0 : 1;
+  }
   const verdict = evaluatePath({ policies: (ns) => state.policies(ns), podCIDRs: config.podCIDRs, reading: 'must' }, from, to);
   const open = isOpenFor(verdict.ports, query);
   io.out(output === 'json' ? JSON.stringify(jsonReport(verdict, query, open), null, 2) : textReport(verdict, query, open));

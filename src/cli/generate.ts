@@ -1,6 +1,7 @@
 // `nsguard generate [--config FILE] [--state FILE] [--output yaml|json] FILE...`
 // Prints the NetworkPolicies nsguard would generate in each Namespace of FILE(s), as the controller
-// would create them, so `nsguard generate ns.yaml | kubectl apply -f -` sets a namespace up by hand.
+// would create them, so `nsguard generate ns.yaml | kubectl apply -f -` sets a namespace up by hand;
+// with `flavour: calico`, the Calico Tier and GlobalNetworkPolicy that allow DNS cluster-wide first.
 import { stringify } from 'yaml';
 import { withNamespaceDefaults } from '../policy/generate/namespace-defaults.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
@@ -9,6 +10,7 @@ import { readObjectsFromFile } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
 import type { Generation } from '../policy/generate/generation.ts';
 import { generationFor } from '../policy/generate/generation.ts';
+import { calicoSystemManifests } from '../policy/generate/calico-system.ts';
 import type { Config, Namespace, PolicyManifest } from '../policy/objects/model.ts';
 import { ISOLATION_ANNOTATION, PARENT_ANNOTATION } from '../policy/objects/nsguard-metadata.ts';
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
@@ -29,7 +31,8 @@ export async function generate(args: readonly string[], io: CommandIo): Promise<
   const given = namespacesOf((await Promise.all(positionals.map(readObjectsFromFile))).flat(), positionals);
 
   const namespaces = admitAll(given, state, config);
-  const manifests: PolicyManifest[] = [];
+  // The Calico flavour's tier and DNS policy come first: the namespaces' default deny relies on them.
+  const manifests: PolicyManifest[] = config.flavour === 'calico' ? [...calicoSystemManifests(config)] : [];
   for (const namespace of namespaces) {
     const generation = generationFor(namespace, state, config);
     for (const line of notes(generation, config)) io.err(`nsguard generate: namespace ${namespace.name}: ${line}`);

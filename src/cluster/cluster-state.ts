@@ -1,4 +1,7 @@
-import type { ClusterView } from '../policy/objects/cluster-view.ts';
+import type { CalicoPolicy, Tier } from '../policy/calico/model.ts';
+import type { CalicoObjects, ClusterView } from '../policy/objects/cluster-view.ts';
+import type { CalicoPolicyKey } from './calico-store.ts';
+import { CalicoStore } from './calico-store.ts';
 import type { ContainerPort, Labels, Namespace, Pod, PodGroup, Policy, Selector } from '../policy/objects/model.ts';
 import { selects } from '../policy/netpol/selector.ts';
 import { countOf, firstOf, insertedAt, itemsOf, removedAt, withItem, withoutItem, type Few } from './few.ts';
@@ -205,6 +208,7 @@ export class ClusterState implements ClusterView {
   #groupCount = 0;
   /** ip → the group of each pod holding it (hostNetwork pods share one), in the order they came. */
   readonly #ipIndex = new IpIndex<Few<GroupEntry>>();
+  readonly #calico = new CalicoStore();
 
   constructor(options: ClusterStateOptions = {}) {
     this.#keepPodNames = options.keepPodNames ?? false;
@@ -246,6 +250,36 @@ export class ClusterState implements ClusterView {
     this.#policyCount--;
     if (byName.size === 0) this.#policies.delete(namespace);
     this.#policyLists.delete(namespace);
+  }
+
+  upsertCalicoPolicy(policy: CalicoPolicy): void {
+    this.#calico.upsertPolicy(policy);
+  }
+
+  /** `name` as either Calico API group spells it (`allow-dns` or `default.allow-dns`). */
+  deleteCalicoPolicy(key: CalicoPolicyKey, namespace: string | undefined, name: string): void {
+    this.#calico.deletePolicy(key, namespace, name);
+  }
+
+  upsertTier(tier: Tier): void {
+    this.#calico.upsertTier(tier);
+  }
+
+  deleteTier(name: string): void {
+    this.#calico.deleteTier(name);
+  }
+
+  /** Every Calico policy of one collection: what a relist compares against. */
+  calicoPolicies(key: CalicoPolicyKey): Iterable<CalicoPolicy> {
+    return this.#calico.policies(key);
+  }
+
+  tierNames(): Iterable<string> {
+    return this.#calico.tierNames();
+  }
+
+  calico(): CalicoObjects | undefined {
+    return this.#calico.objects();
   }
 
   upsertPod(pod: Pod): void {

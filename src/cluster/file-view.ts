@@ -32,6 +32,5 @@ export async function openFileView(file: string, logger: Logger, options: { debo
 async function load(file: string, logger: Logger, message: string): Promise<ClusterState> {
   const { state, report } = await loadStateFile(file);
   logger.info({ file, ...report }, message);
-  if (report.calico > 0) logger.warn({ file, calico: report.calico }, 'Calico policies in the state file are not evaluated by this version');
   return state;
 }

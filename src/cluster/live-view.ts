@@ -1,7 +1,8 @@
 // The live-cluster ClusterView behind `nsguard serve` without `--state`: a ClusterState kept in step
 // with the API by one list+watch loop per kind (namespaces, networking.k8s.io/v1 networkpolicies,
-// pods, all namespaces). Pods are folded into groups as they arrive; no whole object is kept. Each
-// change and each complete list is also reported by name (onChange, onListed), for the controller.
+// pods, all namespaces, and Calico's policies and tiers where discovery finds their API). Pods are
+// folded into groups as they arrive; no whole object is kept. Each change and each complete list of the
+// Kubernetes kinds is also reported by name (onChange, onListed), for the controller.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { DEFAULT_CONFIG } from '../config/load-config.ts';
@@ -10,7 +11,10 @@ import type { ClusterState } from './cluster-state.ts';
 import type { ListWatch, ListWatchStats } from './list-watch.ts';
 import { startListWatch } from './list-watch.ts';
 import type { StateFeed } from './state-feed.ts';
-import { namespaceFeed, podFeed, policyFeed } from './state-feed.ts';
+import { calicoFeed, namespaceFeed, podFeed, policyFeed } from './state-feed.ts';
+import type { CalicoApi } from './calico-discovery.ts';
+import { discoverCalico } from './calico-discovery.ts';
+import type { CalicoKind } from '../policy/calico/calico-kinds.ts';
 
 export interface LiveViewOptions {
   readonly kubeConfig: KubeConfig;
@@ -28,6 +32,8 @@ export interface LiveViewOptions {
   readonly onChange?: (resource: WatchedResource, namespace: string, name: string) => void;
   /** A complete list of `resource` landed (the first one and every relist, e.g. after 410 Gone). */
   readonly onListed?: (resource: WatchedResource) => void;
+  /** A Calico object changed in the state ('' namespace for cluster-scoped kinds), named as its group spells it. */
+  readonly onCalicoChange?: (kind: CalicoKind, namespace: string, name: string) => void;
   /** How long a kind may stay out of sync (no watch open, relist pending) before ready() is false; default as in the config. */
   readonly maxOutOfSyncSeconds?: number;
   /** Clock in ms (default Date.now); tests pass a fake one. */
@@ -49,6 +55,8 @@ export interface ResourceStats extends ListWatchStats {
 export interface LiveViewStats {
   readonly synced: boolean;
   readonly resources: Readonly<Record<WatchedResource, ResourceStats>>;
+  /** Calico's kinds, by `resource.group`, once discovery found them ({} without Calico). */
+  readonly calico: Readonly<Record<string, ResourceStats>>;
 }
 
 export interface LiveView {
@@ -62,6 +70,8 @@ export interface LiveView {
   unready(): string | undefined;
   /** Resolves when synced; rejects if the view is stopped first. */
   whenSynced(): Promise<void>;
+  /** The API Calico's objects are read from, once discovery found one. */
+  calicoApi(): CalicoApi | undefined;
   stats(): LiveViewStats;
   /** Ends every watch, list and retry timer; resolves once all loops have ended. */
   stop(): Promise<void>;
@@ -79,7 +89,7 @@ export function startLiveView(options: LiveViewOptions): LiveView {
   const now = options.now ?? Date.now;
   const maxOutOfSyncSeconds = options.maxOutOfSyncSeconds ?? DEFAULT_CONFIG.maxOutOfSyncSeconds;
   // A callback that throws is logged here: thrown into a list or watch, it would fail and restart the loop.
-  const report = (what: string, resource: WatchedResource, call: () => void): void => {
+  const report = (what: string, resource: string, call: () => void): void => {
     try {
       call();
     } catch (error) {
@@ -94,55 +104,84 @@ export function startLiveView(options: LiveViewOptions): LiveView {
     pods: podFeed(state, logger, changes('pods')),
   };
   const waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  const listed = new Set<WatchedResource>();
+  const listed = new Set<string>();
   let synced = false;
   let stopped = false;
+  // Calico's loops, once discovery has said which API serves them (none: an empty map).
+  let calicoLoops: Map<string, { readonly loop: ListWatch; readonly feed: StateFeed }> | undefined;
+  const discovery = new AbortController();
 
+  const markSynced = (): void => {
+    if (synced || calicoLoops === undefined || listed.size < WATCHED_RESOURCES.length + calicoLoops.size) return;
+    synced = true;
+    logger.info({ ...state.stats() }, 'cluster view synced');
+    for (const waiter of waiters.splice(0)) waiter.resolve();
+  };
   const onListed = (resource: WatchedResource): void => {
     listed.add(resource);
-    if (!synced && listed.size === WATCHED_RESOURCES.length) {
-      synced = true;
-      logger.info({ ...state.stats() }, 'cluster view synced');
-      for (const waiter of waiters.splice(0)) waiter.resolve();
-    }
+    markSynced();
     if (listedCallback !== undefined) report('onListed', resource, () => listedCallback(resource));
   };
-
-  const loops = Object.fromEntries(
-    WATCHED_RESOURCES.map((resource) => [
+  const listWatch = (path: string, resource: string, sink: StateFeed, listedOnce: () => void): ListWatch =>
+    startListWatch({
+      kubeConfig: options.kubeConfig,
+      path,
       resource,
-      startListWatch({
-        kubeConfig: options.kubeConfig,
-        path: PATHS[resource],
-        resource,
-        sink: feeds[resource],
-        logger,
-        backoff: options.backoff,
-        pageSize: options.pageSize,
-        watchTimeoutSeconds: options.watchTimeoutSeconds,
-        onListed: () => onListed(resource),
-        now,
-      }),
-    ]),
-  ) as Record<WatchedResource, ListWatch>;
+      sink,
+      logger,
+      backoff: options.backoff,
+      pageSize: options.pageSize,
+      watchTimeoutSeconds: options.watchTimeoutSeconds,
+      onListed: listedOnce,
+      now,
+    });
 
-  const outOfSyncSeconds = (resource: WatchedResource): number => {
-    const since = loops[resource].outOfSyncSince();
+  const loops = Object.fromEntries(WATCHED_RESOURCES.map((resource) => [resource, listWatch(PATHS[resource], resource, feeds[resource], () => onListed(resource))])) as Record<
+    WatchedResource,
+    ListWatch
+  >;
+  let calicoApi: CalicoApi | undefined;
+  const discovered = discoverCalico(options.kubeConfig, logger, discovery.signal, options.backoff).then((api) => {
+    if (stopped) return;
+    calicoApi = api;
+    const started = new Map<string, { readonly loop: ListWatch; readonly feed: StateFeed }>();
+    for (const [kind, path] of api?.paths ?? []) {
+      const changed = options.onCalicoChange;
+      const onChange = changed === undefined ? undefined : (namespace: string, name: string): void => report('onCalicoChange', kind, () => changed(kind, namespace, name));
+      const feed = calicoFeed(state, logger, kind, api?.api ?? 'crd', onChange);
+      const listedOnce = (): void => {
+        listed.add(feed.resource);
+        markSynced();
+      };
+      started.set(feed.resource, { feed, loop: listWatch(path, feed.resource, feed, listedOnce) });
+    }
+    calicoLoops = started;
+    logger.info({ calico: api === undefined ? null : { api: api.api, kinds: [...api.paths.keys()] } }, api === undefined ? 'no Calico API: Calico policies are not read' : 'Calico API found: its policies and tiers are read');
+    markSynced();
+  });
+
+  const outOfSync = (loop: ListWatch): number => {
+    const since = loop.outOfSyncSince();
     return since === undefined ? 0 : Math.max(0, now() - since) / 1000;
   };
+  const outOfSyncSeconds = (resource: WatchedResource): number => outOfSync(loops[resource]);
 
   return {
     synced: () => synced,
     // Asked on every review: nothing is built while every kind is in sync.
     unready: () => {
       let reasons: string[] | undefined;
-      for (const r of WATCHED_RESOURCES) {
-        const seconds = outOfSyncSeconds(r);
+      const check = (r: string, loop: ListWatch): void => {
+        const seconds = outOfSync(loop);
         if (!listed.has(r)) (reasons ??= []).push(`${r} never listed`);
         else if (seconds > maxOutOfSyncSeconds) (reasons ??= []).push(`${r} out of sync for ${Math.floor(seconds)} s, more than maxOutOfSyncSeconds ${maxOutOfSyncSeconds}`);
-      }
+      };
+      for (const r of WATCHED_RESOURCES) check(r, loops[r]);
+      if (calicoLoops === undefined) (reasons ??= []).push('Calico API discovery pending');
+      else for (const [r, { loop }] of calicoLoops) check(r, loop);
       return reasons?.join(', ');
     },
+    calicoApi: () => calicoApi,
     whenSynced: () => {
       if (synced) return Promise.resolve();
       if (stopped) return Promise.reject(new Error('the cluster view was stopped before it synced'));
@@ -152,14 +191,19 @@ export function startLiveView(options: LiveViewOptions): LiveView {
       const resources = Object.fromEntries(
         WATCHED_RESOURCES.map((r) => [r, { ...loops[r].stats(), synced: listed.has(r), skipped: feeds[r].skipped, outOfSyncSeconds: outOfSyncSeconds(r) }]),
       ) as Record<WatchedResource, ResourceStats>;
-      return { synced, resources };
+      const calico = Object.fromEntries(
+        [...(calicoLoops ?? [])].map(([r, { loop, feed }]) => [r, { ...loop.stats(), synced: listed.has(r), skipped: feed.skipped, outOfSyncSeconds: outOfSync(loop) }]),
+      );
+      return { synced, resources, calico };
     },
     stop: async () => {
       if (!stopped) {
         stopped = true;
         for (const waiter of waiters.splice(0)) waiter.reject(new Error('the cluster view was stopped before it synced'));
       }
-      await Promise.all(WATCHED_RESOURCES.map((r) => loops[r].stop()));
+      discovery.abort();
+      await discovered;
+      await Promise.all([...WATCHED_RESOURCES.map((r) => loops[r].stop()), ...[...(calicoLoops?.values() ?? [])].map(({ loop }) => loop.stop())]);
     },
   };
 }

@@ -3,6 +3,12 @@
 // replaces what the state held for that kind. Every change is reported by name, after the state has
 // it, so a controller can queue the object.
 import type { Logger } from 'pino';
+import type { CalicoKind } from '../policy/calico/calico-kinds.ts';
+import { CALICO_RESOURCES, enforcedKind, isStagedKind } from '../policy/calico/calico-kinds.ts';
+import type { CalicoApiGroup } from '../policy/calico/parse-calico-head.ts';
+import { CALICO_API_VERSION, CALICO_CRD_API_VERSION } from '../policy/calico/parse-calico-head.ts';
+import { parseCalicoPolicy } from '../policy/calico/parse-calico-policy.ts';
+import { parseTier } from '../policy/calico/parse-calico-tier.ts';
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
 import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
 import { parsePod } from '../policy/objects/parse-pod.ts';
@@ -10,6 +16,8 @@ import type { ClusterState } from './cluster-state.ts';
 import type { ListWatchSink } from './list-watch.ts';
 
 export interface StateFeed extends ListWatchSink {
+  /** What it feeds, for logs and stats: `pods`, `tiers.crd.projectcalico.org/v1`. */
+  readonly resource: string;
   /** Objects skipped because they could not be read. */
   readonly skipped: number;
 }
@@ -48,14 +56,14 @@ function identify(raw: unknown, namespaced: boolean): ObjectId | undefined {
 class KindFeed<T> implements StateFeed {
   readonly #adapter: KindAdapter<T>;
   readonly #logger: Logger;
-  readonly #resource: string;
+  readonly resource: string;
   readonly #onChange: ChangeListener | undefined;
   /** Names seen by the list in progress, by namespace; only while a list runs. */
   #seen: Map<string, Set<string>> | undefined;
   skipped = 0;
 
   constructor(resource: string, adapter: KindAdapter<T>, logger: Logger, onChange: ChangeListener | undefined) {
-    this.#resource = resource;
+    this.resource = resource;
     this.#adapter = adapter;
     this.#logger = logger;
     this.#onChange = onChange;
@@ -113,7 +121,7 @@ class KindFeed<T> implements StateFeed {
   #skip(where: string, id: ObjectId | undefined, error: unknown): void {
     this.skipped++;
     const object = id === undefined ? undefined : id.namespace === '' ? id.name : `${id.namespace}/${id.name}`;
-    this.#logger.warn({ resource: this.#resource, where, object, err: error }, 'skipped an object nsguard cannot read');
+    this.#logger.warn({ resource: this.resource, where, object, err: error }, 'skipped an object nsguard cannot read');
   }
 }
 
@@ -157,6 +165,44 @@ export function podFeed(state: ClusterState, logger: Logger, onChange?: ChangeLi
       upsert: (pod) => state.upsertPod(pod),
       delete: (namespace, name) => state.deletePod(namespace, name),
       keys: () => state.podNames(),
+    },
+    logger,
+    onChange,
+  );
+}
+
+/**
+ * One Calico resource, in the API group discovery chose. Names are as that group spells them (the CRDs'
+ * are tier-prefixed), which is what a relist compares.
+ */
+export function calicoFeed(state: ClusterState, logger: Logger, kind: CalicoKind, api: CalicoApiGroup, onChange?: ChangeListener): StateFeed {
+  const apiVersion = api === 'crd' ? CALICO_CRD_API_VERSION : CALICO_API_VERSION;
+  const resource = `${CALICO_RESOURCES[kind]}.${apiVersion}`;
+  // List items may come without apiVersion and kind; which group they are from decides how names read.
+  const typed = (raw: unknown): unknown => (typeof raw === 'object' && raw !== null ? { apiVersion, kind, ...raw } : raw);
+  if (kind === 'Tier') {
+    return new KindFeed(
+      resource,
+      {
+        namespaced: false,
+        parse: (raw, where) => parseTier(typed(raw), where),
+        upsert: (tier) => state.upsertTier(tier),
+        delete: (_namespace, name) => state.deleteTier(name),
+        keys: () => [...state.tierNames()].map((name) => ['', name] as const),
+      },
+      logger,
+      onChange,
+    );
+  }
+  const key = { kind: enforcedKind(kind), staged: isStagedKind(kind) };
+  return new KindFeed(
+    resource,
+    {
+      namespaced: key.kind === 'NetworkPolicy',
+      parse: (raw, where) => parseCalicoPolicy(typed(raw), kind, where),
+      upsert: (policy) => state.upsertCalicoPolicy(policy),
+      delete: (namespace, name) => state.deleteCalicoPolicy(key, namespace === '' ? undefined : namespace, name),
+      keys: () => [...state.calicoPolicies(key)].map((p) => [p.kind === 'NetworkPolicy' ? p.namespace : '', api === 'crd' ? p.backendName : p.name] as const),
     },
     logger,
     onChange,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { NsguardError } from '../errors.ts';
+import { calicoKind, parseCalicoObject } from '../policy/calico/calico-kinds.ts';
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
 import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
 import { parsePod } from '../policy/objects/parse-pod.ts';
@@ -21,14 +22,11 @@ export interface LoadReport {
   readonly pods: number;
   /** Pods NetworkPolicy does not govern (finished, hostNetwork). */
   readonly skippedPods: number;
-  /** Calico policies: recognised, not evaluated yet. */
+  /** Calico policies (NetworkPolicy, GlobalNetworkPolicy and their staged forms) and Tiers, in either API group. */
   readonly calico: number;
   /** Every other object, counted by kind. */
   readonly skipped: Readonly<Record<string, number>>;
 }
-
-const CALICO_API_VERSIONS = new Set(['projectcalico.org/v3', 'crd.projectcalico.org/v1']);
-const CALICO_KINDS = new Set(['NetworkPolicy', 'GlobalNetworkPolicy']);
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -169,8 +167,13 @@ export class ObjectLoader {
       this.#pods++;
       return (state) => state.upsertPod(pod);
     }
-    if (typeof apiVersion === 'string' && CALICO_API_VERSIONS.has(apiVersion) && CALICO_KINDS.has(kind)) this.#calico++;
-    else this.#skipped.set(kind, (this.#skipped.get(kind) ?? 0) + 1);
+    const calico = calicoKind(apiVersion, kind);
+    if (calico !== undefined) {
+      const parsed = parseCalicoObject(object, calico, where);
+      this.#calico++;
+      return parsed.kind === 'tier' ? (state) => state.upsertTier(parsed.tier) : (state) => state.upsertCalicoPolicy(parsed.policy);
+    }
+    this.#skipped.set(kind, (this.#skipped.get(kind) ?? 0) + 1);
     return undefined;
   }
 

@@ -6,7 +6,7 @@ import type { Document } from 'yaml';
 import { NsguardError } from '../errors.ts';
 import { parseCidr, parseIp } from '../policy/netpol/cidr.ts';
 import type { Cidr, Config, DnsConfig, EnvironmentFromName, IngressControllerConfig, Labels, MonitoringConfig, PolicyManifest, Protocol, Selector, Template } from '../policy/objects/model.ts';
-import { ISOLATIONS, MODES, PROTOCOLS } from '../policy/objects/model.ts';
+import { FLAVOURS, ISOLATIONS, MODES, PROTOCOLS } from '../policy/objects/model.ts';
 import { checkTemplates } from '../policy/generate/check-templates.ts';
 import { GENERATED_PREFIX, INHERITED_PREFIX, MANAGED_BY_LABEL } from '../policy/objects/nsguard-metadata.ts';
 import type { Fields } from '../policy/objects/parse-fields.ts';
@@ -54,6 +54,8 @@ export const DEFAULT_CONFIG: Config = {
   ],
   exemptNamespaceSelector: undefined,
   controllerUsers: ['system:serviceaccount:nsguard:nsguard'],
+  // Calico's manifests/apiserver.yaml and the tigera-operator (Calico); tigera-system for Calico Enterprise.
+  calicoApiServerUsers: ['system:serviceaccount:calico-apiserver:calico-apiserver', 'system:serviceaccount:tigera-system:tigera-apiserver'],
   ingressController: DEFAULT_INGRESS_CONTROLLER,
   monitoring: DEFAULT_MONITORING,
   templates: new Map([[DEFAULT_TEMPLATE_NAME, defaultTemplate({ dns: DEFAULT_DNS, ingressController: DEFAULT_INGRESS_CONTROLLER, monitoring: DEFAULT_MONITORING })]]),
@@ -61,6 +63,7 @@ export const DEFAULT_CONFIG: Config = {
   // Twice client-node's 30 s abort of a silent watch, and room for the list/watch backoff (capped at
   // 30 s) to ride out an apiserver restart, without the replica flapping out of the Service.
   maxOutOfSyncSeconds: 60,
+  flavour: 'kubernetes',
 };
 
 export async function loadConfig(file: string): Promise<Config> {
@@ -94,6 +97,7 @@ export function parseConfig(text: string, file: string): Config {
   read.onlyKeys(top, [], Object.keys(DEFAULT_CONFIG));
   const partial = {
     mode: read.optional(top, ['mode'], DEFAULT_CONFIG.mode, (v, p) => read.oneOf(v, p, MODES)),
+    flavour: read.optional(top, ['flavour'], DEFAULT_CONFIG.flavour, (v, p) => read.oneOf(v, p, FLAVOURS)),
     environmentLabel: read.optional(top, ['environmentLabel'], DEFAULT_CONFIG.environmentLabel, (v, p) => read.labelKey(v, p)),
     separateEnvironments: read.optional(top, ['separateEnvironments'], DEFAULT_CONFIG.separateEnvironments, (v, p) =>
       read.list(v, p, (pair, q) => read.environmentPair(pair, q)),
@@ -112,6 +116,7 @@ export function parseConfig(text: string, file: string): Config {
     ),
     exemptNamespaceSelector: read.optional(top, ['exemptNamespaceSelector'], DEFAULT_CONFIG.exemptNamespaceSelector, (v, p) => read.selector(v, p)),
     controllerUsers: read.optional(top, ['controllerUsers'], DEFAULT_CONFIG.controllerUsers, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
+    calicoApiServerUsers: read.optional(top, ['calicoApiServerUsers'], DEFAULT_CONFIG.calicoApiServerUsers, (v, p) => read.list(v, p, (s, q) => read.text(s, q))),
     ingressController: read.optional(top, ['ingressController'], DEFAULT_CONFIG.ingressController, (v, p) => read.ingressController(v, p)),
     monitoring: read.optional(top, ['monitoring'], DEFAULT_CONFIG.monitoring, (v, p) => read.monitoring(v, p)),
     reviewBudget: read.optional(top, ['reviewBudget'], DEFAULT_CONFIG.reviewBudget, (v, p) => read.positiveInteger(v, p)),

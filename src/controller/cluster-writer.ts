@@ -3,6 +3,8 @@
 // RBAC manifest is checked against the code.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiRequestError, applyJson, createJson, deleteJson, jsonPatchJson, mergePatchJson } from '../cluster/kube-request.ts';
+import type { CalicoApiGroupVersion } from '../cluster/calico-discovery.ts';
+import { CALICO_API_GROUPS } from '../cluster/calico-discovery.ts';
 import { needsUpdate } from '../policy/generate/generation.ts';
 import type { PolicyManifest } from '../policy/objects/model.ts';
 import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
@@ -26,6 +28,8 @@ export const WRITES: readonly { readonly group: string; readonly resource: strin
   { group: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['patch', 'delete'] },
   { group: '', resource: 'namespaces', verbs: ['patch'] },
   { group: '', resource: 'events', verbs: ['create'], namespace: CLUSTER_EVENTS_NAMESPACE },
+  // The Calico flavour's tier and DNS policy, in whichever Calico group the cluster serves.
+  ...CALICO_API_GROUPS.flatMap(({ group }) => ['tiers', 'globalnetworkpolicies'].map((resource) => ({ group, resource, verbs: ['patch'] }))),
 ];
 
 export interface NamespaceEvent {
@@ -51,6 +55,8 @@ export interface ClusterWriter {
   /** Adds labels and annotations, only if the namespace is still at `resourceVersion` (409 Conflict otherwise). */
   stampNamespace(name: string, stamp: NamespaceStampWrite, resourceVersion: string | undefined): Promise<void>;
   recordEvent(event: NamespaceEvent): Promise<void>;
+  /** Server-side apply of a cluster-scoped Calico object (a projectcalico.org/v3 manifest) into `group`. */
+  applyCalico(manifest: PolicyManifest, group: CalicoApiGroupVersion): Promise<void>;
 }
 
 export interface KubeClusterWriterOptions {
@@ -119,6 +125,14 @@ export function kubeClusterWriter(options: KubeClusterWriterOptions): ClusterWri
         ...(resourceVersion !== undefined && { resourceVersion }),
       };
       await mergePatchJson(kubeConfig, `/api/v1/namespaces/${encodeURIComponent(name)}`, { metadata }, within());
+    },
+    applyCalico: async (manifest, group) => {
+      const kind = String(manifest['kind']);
+      const name = String((manifest['metadata'] as { name: string }).name);
+      const resource = kind === 'Tier' ? 'tiers' : 'globalnetworkpolicies';
+      const path = `/apis/${group.group}/${group.version}/${resource}/${encodeURIComponent(name)}`;
+      // The spec is the same in both groups; the CRD form only carries its own apiVersion.
+      await applyJson(kubeConfig, path, { ...manifest, apiVersion: `${group.group}/${group.version}` }, { fieldManager: FIELD_MANAGER, force: true, ...within() });
     },
     recordEvent: async (event) => {
       const time = apiTime(now());

@@ -5,7 +5,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { BackoffOptions } from '../cluster/backoff.ts';
 import type { ClusterState } from '../cluster/cluster-state.ts';
+import type { CalicoApi } from '../cluster/calico-discovery.ts';
 import type { WatchedResource } from '../cluster/live-view.ts';
+import type { CalicoKind } from '../policy/calico/calico-kinds.ts';
+import { SYSTEM_POLICY, SYSTEM_TIER, calicoSystemManifests } from '../policy/generate/calico-system.ts';
 import type { Config } from '../policy/objects/model.ts';
 import { PARENT_ANNOTATION } from '../policy/objects/nsguard-metadata.ts';
 import type { ClusterWriter } from './cluster-writer.ts';
@@ -18,6 +21,9 @@ import type { WorkQueue } from './work-queue.ts';
 import { startWorkQueue } from './work-queue.ts';
 
 export const LEASE_NAME = 'nsguard-controller';
+
+/** The work queue's key for the Calico flavour's cluster-wide objects: no namespace is named ''. */
+const CALICO_SYSTEM_KEY = '';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -34,6 +40,8 @@ export interface ControllerOptions {
   readonly backoff?: BackoffOptions;
   /** Tests replace the API writes; the default writes through kubeConfig. */
   readonly writer?: ClusterWriter;
+  /** Where Calico's objects are served (the live view's discovery): the Calico flavour writes there. */
+  readonly calicoApi?: () => CalicoApi | undefined;
   readonly now?: () => Date;
 }
 
@@ -55,6 +63,8 @@ export interface Controller {
   changed(resource: WatchedResource, namespace: string, name: string): void;
   /** Feed from the live view's onListed. */
   listed(resource: WatchedResource): void;
+  /** Feed from the live view's onCalicoChange: the Calico flavour's own objects are restored on drift. */
+  calicoChanged(kind: CalicoKind, name: string): void;
   isLeader(): boolean;
   /** Resolves when this replica leads and has nothing left to do (tests wait on it). */
   idle(): Promise<void>;
@@ -64,6 +74,7 @@ export interface Controller {
 export function startController(options: ControllerOptions): Controller {
   const { state, logger } = options;
   const totals = { reconciles: 0, failedReconciles: 0, failedEvents: 0 };
+  const reconcilerWriter = options.writer ?? kubeClusterWriter({ kubeConfig: options.kubeConfig, identity: options.identity, ...(options.now && { now: options.now }) });
   const reconciler = new NamespaceReconciler({
     view: state,
     config: options.config,
@@ -71,13 +82,23 @@ export function startController(options: ControllerOptions): Controller {
       totals.failedEvents++;
       logger.warn({ namespace: event.namespace, reason: event.reason, err: error }, 'an Event about a namespace was not recorded');
     },
-    writer: options.writer ?? kubeClusterWriter({ kubeConfig: options.kubeConfig, identity: options.identity, ...(options.now && { now: options.now }) }),
+    writer: reconcilerWriter,
     ...(options.now && { now: options.now }),
   });
   /** The current term's queue; published as `queue` only once the view has synced. */
   let termQueue: WorkQueue | undefined;
   let queue: WorkQueue | undefined;
 
+  /** The Calico flavour's tier and DNS policy, applied as generated; retried with backoff by the queue. */
+  const applyCalicoSystem = async (): Promise<void> => {
+    const api = options.calicoApi?.();
+    if (api === undefined) {
+      logger.error({ flavour: 'calico' }, 'flavour calico, but the cluster serves no Calico API: the DNS GlobalNetworkPolicy is not written');
+      return;
+    }
+    const writer = reconcilerWriter;
+    for (const manifest of calicoSystemManifests(options.config)) await writer.applyCalico(manifest, api);
+  };
   const enqueueAll = (): void => {
     for (const ns of state.namespaces()) queue?.add(ns.name);
   };
@@ -108,6 +129,7 @@ export function startController(options: ControllerOptions): Controller {
         logger,
         ...(options.backoff && { backoff: options.backoff }),
         handler: async (name) => {
+          if (name === CALICO_SYSTEM_KEY) return applyCalicoSystem();
           totals.reconciles++;
           try {
             const result = await reconciler.reconcile(name);
@@ -125,6 +147,7 @@ export function startController(options: ControllerOptions): Controller {
         () => {
           if (termQueue !== started) return;
           queue = started;
+          if (options.config.flavour === 'calico') queue.add(CALICO_SYSTEM_KEY);
           enqueueAll();
         },
         () => undefined,
@@ -153,6 +176,10 @@ export function startController(options: ControllerOptions): Controller {
     // The relist itself reports every object it holds or dropped through `changed`, which queues them.
     listed: (resource) => {
       if (resource !== 'pods') reconciler.observed();
+    },
+    calicoChanged: (kind, name) => {
+      const own = kind === 'Tier' ? name === SYSTEM_TIER : kind === 'GlobalNetworkPolicy' && name === SYSTEM_POLICY;
+      if (own && options.config.flavour === 'calico') queue?.add(CALICO_SYSTEM_KEY);
     },
     isLeader: () => elector.isLeader(),
     stats: () => {

@@ -18,7 +18,7 @@ export interface LiveClusterOptions {
   /** See LiveViewOptions. */
   readonly maxOutOfSyncSeconds?: number;
   /** Without it, no controller: the replica only judges. */
-  readonly controller?: Omit<ControllerOptions, 'kubeConfig' | 'state' | 'logger' | 'whenSynced'>;
+  readonly controller?: Omit<ControllerOptions, 'kubeConfig' | 'state' | 'logger' | 'whenSynced' | 'calicoApi'>;
 }
 
 export interface LiveCluster {
@@ -39,9 +39,10 @@ export function startLiveCluster(options: LiveClusterOptions): LiveCluster {
     ...(options.maxOutOfSyncSeconds !== undefined && { maxOutOfSyncSeconds: options.maxOutOfSyncSeconds }),
     onChange: (resource, namespace, name) => controller?.changed(resource, namespace, name),
     onListed: (resource) => controller?.listed(resource),
+    onCalicoChange: (kind, _namespace, name) => controller?.calicoChanged(kind, name),
   });
   if (options.controller !== undefined) {
-    controller = startController({ ...options.controller, kubeConfig, state, logger, whenSynced: () => live.whenSynced() });
+    controller = startController({ ...options.controller, kubeConfig, state, logger, whenSynced: () => live.whenSynced(), calicoApi: () => live.calicoApi() });
   }
   let stopping: Promise<void> | undefined;
   return {

@@ -236,3 +236,18 @@ t.test('--help lists generate', async (t) => {
   t.equal(r.code, 0);
   t.match(r.stdout, /generate \[--state FILE\] \[--config FILE\] \[--output yaml\|json\] FILE\.\.\./);
 });
+
+t.test('flavour calico prints the Calico tier and DNS GlobalNetworkPolicy first, then the namespace without a DNS policy', async (t) => {
+  const dir = t.testdir({ 'nsguard.yaml': 'flavour: calico\n', 'ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop-prod}\n' });
+  const r = nsguard('generate', '--config', `${dir}/nsguard.yaml`, `${dir}/ns.yaml`);
+  t.equal(r.code, 0, r.stderr);
+  const kinds = r.stdout.split('\n---\n').map((doc) => /kind: (\S+)\n[\s\S]*?name: (\S+)/.exec(doc)?.slice(1, 3).join(' '));
+  t.same(kinds, [
+    'Tier nsguard',
+    'GlobalNetworkPolicy nsguard.allow-dns',
+    'NetworkPolicy nsguard-allow-same-namespace',
+    'NetworkPolicy nsguard-allow-ingress-controller',
+    'NetworkPolicy nsguard-allow-monitoring',
+    'NetworkPolicy nsguard-default-deny',
+  ]);
+});

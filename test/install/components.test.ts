@@ -43,10 +43,15 @@ const KONNECTIVITY = [
   { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'konnectivity-agent' } } },
   { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { app: 'konnectivity-agent' } } },
 ];
+/** The Calico API server calls the webhook itself for projectcalico.org/v3 writes. */
+const CALICO_APISERVER = {
+  namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['calico-apiserver', 'tigera-system'] }] },
+  podSelector: { matchLabels: { apiserver: 'true' } },
+};
 const MONITORING = { namespaceSelector: { matchLabels: { role: 'monitoring' } } };
-const narrow = [...KONNECTIVITY, MONITORING].map((peer) => ({ policy: 'allow-webhook-ingress', peer }));
+const narrow = [...KONNECTIVITY, CALICO_APISERVER, MONITORING].map((peer) => ({ policy: 'allow-webhook-ingress', peer }));
 
-t.test('the base: konnectivity agents and Prometheus by selector, the apiserver from any address, 8443 only', async (t) => {
+t.test('the base: konnectivity agents, the Calico API server and Prometheus by selector, the apiserver from any address, 8443 only', async (t) => {
   const objects = renderBase();
   t.same(webhookPeers(objects), [...narrow, ...['0.0.0.0/0', '::/0'].map((cidr) => ({ policy: 'allow-apiserver-ingress', peer: { ipBlock: { cidr } } }))]);
   for (const name of ['allow-webhook-ingress', 'allow-apiserver-ingress']) {

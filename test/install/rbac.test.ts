@@ -1,12 +1,15 @@
 import t from 'tap';
+import { CALICO_API_GROUPS, calicoPath } from '../../src/cluster/calico-discovery.ts';
 import { PATHS, WATCHED_RESOURCES } from '../../src/cluster/live-view.ts';
+import { CALICO_KINDS } from '../../src/policy/calico/calico-kinds.ts';
 import { CLUSTER_EVENTS_NAMESPACE, WRITES } from '../../src/controller/cluster-writer.ts';
 import { LEASE_API_GROUP, LEASE_RESOURCE, LEASE_VERBS } from '../../src/controller/leader-election.ts';
 import { find, isRecord } from './kustomize.ts';
 import { renderBase } from './overlays.ts';
 
 // What the code calls, derived from the code: live-view.ts runs one startListWatch per watched
-// resource on its PATHS entry, and a list+watch loop issues exactly the verbs list and watch; the
+// resource on its PATHS entry, and one per Calico kind in the group discovery finds (either group may be
+// the one), and a list+watch loop issues exactly the verbs list and watch; the
 // controller's writes are listed in cluster-writer.ts; the Lease calls in leader-election.ts.
 const LIST_WATCH_VERBS = ['list', 'watch'];
 
@@ -20,8 +23,8 @@ function groupResource(path: string): { group: string; resource: string } {
 }
 
 const needed = [
-  ...WATCHED_RESOURCES.flatMap((name) => {
-    const { group, resource } = groupResource(PATHS[name]);
+  ...[...WATCHED_RESOURCES.map((name) => PATHS[name]), ...CALICO_API_GROUPS.flatMap((g) => CALICO_KINDS.map((kind) => calicoPath(g, kind)))].flatMap((path) => {
+    const { group, resource } = groupResource(path);
     return LIST_WATCH_VERBS.map((verb) => `${group}/${resource} ${verb}`);
   }),
   ...WRITES.filter((w) => w.namespace === undefined).flatMap((w) => w.verbs.map((verb) => `${w.group}/${w.resource} ${verb}`)),

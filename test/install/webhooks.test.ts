@@ -42,19 +42,27 @@ const service = find(objects, 'Service', 'nsguard');
 const deployment = find(objects, 'Deployment', 'nsguard');
 
 // The kind the apiserver puts in request.kind for each resource a rule names.
-const KINDS: Readonly<Record<string, string>> = { namespaces: 'Namespace', networkpolicies: 'NetworkPolicy' };
+const KINDS: Readonly<Record<string, string>> = {
+  namespaces: 'Namespace',
+  networkpolicies: 'NetworkPolicy',
+  globalnetworkpolicies: 'GlobalNetworkPolicy',
+  stagednetworkpolicies: 'StagedNetworkPolicy',
+  stagedglobalnetworkpolicies: 'StagedGlobalNetworkPolicy',
+};
 
-function objectOf(kind: string, name: string): Record<string, unknown> {
-  const apiVersion = kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'v1';
-  const metadata = kind === 'NetworkPolicy' ? { name, namespace: 'shop' } : { name };
-  return { apiVersion, kind, metadata, ...(kind === 'NetworkPolicy' ? { spec: { podSelector: {}, policyTypes: ['Ingress'] } } : {}) };
+function objectOf(group: string, version: string, kind: string, name: string, namespaced: boolean): Record<string, unknown> {
+  const apiVersion = group === '' ? version : `${group}/${version}`;
+  const metadata = namespaced ? { name, namespace: 'shop' } : { name };
+  if (group === 'networking.k8s.io') return { apiVersion, kind, metadata, spec: { podSelector: {}, policyTypes: ['Ingress'] } };
+  // A Calico policy: the zero spec selects every endpoint for ingress and has no rule.
+  return { apiVersion, kind, metadata, ...(group === '' ? {} : { spec: {} }) };
 }
 
 /** A minimal apiserver-shaped request for one rule's group, version, resource and operation. */
 function requestFor(rule: Rule, group: string, version: string, resource: string, operation: AdmissionOperation): AdmissionRequest {
   const kind = KINDS[resource];
   if (kind === undefined) throw new Error(`no kind known for resource ${resource}`);
-  const object = objectOf(kind, 'probe');
+  const object = objectOf(group, version, kind, 'probe', rule.scope === 'Namespaced');
   return {
     uid: 'probe',
     kind: { group, version, kind },
@@ -109,14 +117,19 @@ t.test('failure policies: validation fails closed, namespace mutation open (the 
   for (const webhook of mutating) t.equal(webhook.failurePolicy, 'Ignore', webhook.name);
 });
 
-t.test('the validating rules are NetworkPolicy CREATE/UPDATE/DELETE and Namespace CREATE/UPDATE, and no other kind', async (t) => {
+t.test('the validating rules are NetworkPolicy CREATE/UPDATE/DELETE, Namespace CREATE/UPDATE and the Calico policy kinds in both groups, and no other kind', async (t) => {
   const registered = validating.flatMap((w) => [...expand(w)].map(([, group, version, resource, operation]) => `${group}/${version}/${resource} ${operation}`));
+  const calico = ['crd.projectcalico.org/v1', 'projectcalico.org/v3'].flatMap((gv) =>
+    ['globalnetworkpolicies', 'networkpolicies', 'stagedglobalnetworkpolicies', 'stagednetworkpolicies'].flatMap((r) => ['CREATE', 'DELETE', 'UPDATE'].map((o) => `${gv}/${r} ${o}`)),
+  );
   t.same(registered.sort(), [
     '/v1/namespaces CREATE',
     '/v1/namespaces UPDATE',
+    ...calico.slice(0, 12),
     'networking.k8s.io/v1/networkpolicies CREATE',
     'networking.k8s.io/v1/networkpolicies DELETE',
     'networking.k8s.io/v1/networkpolicies UPDATE',
+    ...calico.slice(12),
   ]);
 });
 
@@ -175,6 +188,9 @@ const NAMESPACE_CONTROLLER = { username: 'system:serviceaccount:kube-system:name
 const GARBAGE_COLLECTOR = { username: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: ['system:serviceaccounts'] };
 const CONTROLLER_MANAGER = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
 const NSGUARD = { username: 'system:serviceaccount:nsguard:nsguard', groups: ['system:serviceaccounts'] };
+const CALICO_APISERVER = { username: 'system:serviceaccount:calico-apiserver:calico-apiserver', groups: ['system:serviceaccounts'] };
+const TIGERA_APISERVER = { username: 'system:serviceaccount:tigera-system:tigera-apiserver', groups: ['system:serviceaccounts'] };
+const calicoPolicy = (apiVersion: string, name: string) => ({ apiVersion, kind: 'NetworkPolicy', metadata: { name, namespace: 'shop' }, spec: {} });
 
 const namespace = (metadata: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', ...metadata } });
 const named = { labels: { 'kubernetes.io/metadata.name': 'shop' } };
@@ -213,6 +229,11 @@ const CASES: readonly Case[] = [
   { name: 'a namespace whose annotations change', webhook: 'namespaces.validate.nsguard.io', operation: 'UPDATE', user: TENANT, object: namespace({ ...named, annotations: { 'nsguard.io/isolation': 'none' } }), oldObject: namespace(named), sent: true },
   { name: 'a namespace UPDATE of its finalizers only', webhook: 'namespaces.validate.nsguard.io', operation: 'UPDATE', user: TENANT, object: namespace({ ...named, finalizers: ['example.com/x'] }), oldObject: namespace(named), sent: false },
   { name: 'a namespace UPDATE with no labels either side', webhook: 'namespaces.validate.nsguard.io', operation: 'UPDATE', user: TENANT, object: namespace({}), oldObject: namespace({}), sent: false },
+  { name: "a tenant's Calico NetworkPolicy CREATE through the Calico API server", webhook: 'calico-policies.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: calicoPolicy('projectcalico.org/v3', 'p'), sent: true },
+  { name: "the namespace controller's delete of a Calico NetworkPolicy", webhook: 'calico-policies.validate.nsguard.io', operation: 'DELETE', user: NAMESPACE_CONTROLLER, oldObject: calicoPolicy('projectcalico.org/v3', 'p'), collection: true, sent: false },
+  { name: "calicoctl's CREATE of the CRD", webhook: 'calico-crds.validate.nsguard.io', operation: 'CREATE', user: TENANT, object: calicoPolicy('crd.projectcalico.org/v1', 'default.p'), sent: true },
+  { name: "the Calico API server's backend write of what it admitted", webhook: 'calico-crds.validate.nsguard.io', operation: 'CREATE', user: CALICO_APISERVER, object: calicoPolicy('crd.projectcalico.org/v1', 'default.p'), sent: false },
+  { name: "Calico Enterprise's API server's backend write", webhook: 'calico-crds.validate.nsguard.io', operation: 'UPDATE', user: TIGERA_APISERVER, object: calicoPolicy('crd.projectcalico.org/v1', 'default.p'), oldObject: calicoPolicy('crd.projectcalico.org/v1', 'default.p'), sent: false },
 ];
 
 t.test('matchConditions, evaluated in CEL: what each webhook is sent, and no condition errs', async (t) => {
@@ -220,7 +241,12 @@ t.test('matchConditions, evaluated in CEL: what each webhook is sent, and no con
     const webhook = validating.find((w) => w.name === c.webhook);
     if (webhook === undefined) throw new Error(`no webhook ${c.webhook}`);
     const kind = c.webhook.startsWith('namespaces') ? 'Namespace' : 'NetworkPolicy';
-    const resource = BUILTIN_RESOURCES.find((r) => r.kind === kind && r.group !== 'events.k8s.io');
+    const calicoGroup = c.webhook.startsWith('calico-crds') ? 'crd.projectcalico.org' : c.webhook.startsWith('calico') ? 'projectcalico.org' : undefined;
+    const builtin = BUILTIN_RESOURCES.find((r) => r.kind === kind && r.group !== 'events.k8s.io');
+    const resource =
+      calicoGroup === undefined || builtin === undefined
+        ? builtin
+        : { ...builtin, group: calicoGroup, version: calicoGroup === 'projectcalico.org' ? 'v3' : 'v1' };
     if (resource === undefined) throw new Error(`no resource for ${kind}`);
     const subject = c.object ?? c.oldObject ?? {};
     const metadata = subject['metadata'] as Record<string, unknown>;

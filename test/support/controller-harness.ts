@@ -104,6 +104,10 @@ function recording(writer: ClusterWriter, calls: WriterCall[]): ClusterWriter {
       calls.push({ op: 'event', namespace: event.namespace, name: event.reason });
       return writer.recordEvent(event);
     },
+    applyCalico: (manifest, group) => {
+      calls.push({ op: 'apply', namespace: '', name: String(metadataOf(manifest)['name']) });
+      return writer.applyCalico(manifest, group);
+    },
   };
 }
 

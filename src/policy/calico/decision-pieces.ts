@@ -9,7 +9,15 @@ import type { Truth } from './truth.ts';
 
 /** One link of a decision chain. */
 export type Decider =
-  | { readonly kind: 'rule'; readonly policy: CalicoPolicyRef; readonly direction: Direction; readonly index: number; readonly action: 'Allow' | 'Deny' | 'Pass' }
+  | {
+      readonly kind: 'rule';
+      readonly policy: CalicoPolicyRef;
+      readonly direction: Direction;
+      readonly index: number;
+      readonly action: 'Allow' | 'Deny' | 'Pass';
+      /** For a policy made from a Kubernetes NetworkPolicy: the index of that policy's rule. */
+      readonly origin?: number;
+    }
   /** Policies of the tier selected the endpoint but none decided these ports. */
   | { readonly kind: 'tier-default'; readonly tier: string; readonly action: TierDefaultAction }
   /** No policy in any tier selects the endpoint for this direction: open. */

@@ -19,6 +19,7 @@
 // An uncertain Deny thus narrows `must` and leaves `may`, the reverse of an uncertain Allow. Courses do
 // not remember that two matches hang on the one unknown (one address against two rules): that can only
 // widen `may` and narrow `must`, never make either unsound.
+import type { Budget } from '../checks/budget.ts';
 import type { Endpoint, Reading } from '../netpol/endpoint.ts';
 import type { Cidr, Direction, PodGroup } from '../objects/model.ts';
 import type { PortSet } from '../netpol/port-set.ts';
@@ -41,6 +42,8 @@ export interface CalicoContext {
   readonly podCIDRs: readonly Cidr[];
   /** The service account a pod group runs as; `undefined` (or no function) when unknown: it may be any. */
   readonly serviceAccount?: (group: PodGroup) => ServiceAccount | undefined;
+  /** Charged a step per policy and rule compared, and per piece a rule reshapes; absent: unbounded. */
+  readonly budget?: Budget;
 }
 
 export interface Selection {
@@ -113,6 +116,7 @@ function judge(ctx: CalicoContext, direction: Direction, subject: Endpoint, sour
   for (const { tier, policies } of ctx.tiers) {
     let selecting = false;
     for (const policy of policies) {
+      ctx.budget?.spend(1);
       if (!policy.types.has(direction)) continue;
       const selection = selectionTruth(policy, subjectFacts);
       if (selection === 'no') continue;
@@ -127,10 +131,13 @@ function judge(ctx: CalicoContext, direction: Direction, subject: Endpoint, sour
         // Log only writes a line; once every port is decided no later rule changes anything (the policies
         // are still listed, with what they use that nsguard does not model).
         if (action === 'Log' || !hasFlow(progress)) return;
+        ctx.budget?.spend(1);
         const match = matchRule(rule, policy, source, destination, ctx.podCIDRs);
         if (match.truth === 'no' || isEmpty(match.possible)) return;
         const sure = match.truth === 'yes' ? match.sure : NO_PORTS;
-        progress = applyRule(progress, sure, difference(match.possible, sure), { kind: 'rule', policy: ref, direction, index, action });
+        ctx.budget?.spend(progress.length);
+        const decider = { kind: 'rule' as const, policy: ref, direction, index, action, ...(rule.origin === undefined ? {} : { origin: rule.origin }) };
+        progress = applyRule(progress, sure, difference(match.possible, sure), decider);
       });
     }
     if (selecting) progress = endTier(progress, tier);

@@ -42,8 +42,8 @@ export function calicoFromKubernetes(policy: Policy): CalicoPolicy {
     selector: podSelector(policy.podSelector),
     serviceAccountSelector: undefined,
     types: policy.types,
-    ingress: policy.ingress.flatMap((r) => convertRule(r, 'ingress')),
-    egress: policy.egress.flatMap((r) => convertRule(r, 'egress')),
+    ingress: policy.ingress.flatMap((r, i) => convertRule(r, 'ingress', i)),
+    egress: policy.egress.flatMap((r, i) => convertRule(r, 'egress', i)),
     unmodelled: [],
     labels: {},
     annotations: {},
@@ -81,7 +81,7 @@ function requirement(r: Requirement): CalicoSelector {
 }
 
 /** k8sRuleToCalico: the ports grouped by protocol, then one rule per protocol and peer. */
-function convertRule(rule: Rule, direction: Direction): CalicoRule[] {
+function convertRule(rule: Rule, direction: Direction, origin: number): CalicoRule[] {
   // `undefined` ports for a protocol: every port of it; the key "" (no ports at all): every protocol.
   const byProtocol = new Map<Protocol | '', CalicoPort[] | undefined>();
   if (rule.ports === undefined) byProtocol.set('', undefined);
@@ -110,6 +110,7 @@ function convertRule(rule: Rule, direction: Direction): CalicoRule[] {
         source: direction === 'ingress' ? remote : NO_ENTITY,
         destination: direction === 'ingress' ? local : { ...remote, ports },
         http: false,
+        origin,
       };
     });
   });

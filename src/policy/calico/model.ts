@@ -64,6 +64,8 @@ export interface CalicoRule {
   readonly destination: EntityRule;
   /** An `http` match: application layer, not modelled (the rule may match any request). */
   readonly http: boolean;
+  /** Made from a Kubernetes NetworkPolicy: the index of its rule this one came from (messages name that). */
+  readonly origin?: number;
 }
 
 /** Set on StagedNetworkPolicy and StagedGlobalNetworkPolicy: what promoting it would do. */

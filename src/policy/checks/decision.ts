@@ -1,7 +1,7 @@
 import type { Mode } from '../objects/model.ts';
 
 /** Rule ids are a contract: they open every denial line as `[rule-id]` and are grepped for in logs. */
-export type RuleId = 'dns-egress' | 'env-boundary' | 'isolation-tamper' | 'review-budget';
+export type RuleId = 'dns-egress' | 'env-boundary' | 'isolation-tamper' | 'review-budget' | 'not-modelled';
 
 export interface Finding {
   readonly rule: RuleId;
@@ -40,6 +40,11 @@ export function decide(mode: Mode, violations: readonly Finding[], warnings: rea
       throw new Error(`unknown mode ${String(never)}`);
     }
   }
+}
+
+/** A change that enforces nothing yet (a staged Calico policy): what it would do is said, never denied. */
+export function warnOnly(decision: Decision): Decision {
+  return decide(decision.mode, [], [...decision.violations, ...decision.warnings]);
 }
 
 /**

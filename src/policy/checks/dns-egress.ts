@@ -1,25 +1,25 @@
-import type { PolicyChange } from '../objects/change.ts';
+import type { CalicoPolicyChange, PolicyChange } from '../objects/change.ts';
 import type { Budget } from './budget.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
+import { calicoMaySelect, calicoSelected, changedPolicies } from './calico-endpoints.ts';
 import type { Check, CheckInput, CheckResult } from './check.ts';
-import { describeChange, describeEndpoints, describePolicies, joinAnd } from './describe.ts';
+import { describeClosedSide, describeEffect, describeEndpoints, joinAnd } from './describe.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet, describeEndpoint, namespaceOf, podEndpoint } from '../netpol/endpoint.ts';
-import type { DnsConfig, Policy, Protocol } from '../objects/model.ts';
+import type { Config, DnsConfig, Policy, Protocol } from '../objects/model.ts';
 import { hasPort } from '../netpol/port-set.ts';
-import type { EvaluationContext, PathVerdict } from '../netpol/reachability.ts';
-import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
 import { dnsHints } from './dns-hints.ts';
-import { policiesWith } from '../netpol/policy-overlay.ts';
 import { peerCost } from '../netpol/rule-index.ts';
 import { selectorFromLabels, selects } from '../netpol/selector.ts';
 import { representativeLabels, witnessDnsPod, witnessPod } from '../netpol/witness.ts';
+import type { PathEvaluator, PathReport } from '../paths/path-evaluator.ts';
+import { changePaths, sidePorts } from '../paths/path-evaluator.ts';
 
 /** One (DNS target, protocol) the source cannot reach on the DNS port, with the verdict that says why. */
 export interface DnsFailure {
   readonly target: Endpoint;
   readonly protocol: Protocol;
-  readonly verdict: PathVerdict;
+  readonly report: PathReport;
 }
 
 /**
@@ -33,24 +33,23 @@ export function dnsTargets(view: ClusterView, dns: DnsConfig): Endpoint[] {
 }
 
 /** Empty when `source` reaches every DNS target on the DNS port over every configured protocol. */
-export function dnsFailures(ctx: EvaluationContext, source: Endpoint, targets: readonly Endpoint[], dns: DnsConfig): DnsFailure[] {
+export function dnsFailures(paths: PathEvaluator, source: Endpoint, targets: readonly Endpoint[], dns: DnsConfig): DnsFailure[] {
   const failures: DnsFailure[] = [];
   for (const target of targets) {
-    if (reachesDnsAt(ctx, source, target, dns)) continue;
-    const verdict = evaluatePath(ctx, source, target);
-    for (const protocol of dns.protocols) if (!hasPort(verdict.ports, protocol, dns.port)) failures.push({ target, protocol, verdict });
+    const ports = paths.openPorts(source, target);
+    if (dns.protocols.every((protocol) => hasPort(ports, protocol, dns.port))) continue;
+    const report = paths.report(source, target);
+    for (const protocol of dns.protocols) if (!hasPort(ports, protocol, dns.port)) failures.push({ target, protocol, report });
   }
   return failures;
 }
 
 /** `dnsFailures(...).length === 0`, without building the verdicts that explain a failure. */
-export function resolvesNames(ctx: EvaluationContext, source: Endpoint, targets: readonly Endpoint[], dns: DnsConfig): boolean {
-  return targets.every((target) => reachesDnsAt(ctx, source, target, dns));
-}
-
-function reachesDnsAt(ctx: EvaluationContext, source: Endpoint, target: Endpoint, dns: DnsConfig): boolean {
-  const ports = openPorts(ctx, source, target);
-  return dns.protocols.every((protocol) => hasPort(ports, protocol, dns.port));
+export function resolvesNames(paths: PathEvaluator, source: Endpoint, targets: readonly Endpoint[], dns: DnsConfig): boolean {
+  return targets.every((target) => {
+    const ports = paths.openPorts(source, target);
+    return dns.protocols.every((protocol) => hasPort(ports, protocol, dns.port));
+  });
 }
 
 export function isDnsPod(endpoint: Endpoint, dns: DnsConfig): boolean {
@@ -62,10 +61,39 @@ export function isDnsPod(endpoint: Endpoint, dns: DnsConfig): boolean {
  * pods that could not resolve before are a warning, so broken DNS can be repaired step by step.
  */
 export function checkDnsEgress({ view, change, config, budget }: CheckInput<PolicyChange>): CheckResult {
+  const targets = dnsTargets(view, config.dns);
+  const { before, after } = changePaths(view, change, config.podCIDRs, 'must', budget);
+  return judgeDns(view, change, affectedSources(view, change, targets, config.dns, budget), targets, before, after, config, budget);
+}
+
+/** `dns-egress` for a Calico policy: the pods it may select for egress, or every pod when it may guard DNS. */
+export function checkCalicoDnsEgress({ view, change, config, budget }: CheckInput<CalicoPolicyChange>): CheckResult {
   const { dns } = config;
   const targets = dnsTargets(view, dns);
-  const before = reviewContext(policiesWith(view, change, change.before), config.podCIDRs, 'must', budget);
-  const after = reviewContext(policiesWith(view, change, change.after), config.podCIDRs, 'must', budget);
+  const { before, after } = changePaths(view, change, config.podCIDRs, 'must', budget);
+  const objects = changedPolicies(view, change);
+  const sources = new EndpointSet(budget);
+  for (const policy of objects) if (policy.types.has('egress')) for (const source of calicoSelected(view, policy, budget)) sources.add(source);
+  const guardsDns = objects.some((p) => p.types.has('ingress') && targets.some((t) => calicoMaySelect(p, t)));
+  if (guardsDns) addEveryPod(view, sources);
+  return judgeDns(view, change, sources.items.filter((s) => !isDnsPod(s, dns)), targets, before, after, config, budget);
+}
+
+/**
+ * Deny when a source resolves names before the change and not after; one message per cause, naming the
+ * sources it holds for.
+ */
+function judgeDns(
+  view: ClusterView,
+  change: PolicyChange | CalicoPolicyChange,
+  sources: readonly Endpoint[],
+  targets: readonly Endpoint[],
+  before: PathEvaluator,
+  after: PathEvaluator,
+  config: Config,
+  budget: Budget,
+): CheckResult {
+  const { dns } = config;
 
   // The DNS pods are named in the cause of every pod that cannot reach them: described once each.
   const targetNames = new Map<Endpoint, string>();
@@ -76,7 +104,7 @@ export function checkDnsEgress({ view, change, config, budget }: CheckInput<Poli
   };
   const lost = new Map<string, Endpoint[]>();
   const broken = new Map<string, Endpoint[]>();
-  for (const source of affectedSources(view, change, targets, dns, budget)) {
+  for (const source of sources) {
     const failuresAfter = dnsFailures(after, source, targets, dns);
     if (failuresAfter.length === 0) continue;
     const cause = explainDnsFailures(failuresAfter, dns, describeTarget) + dnsHints(source, failuresAfter, after, view, config, budget);
@@ -88,7 +116,7 @@ export function checkDnsEgress({ view, change, config, budget }: CheckInput<Poli
   }
   const violations = [...lost].map(([cause, sources]) => ({
     rule: 'dns-egress' as const,
-    message: `${describeChange(change)} cuts DNS for ${describeEndpoints(sources)}: ${cause}`,
+    message: `${describeEffect(change, 'cuts', 'would cut')} DNS for ${describeEndpoints(sources)}: ${cause}`,
   }));
   const warnings = [...broken].map(([cause, sources]) => ({
     rule: 'dns-egress' as const,
@@ -115,8 +143,7 @@ function affectedSources(view: ClusterView, change: PolicyChange, targets: reado
   const guardsDns = (p: Policy): boolean =>
     p.types.has('ingress') && targets.some((t) => t.kind === 'pod' && selects(p.podSelector, t.group.labels));
   if (change.namespace === dns.namespace && objects.some(guardsDns)) {
-    for (const ns of view.namespaces()) for (const group of view.podGroups(ns.name)) sources.add(podEndpoint(view, group));
-    for (const ns of view.namespaces()) sources.add({ kind: 'pod', group: witnessPod(ns.name, {}), namespace: ns });
+    addEveryPod(view, sources);
     for (const p of objects) for (const rule of p.ingress) for (const peer of rule.peers ?? []) {
       budget.spend(peerCost(peer));
       if (peer.kind !== 'namespaces' || peer.podSelector === undefined) continue;
@@ -130,24 +157,30 @@ function affectedSources(view: ClusterView, change: PolicyChange, targets: reado
   return sources.items.filter((s) => !isDnsPod(s, dns));
 }
 
+/** Every pod of the cluster, and one with no labels in each namespace: a policy guarding DNS can cut them all off. */
+function addEveryPod(view: ClusterView, sources: EndpointSet): void {
+  for (const ns of view.namespaces()) for (const group of view.podGroups(ns.name)) sources.add(podEndpoint(view, group));
+  for (const ns of view.namespaces()) sources.add({ kind: 'pod', group: witnessPod(ns.name, {}), namespace: ns });
+}
+
 /** Which direction fails, on which protocols, and which policies isolate that side. */
 export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConfig, describeTarget: (target: Endpoint) => string): string {
   const parts: string[] = [];
-  const egress = failures.filter((f) => !hasPort(f.verdict.egress.ports, f.protocol, dns.port));
+  const egress = failures.filter((f) => !hasPort(sidePorts(f.report, 'egress'), f.protocol, dns.port));
   if (egress.length > 0) {
     const first = egress[0] as DnsFailure;
     parts.push(
       `egress to ${describeEndpoints(unique(egress.map((f) => f.target)), describeTarget)} on ${protocolsAt(egress, dns.port)} is not allowed ` +
-        `(egress-isolated by ${describePolicies(first.verdict.egress.isolatedBy)}, and no egress rule allows it)`,
+        `(${describeClosedSide(first.report, 'egress', first.protocol, dns.port, 'them')})`,
     );
   }
-  const ingress = failures.filter((f) => !hasPort(f.verdict.ingress.ports, f.protocol, dns.port));
+  const ingress = failures.filter((f) => !hasPort(sidePorts(f.report, 'ingress'), f.protocol, dns.port));
   for (const target of unique(ingress.map((f) => f.target))) {
     const mine = ingress.filter((f) => f.target === target);
     const first = mine[0] as DnsFailure;
     parts.push(
       `ingress of ${describeEndpoints([target], describeTarget)} from them on ${protocolsAt(mine, dns.port)} is not allowed ` +
-        `(ingress-isolated by ${describePolicies(first.verdict.ingress.isolatedBy)}, and no ingress rule allows it)`,
+        `(${describeClosedSide(first.report, 'ingress', first.protocol, dns.port, 'it')})`,
     );
   }
   return parts.join('; ');
@@ -162,3 +195,4 @@ function unique<T>(items: readonly T[]): T[] {
 }
 
 export const DNS_EGRESS: Check<PolicyChange> = { rule: 'dns-egress', run: checkDnsEgress };
+export const CALICO_DNS_EGRESS: Check<CalicoPolicyChange> = { rule: 'dns-egress', run: checkCalicoDnsEgress };

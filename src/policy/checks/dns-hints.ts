@@ -4,10 +4,18 @@ import type { ClusterView } from '../objects/cluster-view.ts';
 import { describePolicy } from './describe.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { namespaceOf } from '../netpol/endpoint.ts';
-import type { Config } from '../objects/model.ts';
+import type { Config, DnsConfig, Protocol } from '../objects/model.ts';
 import { hasPort } from '../netpol/port-set.ts';
 import type { DnsFailure } from './dns-egress.ts';
 import type { EvaluationContext } from '../netpol/reachability.ts';
+import { endpointFacts } from '../calico/endpoint-facts.ts';
+import { policyRef } from '../calico/model.ts';
+import { matchRule } from '../calico/rule-match.ts';
+import type { PortSet } from '../netpol/port-set.ts';
+import { NO_PORTS, union } from '../netpol/port-set.ts';
+import type { CalicoPaths, PathEvaluator } from '../paths/path-evaluator.ts';
+import { sidePorts } from '../paths/path-evaluator.ts';
+import { describeCalicoPolicy } from './describe-calico.ts';
 import { isolatingPolicies, resolveRulePorts } from '../netpol/reachability.ts';
 import { peerCost } from '../netpol/rule-index.ts';
 import { describeSelector, selects } from '../netpol/selector.ts';
@@ -17,25 +25,39 @@ import { METADATA_NAME_LABEL } from '../netpol/witness.ts';
  * The mistakes that break DNS in real clusters, recognised in the policies that isolate the pod, so
  * the message says what to fix rather than only what fails.
  */
-export function dnsHints(source: Endpoint, failures: readonly DnsFailure[], ctx: EvaluationContext, view: ClusterView, config: Config, budget: Budget): string {
+export function dnsHints(source: Endpoint, failures: readonly DnsFailure[], paths: PathEvaluator, view: ClusterView, config: Config, budget: Budget): string {
   const { dns } = config;
-  const egressFailures = failures.filter((f) => !hasPort(f.verdict.egress.ports, f.protocol, dns.port));
+  const egressFailures = failures.filter((f) => !hasPort(sidePorts(f.report, 'egress'), f.protocol, dns.port));
   if (source.kind !== 'pod' || egressFailures.length === 0) return '';
-  const hints: string[] = [];
   const failing = new Set(egressFailures.map((f) => f.protocol));
-  const dnsNamespace = namespaceOf(view, dns.namespace);
   const target = egressFailures[0]?.target as Endpoint;
+  const hints = paths.kind === 'kubernetes' ? kubernetesHints(source, target, failing, paths.context, view, config, budget) : calicoHints(source, target, failing, paths, config, budget);
+  if (dns.nodeLocalIPs.length > 0) {
+    hints.push(
+      `pods resolve through NodeLocal DNSCache at ${dns.nodeLocalIPs.join(', ')}, which listens on the node's network: no podSelector matches it, only an ipBlock such as ${dns.nodeLocalIPs[0]}/32 does`,
+    );
+  }
+  return hints.length === 0 ? '' : `. ${[...new Set(hints)].join('. ')}`;
+}
 
+/** A rule that lets DNS through on some protocols and not on the others. */
+function protocolHint(where: string, ports: PortSet, failing: ReadonlySet<Protocol>, dns: DnsConfig): string | undefined {
+  const missing = dns.protocols.filter((p) => failing.has(p) && !hasPort(ports, p, dns.port));
+  const present = dns.protocols.filter((p) => hasPort(ports, p, dns.port));
+  if (present.length === 0 || missing.length === 0) return undefined;
+  return `${where} allows ${present.join('/')} ${dns.port} but not ${missing.join('/')} ${dns.port}: resolvers retry over TCP when an answer is too large for UDP, so allow both`;
+}
+
+function kubernetesHints(source: Endpoint & { kind: 'pod' }, target: Endpoint, failing: ReadonlySet<Protocol>, ctx: EvaluationContext, view: ClusterView, config: Config, budget: Budget): string[] {
+  const { dns } = config;
+  const hints: string[] = [];
+  const dnsNamespace = namespaceOf(view, dns.namespace);
   for (const policy of isolatingPolicies(ctx.policies(source.group.namespace), 'egress', source)) {
     policy.egress.forEach((rule, index) => {
       budget.spend(1 + (rule.ports?.length ?? 0));
       const where = `${describePolicy(policy)} egress rule ${index}`;
-      const ports = resolveRulePorts(rule, target, ctx.reading);
-      const missing = dns.protocols.filter((p) => failing.has(p) && !hasPort(ports, p, dns.port));
-      const present = dns.protocols.filter((p) => hasPort(ports, p, dns.port));
-      if (present.length > 0 && missing.length > 0) {
-        hints.push(`${where} allows ${present.join('/')} ${dns.port} but not ${missing.join('/')} ${dns.port}: resolvers retry over TCP when an answer is too large for UDP, so allow both`);
-      }
+      const split = protocolHint(where, resolveRulePorts(rule, target, ctx.reading), failing, dns);
+      if (split !== undefined) hints.push(split);
       for (const peer of rule.peers ?? []) {
         budget.spend(peerCost(peer));
         if (peer.kind === 'namespaces' && !selects(peer.namespaceSelector, dnsNamespace.labels)) {
@@ -67,10 +89,33 @@ export function dnsHints(source: Endpoint, failures: readonly DnsFailure[], ctx:
       }
     });
   }
-  if (dns.nodeLocalIPs.length > 0) {
-    hints.push(
-      `pods resolve through NodeLocal DNSCache at ${dns.nodeLocalIPs.join(', ')}, which listens on the node's network: no podSelector matches it, only an ipBlock such as ${dns.nodeLocalIPs[0]}/32 does`,
-    );
+  return hints;
+}
+
+/**
+ * The Allow rules of the Calico policies that select the pod for egress, each taken whole: a Kubernetes
+ * NetworkPolicy's rule becomes one Calico rule per protocol, which together are that one rule.
+ */
+function calicoHints(source: Endpoint & { kind: 'pod' }, target: Endpoint, failing: ReadonlySet<Protocol>, paths: CalicoPaths, config: Config, budget: Budget): string[] {
+  const hints: string[] = [];
+  const from = endpointFacts(source, undefined);
+  const to = endpointFacts(target, undefined);
+  for (const { policies } of paths.selecting('egress', source)) {
+    for (const policy of policies) {
+      const byRule = new Map<number, PortSet>();
+      policy.egress.forEach((rule, index) => {
+        budget.spend(1);
+        if (rule.action !== 'Allow') return;
+        const match = matchRule(rule, policy, from, to, config.podCIDRs);
+        if (match.truth === 'no') return;
+        const key = rule.origin ?? index;
+        byRule.set(key, union(byRule.get(key) ?? NO_PORTS, match.possible));
+      });
+      for (const [index, ports] of byRule) {
+        const split = protocolHint(`${describeCalicoPolicy(policyRef(policy))} egress rule ${index}`, ports, failing, config.dns);
+        if (split !== undefined) hints.push(split);
+      }
+    }
   }
-  return hints.length === 0 ? '' : `. ${[...new Set(hints)].join('. ')}`;
+  return hints;
 }

@@ -1,20 +1,23 @@
 import type { Budget } from './budget.ts';
 import { blockOverlapsRange } from '../netpol/cidr.ts';
-import type { PolicyChange } from '../objects/change.ts';
+import type { CalicoPolicyChange, PolicyChange } from '../objects/change.ts';
+import { calicoWitnessLabels } from '../calico/witness-labels.ts';
+import type { CalicoPolicy } from '../calico/model.ts';
+import { addSelectedIn, calicoMatchesNamespace, changedPolicies, namespaceSelectors, ruleSelectors } from './calico-endpoints.ts';
+import type { PathEvaluator } from '../paths/path-evaluator.ts';
+import { changePaths } from '../paths/path-evaluator.ts';
 import type { Check, CheckInput, CheckResult } from './check.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Finding } from './decision.ts';
 import { describeRulePeers, describePeer } from './describe-peer.ts';
-import { describeChange, describeDecidingSide, describePath, describePolicy, joinAnd } from './describe.ts';
+import { describeChange, describeDecidingSide, describeEffect, describePath, describePolicy, joinAnd } from './describe.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet, namespaceOf, podEndpoint } from '../netpol/endpoint.ts';
 import { environmentOf, separatedFrom } from './environments.ts';
 import type { Config, Direction, Labels, Namespace, Peer, Policy, Rule, Selector } from '../objects/model.ts';
-import { policiesWith } from '../netpol/policy-overlay.ts';
-import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
 import { isEmpty } from '../netpol/port-set.ts';
 import { peerCost } from '../netpol/rule-index.ts';
-import { satisfies, selects } from '../netpol/selector.ts';
+import { satisfies, selectorFromLabels, selects } from '../netpol/selector.ts';
 import { representativeLabels, witnessNamespace, witnessPod } from '../netpol/witness.ts';
 
 /**
@@ -27,10 +30,8 @@ import { representativeLabels, witnessNamespace, witnessPod } from '../netpol/wi
 export function checkEnvBoundary({ view, change, config, budget }: CheckInput<PolicyChange>): CheckResult {
   const home = namespaceOf(view, change.namespace);
   const env = environmentOf(home, config);
-  const violations = new Map<string, Finding>();
-  const warnings = new Map<string, Finding>();
-  const before = reviewContext(policiesWith(view, change, change.before), config.podCIDRs, 'may', budget);
-  const after = reviewContext(policiesWith(view, change, change.after), config.podCIDRs, 'may', budget);
+  const found: Openings = { change, ...changePaths(view, change, config.podCIDRs, 'may', budget), violations: new Map(), warnings: new Map() };
+  const { violations } = found;
   const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
   const localPods = homePods(view, home, objects, budget);
   const peers = peersOf(objects, budget);
@@ -41,26 +42,7 @@ export function checkEnvBoundary({ view, change, config, budget }: CheckInput<Po
     const witness = witnessNamespace(config.environmentLabel, other);
     const reached = namespacesOf(view, witness, other, config, budget);
     for (const namespace of otherNamespaces(peers, witness, reached)) {
-      const remotePods = otherPods(view, namespace, witnessLabels, budget);
-      for (const local of localPods) {
-        for (const remote of remotePods) {
-          for (const [from, to, side] of [[local, remote, 'egress'], [remote, local, 'ingress']] as const) {
-            if (isEmpty(openPorts(after, from, to))) continue;
-            const key = `${other}|${side}|${namespace.name}`;
-            const already = !isEmpty(openPorts(before, from, to));
-            const findings = already ? warnings : violations;
-            if (findings.has(key)) continue;
-            // Only a path that is reported gets its full verdict, to name the deciding policies.
-            const now = evaluatePath(after, from, to);
-            findings.set(key, {
-              rule: 'env-boundary',
-              message: already
-                ? `${describePath(now)} is already open (${apart}): ${describeDecidingSide(now[side])}`
-                : `${describeChange(change)} opens ${describePath(now)} (${apart}): ${describeDecidingSide(now[side])}`,
-            });
-          }
-        }
-      }
+      findOpenings(found, localPods, otherPods(view, namespace, witnessLabels, budget), `${other}|`, `|${namespace.name}`, apart);
     }
     if (change.after === undefined) continue;
     // A direction whose opening is already reported names the rule there; its grants add nothing.
@@ -81,7 +63,83 @@ export function checkEnvBoundary({ view, change, config, budget }: CheckInput<Po
       });
     }
   }
-  return { violations: [...violations.values()], warnings: [...warnings.values()] };
+  return { violations: [...violations.values()], warnings: [...found.warnings.values()] };
+}
+
+/**
+ * `env-boundary` for a Calico policy, judged on paths: between the pods it may select in its namespace
+ * (for a GlobalNetworkPolicy, in any namespace of each separated environment, both ways round) and the
+ * pods of every namespace of the other environment, witnesses standing for namespaces and pods that could
+ * exist. Read `may`: a path that could open under some unknowns counts. Calico's Deny and tier order can
+ * shadow an Allow, so only paths are judged, not what a rule grants on its own.
+ */
+export function checkCalicoEnvBoundary({ view, change, config, budget }: CheckInput<CalicoPolicyChange>): CheckResult {
+  const found: Openings = { change, ...changePaths(view, change, config.podCIDRs, 'may', budget), violations: new Map(), warnings: new Map() };
+  const objects = changedPolicies(view, change);
+  const labels = objects.flatMap(ruleSelectors).map((s) => calicoWitnessLabels(s)).filter((l) => l !== undefined);
+  budget.spend(labels.length);
+  const selectors = objects.flatMap(namespaceSelectors);
+  // The witness, and real namespaces of the environment: all those a global policy may select on the side
+  // it is judged from (their own policies differ from the witness's none), else those a selector picks out.
+  const namespacesOfEnv = (env: string, selectedBy: readonly CalicoPolicy[]): Namespace[] => {
+    const witness = witnessNamespace(config.environmentLabel, env);
+    const inEnv = selectorFromLabels({ [config.environmentLabel]: env });
+    budget.spend(view.namespaceLookupCost(inEnv));
+    const picked = [...view.namespacesMatching(inEnv)].filter((ns) => {
+      budget.spend(1 + selectors.length + selectedBy.length);
+      return (
+        selectedBy.some((p) => p.kind === 'GlobalNetworkPolicy' && calicoMatchesNamespace(p.namespaceSelector, ns)) ||
+        selectors.some((s) => calicoMatchesNamespace(s, ns) && !calicoMatchesNamespace(s, witness))
+      );
+    });
+    return [witness, ...picked];
+  };
+  const home = change.namespace === undefined ? undefined : namespaceOf(view, change.namespace);
+  const pairs: (readonly [string, string])[] =
+    home === undefined ? config.separateEnvironments.flatMap(([a, b]) => [[a, b] as const, [b, a] as const]) : separatedFrom(environmentOf(home, config), config).map((other) => [environmentOf(home, config) as string, other] as const);
+  for (const [env, other] of pairs) {
+    const apart = `${env} and ${other} must stay apart`;
+    const locals = new EndpointSet(budget);
+    for (const namespace of home === undefined ? namespacesOfEnv(env, objects) : [home]) for (const policy of objects) addSelectedIn(view, policy, namespace, locals, budget);
+    for (const namespace of namespacesOfEnv(other, [])) findOpenings(found, locals.items, otherPods(view, namespace, labels, budget), `${other}|`, `|${namespace.name}`, apart);
+  }
+  return { violations: [...found.violations.values()], warnings: [...found.warnings.values()] };
+}
+
+/** What one review of paths between two sides found: a finding per key, the first path to open it. */
+interface Openings {
+  readonly change: PolicyChange | CalicoPolicyChange;
+  readonly before: PathEvaluator;
+  readonly after: PathEvaluator;
+  readonly violations: Map<string, Finding>;
+  readonly warnings: Map<string, Finding>;
+}
+
+/**
+ * Each path between a local and a remote pod, both ways, that is open after the change: a violation when it
+ * was closed before, else a warning (already open). Keyed `${prefix}${side}${suffix}`, one finding per key.
+ */
+function findOpenings(found: Openings, locals: readonly Endpoint[], remotes: readonly Endpoint[], prefix: string, suffix: string, apart: string): void {
+  const { before, after, change } = found;
+  for (const local of locals) {
+    for (const remote of remotes) {
+      for (const [from, to, side] of [[local, remote, 'egress'], [remote, local, 'ingress']] as const) {
+        if (isEmpty(after.openPorts(from, to))) continue;
+        const key = `${prefix}${side}${suffix}`;
+        const already = !isEmpty(before.openPorts(from, to));
+        const findings = already ? found.warnings : found.violations;
+        if (findings.has(key)) continue;
+        // Only a path that is reported gets its full verdict, to name the deciding policies.
+        const now = after.report(from, to);
+        findings.set(key, {
+          rule: 'env-boundary',
+          message: already
+            ? `${describePath(now)} is already open (${apart}): ${describeDecidingSide(now, side)}`
+            : `${describeEffect(change, 'opens', 'would open')} ${describePath(now)} (${apart}): ${describeDecidingSide(now, side)}`,
+        });
+      }
+    }
+  }
 }
 
 /** Pods of N the policy selects before or after: running groups and one witness per selector. */
@@ -253,3 +311,4 @@ function listed(targets: readonly string[]): string {
 }
 
 export const ENV_BOUNDARY: Check<PolicyChange> = { rule: 'env-boundary', run: checkEnvBoundary };
+export const CALICO_ENV_BOUNDARY: Check<CalicoPolicyChange> = { rule: 'env-boundary', run: checkCalicoEnvBoundary };

@@ -1,13 +1,14 @@
-import type { Change, NamespaceChange, PolicyChange, Requester } from '../objects/change.ts';
+import type { CalicoPolicyChange, Change, NamespaceChange, PolicyChange, Requester } from '../objects/change.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Config, Mode } from '../objects/model.ts';
 import { Budget, BudgetExceeded } from './budget.ts';
 import type { Check, CheckInput } from './check.ts';
 import type { Decision, Finding } from './decision.ts';
-import { decide, refuse } from './decision.ts';
-import { DNS_EGRESS } from './dns-egress.ts';
-import { ENV_BOUNDARY } from './env-boundary.ts';
-import { NAMESPACE_TAMPER, POLICY_TAMPER } from './isolation-tamper.ts';
+import { decide, refuse, warnOnly } from './decision.ts';
+import { CALICO_DNS_EGRESS, DNS_EGRESS } from './dns-egress.ts';
+import { CALICO_ENV_BOUNDARY, ENV_BOUNDARY } from './env-boundary.ts';
+import { CALICO_TAMPER, NAMESPACE_TAMPER, POLICY_TAMPER } from './isolation-tamper.ts';
+import { NOT_MODELLED } from './not-modelled.ts';
 import { isAdmin, MODE_OVERRIDE, modeFor } from './mode.ts';
 import { NAMESPACE_ENV, PARENT_ENVIRONMENT } from './namespace-env.ts';
 import type { Stage } from './review-budget.ts';
@@ -16,6 +17,7 @@ import { overBudget } from './review-budget.ts';
 // The checks of each kind of change, in the order their findings are reported.
 const POLICY_CHECKS: readonly Check<PolicyChange>[] = [POLICY_TAMPER, DNS_EGRESS, ENV_BOUNDARY];
 const NAMESPACE_CHECKS: readonly Check<NamespaceChange>[] = [MODE_OVERRIDE, NAMESPACE_TAMPER, PARENT_ENVIRONMENT, NAMESPACE_ENV];
+const CALICO_CHECKS: readonly Check<CalicoPolicyChange>[] = [CALICO_TAMPER, CALICO_DNS_EGRESS, CALICO_ENV_BOUNDARY, NOT_MODELLED];
 
 /**
  * The whole verdict on one change, as the webhook and `nsguard check` both give it. A change that needs
@@ -35,6 +37,16 @@ export function judge(change: Change, requester: Requester, view: ClusterView, c
       // An admin setting the override in this very request has it apply at once.
       const mode = modeFor(isAdmin(requester, config) ? change.after : (change.before ?? undefined), config);
       return run(NAMESPACE_CHECKS, { change, requester, view, config, budget }, mode);
+    }
+    case 'CalicoPolicy': {
+      const namespace = change.namespace === undefined ? undefined : view.namespace(change.namespace);
+      const mode = modeFor(namespace, config);
+      if (change.operation === 'DELETE' && namespace?.terminating === true) return decide(mode, [], []);
+      // The Calico API server storing a projectcalico.org/v3 write it admitted: judged then, not twice.
+      if (change.group === 'crd' && config.calicoApiServerUsers.includes(requester.username)) return decide(mode, [], []);
+      const decision = run(CALICO_CHECKS, { change, requester, view, config, budget }, mode);
+      // Staged policies enforce nothing: users stage them to see what they would do.
+      return change.staged ? warnOnly(decision) : decision;
     }
     default: {
       const never: never = change;

@@ -9,12 +9,17 @@ import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet } from '../netpol/endpoint.ts';
 import { environmentOf, separatedFrom } from './environments.ts';
 import type { Namespace, Peer, Policy } from '../objects/model.ts';
-import { evaluatePath, openPorts, reviewContext } from '../netpol/reachability.ts';
+import { pathEvaluator } from '../paths/path-evaluator.ts';
+import { viewPolicies } from '../paths/policy-set.ts';
 import { isEmpty } from '../netpol/port-set.ts';
 import { peerCost } from '../netpol/rule-index.ts';
 import { describeLabels, selectorFromLabels, selects } from '../netpol/selector.ts';
 import { representativeLabels, witnessNamespace, witnessPod } from '../netpol/witness.ts';
 import { PARENT_ANNOTATION } from '../objects/nsguard-metadata.ts';
+import type { CalicoPolicy } from '../calico/model.ts';
+import type { CalicoSelector } from '../calico/selector.ts';
+import { calicoWitnessLabels } from '../calico/witness-labels.ts';
+import { calicoMatchesNamespace } from './calico-endpoints.ts';
 
 /**
  * `env-boundary` for a Namespace CREATE/UPDATE, judged on real paths: the namespace's new labels must
@@ -26,10 +31,11 @@ export function checkNamespaceEnv({ view, change, config, budget }: CheckInput<N
   const after = change.after;
   if (after === undefined) return { violations: [], warnings: [] };
   const env = environmentOf(after, config);
-  const ctx = reviewContext((ns) => view.policies(ns), config.podCIDRs, 'may', budget);
+  const paths = pathEvaluator(viewPolicies(view), config.podCIDRs, 'may', budget);
   const violations = new Map<string, Finding>();
   const warnings = new Map<string, Finding>();
   const verb = change.operation === 'CREATE' ? 'creating' : 'relabelling';
+  const calico = view.calico();
 
   for (const other of separatedFrom(env, config)) {
     const apart = `${env} and ${other} must stay apart`;
@@ -38,25 +44,29 @@ export function checkNamespaceEnv({ view, change, config, budget }: CheckInput<N
     const beforeCounts = change.before !== undefined && separatedFrom(environmentOf(change.before, config), config).includes(other);
     const inOther = selectorFromLabels({ [config.environmentLabel]: other });
     budget.spend(view.namespaceLookupCost(inOther));
+    // Global Calico policies may pick the namespace out for every namespace of the other environment.
+    const globalPicks = calico === undefined ? [] : calicoPickingOut(calico.global, after, plain, budget);
     for (const remote of view.namespacesMatching(inOther)) {
       budget.spend(1);
       if (remote.name === after.name) continue;
       const peers = pickingOut(view.policies(remote.name), after, plain, budget);
-      if (peers.length === 0) continue;
-      const remotePods = podsOf(view, remote, view.policies(remote.name).map((p) => representativeLabels(p.podSelector)), budget);
-      const localPods = (ns: Namespace): readonly Endpoint[] =>
-        podsOf(view, ns, peers.map((p) => (p.podSelector === undefined ? {} : representativeLabels(p.podSelector))), budget);
-      for (const local of localPods(after)) {
+      const remoteCalico = calico?.namespaced(remote.name) ?? [];
+      const picks = calico === undefined ? globalPicks : [...globalPicks, ...calicoPickingOut(remoteCalico, after, plain, budget)];
+      if (peers.length === 0 && picks.length === 0) continue;
+      const remoteLabels = [...view.policies(remote.name).map((p) => representativeLabels(p.podSelector)), ...remoteCalico.map((p) => calicoWitnessLabels(p.selector))];
+      const remotePods = podsOf(view, remote, remoteLabels, budget);
+      const localLabels = [...peers.map((p) => (p.podSelector === undefined ? {} : representativeLabels(p.podSelector))), ...picks.map((s) => (s === undefined ? {} : calicoWitnessLabels(s)))];
+      for (const local of podsOf(view, after, localLabels, budget)) {
         for (const remotePod of remotePods) {
           for (const [from, to, side] of [[local, remotePod, 'ingress'], [remotePod, local, 'egress']] as const) {
-            if (isEmpty(openPorts(ctx, from, to))) continue;
+            if (isEmpty(paths.openPorts(from, to))) continue;
             const key = `${remote.name}|${side}`;
-            const opensAs = (labelled: Namespace): boolean => !isEmpty(openPorts(ctx, rehome(from, after, labelled), rehome(to, after, labelled)));
+            const opensAs = (labelled: Namespace): boolean => !isEmpty(paths.openPorts(rehome(from, after, labelled), rehome(to, after, labelled)));
             const already = opensAs(plain) || (beforeCounts && change.before !== undefined && opensAs(change.before));
             const findings = already ? warnings : violations;
             if (findings.has(key)) continue;
-            const now = evaluatePath(ctx, from, to);
-            const reason = describeDecidingSide(now[side]);
+            const now = paths.report(from, to);
+            const reason = describeDecidingSide(now, side);
             findings.set(key, {
               rule: 'env-boundary',
               message: already
@@ -91,6 +101,25 @@ function pickingOut(policies: readonly Policy[], after: Namespace, plain: Namesp
     }
   }
   return peers ?? [];
+}
+
+/**
+ * The Calico counterpart of pickingOut: the selectors of the pods a Calico policy names in namespaces it
+ * picks out by labels this namespace now has and a plain one of its environment lacks (a rule's source or
+ * destination, or a global policy's own namespaceSelector); undefined for "any pod there".
+ */
+function calicoPickingOut(policies: readonly CalicoPolicy[], after: Namespace, plain: Namespace, budget: Budget): (CalicoSelector | undefined)[] {
+  const picks: (CalicoSelector | undefined)[] = [];
+  const picksOut = (selector: CalicoSelector | undefined): boolean => selector !== undefined && calicoMatchesNamespace(selector, after) && !calicoMatchesNamespace(selector, plain);
+  for (const policy of policies) {
+    budget.spend(1);
+    if (policy.kind === 'GlobalNetworkPolicy' && picksOut(policy.namespaceSelector)) picks.push(policy.selector);
+    for (const rule of [...policy.ingress, ...policy.egress]) {
+      budget.spend(1);
+      for (const entity of [rule.source, rule.destination]) if (picksOut(entity.namespaceSelector)) picks.push(entity.selector);
+    }
+  }
+  return picks;
 }
 
 function podsOf(view: ClusterView, namespace: Namespace, witnessLabels: readonly (Readonly<Record<string, string>> | undefined)[], budget: Budget): readonly Endpoint[] {

@@ -18,6 +18,12 @@ export function overBudget(change: Change, stage: Stage, limit: number, config: 
       message: `nsguard could not judge ${verb} namespace ${change.name} ${within}: the policies of the separated environments that select namespaces by label need more comparisons than that. ${denied}; ${raise}`,
     };
   }
+  if (change.kind === 'CalicoPolicy') {
+    const calico = change.after ?? change.before;
+    const rules = calico === undefined ? '' : `: the policy has ${calico.ingress.length} ingress and ${calico.egress.length} egress rules`;
+    const wide = change.namespace === undefined ? ', and a global policy is judged in every namespace it may select' : '';
+    return { rule: 'review-budget', message: `nsguard could not judge ${describeChange(change)} ${within}${rules}${wide}. ${denied}; ${raise}` };
+  }
   const policy = (change.after ?? change.before) as Policy;
   const size = `the policy has ${policy.ingress.length} ingress and ${policy.egress.length} egress rules with ${peerCount(policy)} peers`;
   const why =

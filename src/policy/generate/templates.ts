@@ -59,14 +59,17 @@ function policyTypesOf(spec: Record<string, unknown>): string[] {
   return Array.isArray(spec['egress']) && spec['egress'].length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 
-type DefaultTemplateInputs = Pick<Config, 'dns'> & { readonly ingressController: IngressControllerConfig; readonly monitoring: MonitoringConfig };
+/** `flavour` absent: kubernetes. */
+type DefaultTemplateInputs = Pick<Config, 'dns'> & Partial<Pick<Config, 'flavour'>> & { readonly ingressController: IngressControllerConfig; readonly monitoring: MonitoringConfig };
 
 /**
  * The built-in template. Creation order matters, because the webhook judges each write: DNS is
- * allowed before anything egress-isolates the pods, and the default deny comes last.
+ * allowed before anything egress-isolates the pods, and the default deny comes last. In the Calico
+ * flavour DNS is allowed once for the cluster (calico-system.ts), not per namespace.
  */
 export function defaultTemplate(inputs: DefaultTemplateInputs): Template {
-  const policies = [allowDns(inputs.dns), allowSameNamespace(), allowIngressController(inputs.ingressController), allowMonitoring(inputs.monitoring), defaultDeny()];
+  const dns = inputs.flavour === 'calico' ? undefined : allowDns(inputs.dns);
+  const policies = [dns, allowSameNamespace(), allowIngressController(inputs.ingressController), allowMonitoring(inputs.monitoring), defaultDeny()];
   return { name: DEFAULT_TEMPLATE_NAME, policies: policies.filter((p): p is PolicyManifest => p !== undefined) };
 }
 

@@ -19,5 +19,6 @@ export function withNamespaces(view: ClusterView, extra: readonly Namespace[]): 
     podGroupsMatching: (namespace, selector) => view.podGroupsMatching(namespace, selector),
     policies: (namespace) => view.policies(namespace),
     podGroupsWithIp: (ip) => view.podGroupsWithIp(ip),
+    calico: () => view.calico(),
   };
 }

@@ -1,3 +1,4 @@
+import type { CalicoPolicy, Tier } from '../calico/model.ts';
 import type { Namespace, PodGroup, Policy, Selector } from './model.ts';
 
 /**
@@ -18,4 +19,23 @@ export interface ClusterView {
   policies(namespace: string): readonly Policy[];
   /** Pod groups that carry the given IP (for `nsguard explain` with an IP). */
   podGroupsWithIp(ip: string): Iterable<PodGroup>;
+  /**
+   * Calico's objects, or undefined when the cluster holds no Calico policy (enforced or staged) and no
+   * Tier: then paths are judged by Kubernetes NetworkPolicy semantics alone, as they were before Calico.
+   */
+  calico(): CalicoObjects | undefined;
+}
+
+/**
+ * The Calico objects of a cluster. Never the `knp.default.*` policies Calico shows for Kubernetes
+ * NetworkPolicies: those are made from `policies()` where they are needed (from-kubernetes.ts).
+ */
+export interface CalicoObjects {
+  readonly tiers: readonly Tier[];
+  /** Enforced Calico NetworkPolicies of the namespace, by name. */
+  namespaced(namespace: string): readonly CalicoPolicy[];
+  /** Enforced GlobalNetworkPolicies, by name. */
+  readonly global: readonly CalicoPolicy[];
+  /** StagedNetworkPolicies of the namespace, or with `undefined` the StagedGlobalNetworkPolicies. */
+  staged(namespace: string | undefined): readonly CalicoPolicy[];
 }

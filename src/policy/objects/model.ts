@@ -156,8 +156,16 @@ export interface Template {
   readonly policies: readonly PolicyManifest[];
 }
 
+/**
+ * How the built-in defaults are written: Kubernetes NetworkPolicies only, or (`calico`) DNS granted once
+ * for the cluster by a Calico GlobalNetworkPolicy (generate/calico-system.ts) and the rest per namespace.
+ */
+export type Flavour = 'kubernetes' | 'calico';
+export const FLAVOURS: readonly Flavour[] = ['kubernetes', 'calico'];
+
 export interface Config {
   readonly mode: Mode;
+  readonly flavour: Flavour;
   readonly environmentLabel: string;
   readonly separateEnvironments: readonly (readonly [string, string])[];
   readonly podCIDRs: readonly Cidr[];
@@ -177,6 +185,11 @@ export interface Config {
   readonly exemptNamespaceSelector: Selector | undefined;
   /** Users nsguard itself runs as: its writes to generated policies and namespaces are not tampering. */
   readonly controllerUsers: readonly string[];
+  /**
+   * The Calico API server's own identities: it stores each projectcalico.org/v3 write it admitted (its
+   * webhooks judged that) as crd.projectcalico.org/v1, and those backend writes are not judged again.
+   */
+  readonly calicoApiServerUsers: readonly string[];
   readonly ingressController: IngressControllerConfig;
   readonly monitoring: MonitoringConfig;
   /** By name; `default` is built from dns, ingressController and monitoring unless given here. */
