@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { NsguardError } from '../errors.ts';
 import { createCertificateAuthority, issueServingCertificate } from '../webhook/certificate-authority.ts';
 import type { CertificatePair } from '../webhook/certificate-authority.ts';
-import { parseCommandArgs, requireOption } from './args.ts';
+import { parseCommand, printHelp, required, type CommandSpec, type FlagSpecs } from './command-spec.ts';
 import type { CommandIo } from './io.ts';
 
 // A long-lived CA spares re-patching every caBundle; the serving certificate is the one that rotates.
@@ -26,14 +26,25 @@ export const VALIDATING_WEBHOOKS = ['networkpolicies.validate.nsguard.io', 'name
 // RFC 1123 labels, as Kubernetes requires for Service and Namespace names.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+export const CERTS = {
+  name: 'certs',
+  operands: '',
+  summary:
+    'A CA (kept across runs) and a serving certificate for the webhook Service, with the TLS Secret and the caBundle patch for manifests/webhooks; prints the caBundle.',
+  exits: '0 written, 2 bad input or a directory that cannot be used',
+  flags: {
+    out: { type: 'string', value: 'DIR', help: 'where to write them, e.g. manifests/webhooks/generated (required)' },
+    service: { type: 'string', value: 'NAME', default: 'nsguard', help: "the webhook Service's name" },
+    namespace: { type: 'string', value: 'NS', default: 'nsguard', help: "the webhook Service's namespace" },
+  },
+} as const satisfies CommandSpec<FlagSpecs>;
+
 export async function certs(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('certs', args, {
-    out: { type: 'string' },
-    service: { type: 'string', default: 'nsguard' },
-    namespace: { type: 'string', default: 'nsguard' },
-  });
+  const parsed = parseCommand(CERTS, args);
+  if (parsed.help) return printHelp(CERTS, io);
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new NsguardError('NSG_USAGE', `nsguard certs: unexpected argument ${JSON.stringify(positionals[0])}`);
-  const out = requireOption('certs', 'out', values.out);
+  const out = required('certs', 'out', values.out, 'DIR');
   const service = dnsLabel('service', values.service);
   const namespace = dnsLabel('namespace', values.namespace);
 

@@ -9,15 +9,16 @@ import { validateRequest } from '../admission/validate.ts';
 import type { AdmissionOperation, AdmissionRequest } from '../admission/types.ts';
 import type { ClusterState } from '../cluster/cluster-state.ts';
 import type { RawObject } from '../cluster/state-file.ts';
-import { loadState, readObjectsFromFile } from '../cluster/state-file.ts';
+import { loadState } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
 import { calicoKind, enforcedKind, isStagedKind } from '../policy/calico/calico-kinds.ts';
 import { backendPolicyName } from '../policy/calico/policy-names.ts';
 import type { Decision, Finding } from '../policy/checks/decision.ts';
 import { formatFinding } from '../policy/checks/decision.ts';
 import type { Config } from '../policy/objects/model.ts';
-import { outputFormat, parseCommandArgs, requireOption } from './args.ts';
-import { configFrom, snapshotFrom } from './inputs.ts';
+import { stringify } from 'yaml';
+import { parseCommand, printHelp, required, type CommandSpec, type FlagSpecs } from './command-spec.ts';
+import { configFrom, objectsFrom, snapshotFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
 
 /** The kinds the webhook judges, by `apiVersion/kind` as a file spells them. */
@@ -39,23 +40,35 @@ interface Skipped {
   readonly where: string;
 }
 
+export const CHECK = {
+  name: 'check',
+  operands: '[FILE...]',
+  summary: 'Admit the objects of FILE(s), in order, against a cluster snapshot as the webhook would; each allowed one is applied before the next is judged.',
+  exits: '0 all allowed, 1 something denied (or not judged, with --fail-on-skipped), 2 bad input',
+  flags: {
+    state: { type: 'string', value: 'FILE', help: 'the cluster snapshot: kubectl get namespaces,networkpolicies,pods -A -o yaml (required)' },
+    config: { type: 'string', value: 'FILE', help: "nsguard's configuration" },
+    filename: { type: 'string', short: 'f', multiple: true, value: 'FILE', help: 'objects to check, as kubectl -f takes them; - is standard input' },
+    delete: { type: 'boolean', help: 'judge the deletion of the objects instead' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['text', 'json', 'yaml'], help: 'how to print the results' },
+    namespace: { type: 'string', short: 'n', value: 'NS', default: 'default', help: 'the namespace of objects that name none' },
+    as: { type: 'string', value: 'USER', default: 'nsguard-check', help: 'the user the changes are judged as' },
+    'as-group': { type: 'string', multiple: true, value: 'GROUP', help: 'a group of that user' },
+    'fail-on-skipped': { type: 'boolean', help: 'exit 1 when an object is of a kind nsguard does not judge' },
+  },
+} as const satisfies CommandSpec<FlagSpecs>;
+
 export async function check(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('check', args, {
-    state: { type: 'string' },
-    config: { type: 'string' },
-    delete: { type: 'boolean', default: false },
-    output: { type: 'string', short: 'o' },
-    namespace: { type: 'string', short: 'n', default: 'default' },
-    as: { type: 'string', default: 'nsguard-check' },
-    'as-group': { type: 'string', multiple: true, default: [] },
-    'fail-on-skipped': { type: 'boolean', default: false },
-  });
-  const output = outputFormat('check', values.output, ['text', 'json']);
-  const stateFile = requireOption('check', 'state', values.state);
-  if (positionals.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard check: name at least one FILE of objects to check');
+  const parsed = parseCommand(CHECK, args);
+  if (parsed.help) return printHelp(CHECK, io);
+  const { values, positionals } = parsed;
+  const stateFile = required('check', 'state', values.state);
+  const files = [...positionals, ...values.filename];
+  if (files.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard check: name at least one FILE of objects to check (or -f FILE, - for standard input)');
   const config = await configFrom(values.config);
   const { state } = await snapshotFrom(stateFile);
-  const objects = (await Promise.all(positionals.map(readObjectsFromFile))).flat();
+  const objects = await objectsFrom('check', files, io);
+  const output = values.output ?? 'text';
 
   const results: Result[] = [];
   const skipped: Skipped[] = [];
@@ -71,7 +84,8 @@ export async function check(args: readonly string[], io: CommandIo): Promise<num
   });
 
   const denied = results.some((r) => !r.decision.allowed);
-  io.out(output === 'json' ? JSON.stringify(jsonReport(results, skipped, config), null, 2) : textReport(results, skipped));
+  const report = (): ReturnType<typeof jsonReport> => jsonReport(results, skipped, config);
+  io.out(output === 'json' ? JSON.stringify(report(), null, 2) : output === 'yaml' ? stringify(report()).trimEnd() : textReport(results, skipped));
   for (const s of skipped) io.err(`nsguard check: ${s.kind} ${s.name} (${s.where}) was not judged: ${NOT_JUDGED}`);
   return denied || (values['fail-on-skipped'] && skipped.length > 0) ? 1 : 0;
 }

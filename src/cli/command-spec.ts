@@ -3,6 +3,7 @@
 // flag or value, the nearest one that exists.
 import { parseArgs } from 'node:util';
 import { NsguardError } from '../errors.ts';
+import type { CommandIo } from './io.ts';
 
 export interface FlagSpec {
   readonly type: 'string' | 'boolean';
@@ -29,7 +30,8 @@ export interface CommandSpec<F extends FlagSpecs> {
   readonly exits: string;
 }
 
-type Value<S extends FlagSpec> = S['type'] extends 'boolean' ? boolean : S['multiple'] extends true ? string[] : string | undefined;
+type Text<S extends FlagSpec> = S extends { readonly choices: readonly (infer C extends string)[] } ? C : string;
+type Value<S extends FlagSpec> = S['type'] extends 'boolean' ? boolean : S['multiple'] extends true ? string[] : S extends { readonly default: string } ? Text<S> : Text<S> | undefined;
 
 export type FlagValues<F extends FlagSpecs> = { -readonly [K in keyof F]: Value<F[K]> };
 
@@ -69,6 +71,18 @@ export function parseCommand<F extends FlagSpecs>(spec: CommandSpec<F>, args: re
     );
   }
   return { help: false, values: parsed.values as FlagValues<F>, positionals: parsed.positionals };
+}
+
+/** `--help`: the help on stdout, exit 0. */
+export function printHelp<F extends FlagSpecs>(spec: CommandSpec<F>, io: CommandIo): number {
+  io.out(commandHelp(spec));
+  return 0;
+}
+
+/** A flag the command cannot do without. */
+export function required(command: string, name: string, value: string | undefined, what = 'FILE'): string {
+  if (value === undefined || value === '') throw new NsguardError('NSG_USAGE', `nsguard ${command}: --${name} ${what} is required`);
+  return value;
 }
 
 /** The command's help, generated from its flags. */

@@ -1,4 +1,4 @@
-// `nsguard explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [--output text|json]`
+// `nsguard explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [-o text|json|yaml]`
 // The reachability evaluator's answer for one path, per direction, naming the deciding policies and
 // rules; in a cluster with Calico objects, Calico's decision chain (explain-calico.ts). Exit 0 open,
 // 1 closed, 2 bad input (as `kubectl auth can-i`).
@@ -18,7 +18,8 @@ import { calicoJson, calicoText } from './explain-calico.ts';
 import type { DirectionVerdict, PathVerdict } from '../policy/netpol/reachability.ts';
 import { evaluatePath } from '../policy/netpol/reachability.ts';
 import { witnessPod } from '../policy/netpol/witness.ts';
-import { outputFormat, parseCommandArgs, requireOption } from './args.ts';
+import { stringify } from 'yaml';
+import { parseCommand, printHelp, required, type CommandSpec, type FlagSpecs } from './command-spec.ts';
 import { configFrom, snapshotFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
 
@@ -27,15 +28,25 @@ interface PortQuery {
   readonly port: number;
 }
 
+export const EXPLAIN = {
+  name: 'explain',
+  operands: 'FROM TO',
+  summary: 'Is the path FROM → TO open, and which policies and rules decide it, per direction (FROM and TO: ns/pod, ns/label=value,... or an IP).',
+  exits: '0 open, 1 closed, 2 bad input (as kubectl auth can-i)',
+  flags: {
+    state: { type: 'string', value: 'FILE', help: 'the cluster snapshot (required)' },
+    config: { type: 'string', value: 'FILE', help: "nsguard's configuration" },
+    port: { type: 'string', short: 'p', value: 'N/PROTO', help: 'the port asked about, e.g. 53/UDP (without it, open means open on some TCP port)' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['text', 'json', 'yaml'], help: 'how to print the answer' },
+  },
+} as const satisfies CommandSpec<FlagSpecs>;
+
 export async function explain(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('explain', args, {
-    state: { type: 'string' },
-    config: { type: 'string' },
-    port: { type: 'string', short: 'p' },
-    output: { type: 'string', short: 'o' },
-  });
-  const output = outputFormat('explain', values.output, ['text', 'json']);
-  const stateFile = requireOption('explain', 'state', values.state);
+  const parsed = parseCommand(EXPLAIN, args);
+  if (parsed.help) return printHelp(EXPLAIN, io);
+  const { values, positionals } = parsed;
+  const output = values.output ?? 'text';
+  const stateFile = required('explain', 'state', values.state);
   if (positionals.length !== 2) throw new NsguardError('NSG_USAGE', `nsguard explain: expected FROM and TO (ns/pod, ns/label=value,... or an IP), got ${positionals.length} arguments`);
   const config = await configFrom(values.config);
   const { state } = await snapshotFrom(stateFile);
@@ -54,12 +65,12 @@ export async function explain(args: readonly string[], io: CommandIo): Promise<n
     const head = `${describeEndpoint(from)} → ${describeEndpoint(to)} on ${describeQuery(query)}: ${open ? 'open' : 'closed'}`;
     const isOpen = (ports: PortSet): boolean => isOpenFor(ports, query);
     const json = () => ({ from: describeEndpoint(from), to: describeEndpoint(to), port: query ?? null, open, ports: describePorts(verdict.must), semantics: 'calico', ...calicoJson(verdict, asked, isOpen) });
-    io.out(output === 'json' ? JSON.stringify(json(), null, 2) : calicoText(verdict, asked, isOpen, head));
+    io.out(output === 'text' ? calicoText(verdict, asked, isOpen, head) : structured(json(), output));
     return open ? 0 : 1;
   }
   const verdict = evaluatePath({ policies: (ns) => state.policies(ns), podCIDRs: config.podCIDRs, reading: 'must' }, from, to);
   const open = isOpenFor(verdict.ports, query);
-  io.out(output === 'json' ? JSON.stringify(jsonReport(verdict, query, open), null, 2) : textReport(verdict, query, open));
+  io.out(output === 'text' ? textReport(verdict, query, open) : structured(jsonReport(verdict, query, open), output));
   return open ? 0 : 1;
 }
 
@@ -152,4 +163,9 @@ function jsonReport(verdict: PathVerdict, query: PortQuery | undefined, open: bo
     egress: side(verdict.egress),
     ingress: side(verdict.ingress),
   };
+}
+
+/** The JSON answer as JSON or YAML. */
+function structured(value: unknown, output: 'json' | 'yaml'): string {
+  return output === 'json' ? JSON.stringify(value, null, 2) : stringify(value).trimEnd();
 }

@@ -1,4 +1,4 @@
-// `nsguard generate [--config FILE] [--state FILE] [--output yaml|json] FILE...`
+// `nsguard generate [--config FILE] [--state FILE] [-o yaml|json] [-f FILE] FILE...`
 // Prints the NetworkPolicies nsguard would generate in each Namespace of FILE(s), as the controller
 // would create them, so `nsguard generate ns.yaml | kubectl apply -f -` sets a namespace up by hand;
 // with `flavour: calico`, the Calico Tier and GlobalNetworkPolicy that allow DNS cluster-wide first.
@@ -6,7 +6,6 @@ import { stringify } from 'yaml';
 import { withNamespaceDefaults } from '../policy/generate/namespace-defaults.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import type { RawObject } from '../cluster/state-file.ts';
-import { readObjectsFromFile } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
 import type { Generation } from '../policy/generate/generation.ts';
 import { generationFor } from '../policy/generate/generation.ts';
@@ -14,21 +13,33 @@ import { calicoSystemManifests } from '../policy/generate/calico-system.ts';
 import type { Config, Namespace, PolicyManifest } from '../policy/objects/model.ts';
 import { ISOLATION_ANNOTATION, PARENT_ANNOTATION } from '../policy/objects/nsguard-metadata.ts';
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
-import { outputFormat, parseCommandArgs } from './args.ts';
-import { configFrom, snapshotFrom } from './inputs.ts';
+import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
+import { configFrom, objectsFrom, snapshotFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
 
+export const GENERATE = {
+  name: 'generate',
+  operands: '[FILE...]',
+  summary: 'Print the policies nsguard would generate in each Namespace of FILE(s), as the controller creates them, ready for kubectl apply -f -.',
+  exits: '0 printed (problems on stderr), 2 bad input',
+  flags: {
+    state: { type: 'string', value: 'FILE', help: 'a cluster snapshot, for parents and templates already in the cluster' },
+    config: { type: 'string', value: 'FILE', help: "nsguard's configuration" },
+    filename: { type: 'string', short: 'f', multiple: true, value: 'FILE', help: 'Namespace objects, as kubectl -f takes them; - is standard input' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['yaml', 'json'], help: 'how to print the policies' },
+  },
+} as const satisfies CommandSpec<FlagSpecs>;
+
 export async function generate(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('generate', args, {
-    state: { type: 'string' },
-    config: { type: 'string' },
-    output: { type: 'string', short: 'o' },
-  });
-  const output = outputFormat('generate', values.output, ['yaml', 'json']);
-  if (positionals.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard generate: name at least one FILE of Namespace objects');
+  const parsed = parseCommand(GENERATE, args);
+  if (parsed.help) return printHelp(GENERATE, io);
+  const { values, positionals } = parsed;
+  const files = [...positionals, ...values.filename];
+  if (files.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard generate: name at least one FILE of Namespace objects (or -f FILE, - for standard input)');
   const config = await configFrom(values.config);
   const state = values.state === undefined ? new ClusterState() : (await snapshotFrom(values.state)).state;
-  const given = namespacesOf((await Promise.all(positionals.map(readObjectsFromFile))).flat(), positionals);
+  const given = namespacesOf(await objectsFrom('generate', files, io), files);
+  const output = values.output ?? 'yaml';
 
   const namespaces = admitAll(given, state, config);
   // The Calico flavour's tier and DNS policy come first: the namespaces' default deny relies on them.

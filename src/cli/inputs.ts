@@ -1,8 +1,12 @@
 // The inputs every offline command shares: the configuration and the cluster snapshot.
 import type { LoadedState } from '../cluster/load-state-file.ts';
 import { loadStateFile } from '../cluster/load-state-file.ts';
+import type { RawObject } from '../cluster/state-file.ts';
+import { readObjects, readObjectsFromFile } from '../cluster/state-file.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../config/load-config.ts';
+import { NsguardError } from '../errors.ts';
 import type { Config } from '../policy/objects/model.ts';
+import type { CommandIo } from './io.ts';
 
 export async function configFrom(file: string | undefined): Promise<Config> {
   return file === undefined ? DEFAULT_CONFIG : loadConfig(file);
@@ -11,4 +15,14 @@ export async function configFrom(file: string | undefined): Promise<Config> {
 /** A state file's snapshot with every pod name kept: commands name pods the user asks about. */
 export async function snapshotFrom(file: string): Promise<LoadedState> {
   return loadStateFile(file, { keepPodNames: true });
+}
+
+/**
+ * The objects of FILE operands and `-f FILE` flags, in the order given; `-` is standard input (once:
+ * it cannot be read twice), as `kubectl apply -f -` takes it.
+ */
+export async function objectsFrom(command: string, files: readonly string[], io: CommandIo): Promise<RawObject[]> {
+  if (files.filter((f) => f === '-').length > 1) throw new NsguardError('NSG_USAGE', `nsguard ${command}: - (standard input) can be given once`);
+  const read = await Promise.all(files.map(async (file) => (file === '-' ? readObjects(await io.readStdin(), '(stdin)') : readObjectsFromFile(file))));
+  return read.flat();
 }

@@ -1,52 +1,66 @@
 #!/usr/bin/env node
 // The `nsguard` command: one file per subcommand; this file only dispatches and maps errors to exit
-// codes (0 yes, 1 no, 2 bad input), so every failure is a message, never a stack trace.
+// codes (0 yes, 1 no, 2 bad input), so every failure is a message, never a stack trace. Each command's
+// flags are defined once (its `*_SPEC`-like constant), for parsing and for `--help` alike.
+import { readFileSync } from 'node:fs';
 import { NsguardError } from '../errors.ts';
-import { certs } from './certs.ts';
-import { check } from './check.ts';
-import { explain } from './explain.ts';
-import { generate } from './generate.ts';
+import { CERTS, certs } from './certs.ts';
+import { CHECK, check } from './check.ts';
+import { nearest, type CommandSpec, type FlagSpecs } from './command-spec.ts';
+import { EXPLAIN, explain } from './explain.ts';
+import { GENERATE, generate } from './generate.ts';
 import type { CommandIo } from './io.ts';
 import { processIo } from './io.ts';
-import { serve } from './serve.ts';
+import { SERVE, serve } from './serve.ts';
 
-type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
+interface Command {
+  readonly spec: CommandSpec<FlagSpecs>;
+  run(args: readonly string[], io: CommandIo): Promise<number>;
+}
 
-const COMMANDS: Readonly<Record<string, Command>> = { serve, check, explain, generate, certs };
+const COMMANDS: readonly Command[] = [
+  { spec: SERVE, run: serve },
+  { spec: CHECK, run: check },
+  { spec: EXPLAIN, run: explain },
+  { spec: GENERATE, run: generate },
+  { spec: CERTS, run: certs },
+];
 
-const USAGE = `usage: nsguard <command> [options]
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-commands:
-  serve   [--state FILE] [--config FILE] [--port N] [--tls-cert F --tls-key F] [--host ADDR]
-          [--drain-seconds N] [--log-level LEVEL]
-          the admission webhook over HTTPS (without --state: the cluster of KUBECONFIG or in-cluster;
-          without TLS files: a self-signed development certificate)
-  check   --state FILE [--config FILE] [--delete] [--output text|json] FILE...
-          admit the objects in FILE(s) against a cluster snapshot as the webhook would
-          (exit 0 allowed, 1 denied, 2 bad input)
-  explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [--output text|json]
-          is the path FROM → TO open, and which policies and rules decide it
-          (exit 0 open, 1 closed, 2 bad input)
-  generate [--state FILE] [--config FILE] [--output yaml|json] FILE...
-          the NetworkPolicies nsguard would generate in each Namespace of FILE(s), ready for
-          kubectl apply -f - (problems on stderr; exit 0, 2 bad input)
-  certs   --out DIR [--service NAME] [--namespace NS]
-          a CA (kept across runs) and a serving certificate for the webhook Service, the TLS Secret
-          and the caBundle patch for manifests/webhooks; prints the caBundle`;
+/** The program's help, from the commands' own definitions. */
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
+  return [
+    'usage: nsguard <command> [options]',
+    '',
+    'Keeps Kubernetes namespaces network-isolated: DNS keeps working, prod is never reachable from test.',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.summary}`),
+    '',
+    "`nsguard <command> --help` shows a command's options; `nsguard --version` the version.",
+  ].join('\n');
+}
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--version' || name === 'version') {
+    io.out(`nsguard ${VERSION}`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(USAGE);
+    io.out(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  const command = COMMANDS.find((c) => c.spec.name === name);
   if (command === undefined) {
-    io.err(`nsguard: unknown command ${JSON.stringify(name)}\n${USAGE}`);
+    const near = nearest(name, COMMANDS.map((c) => c.spec.name));
+    io.err(`nsguard: unknown command ${JSON.stringify(name)}${near === undefined ? '' : `; did you mean ${near}?`}\n${usage()}`);
     return 2;
   }
   try {
-    return await command(args, io);
+    return await command.run(args, io);
   } catch (err) {
     if (err instanceof NsguardError) {
       io.err(`nsguard ${name}: ${err.code}: ${err.message}`);
@@ -57,4 +71,4 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   }
 }
 
-process.exitCode = await run(process.argv.slice(2), processIo);
+if (import.meta.main) process.exitCode = await run(process.argv.slice(2), processIo);

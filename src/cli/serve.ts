@@ -16,7 +16,7 @@ import { NsguardError } from '../errors.ts';
 import type { ClusterView } from '../policy/objects/cluster-view.ts';
 import type { Config } from '../policy/objects/model.ts';
 import { DEFAULT_PORT, closeOnSignals, createServer, openTlsSource } from '../webhook/index.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
 import { configFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
 
@@ -31,26 +31,37 @@ interface ViewSource {
   readonly close: () => Promise<void> | void;
 }
 
-export async function serve(args: readonly string[], _io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('serve', args, {
-    state: { type: 'string' },
-    config: { type: 'string' },
-    port: { type: 'string', default: String(DEFAULT_PORT) },
-    host: { type: 'string', default: '::' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
-    'client-ca': { type: 'string' },
-    'drain-seconds': { type: 'string' },
-    'log-level': { type: 'string', default: process.env['LOG_LEVEL'] ?? 'info' },
-    'no-controller': { type: 'boolean', default: false },
-  });
+export const SERVE = {
+  name: 'serve',
+  operands: '',
+  summary:
+    'The admission webhook over HTTPS. Without --state it watches the cluster of the in-cluster service account (or KUBECONFIG) and runs the policy controller; without TLS files it serves a self-signed development certificate.',
+  exits: '0 stopped by SIGTERM or SIGINT, 1 a failure while running (stdout gone), 2 bad input',
+  flags: {
+    state: { type: 'string', value: 'FILE', help: 'judge against this snapshot instead of a live cluster (re-read when it changes)' },
+    config: { type: 'string', value: 'FILE', help: "nsguard's configuration" },
+    port: { type: 'string', value: 'N', default: String(DEFAULT_PORT), help: 'the HTTPS port' },
+    host: { type: 'string', value: 'ADDR', default: '::', help: 'the address to listen on (:: is every IPv4 and IPv6 address)' },
+    'tls-cert': { type: 'string', value: 'FILE', help: 'the serving certificate (PEM), re-read when it changes' },
+    'tls-key': { type: 'string', value: 'FILE', help: 'its private key (PEM)' },
+    'client-ca': { type: 'string', value: 'FILE', help: 'require a client certificate from this CA on the admission paths (the apiserver presents one)' },
+    'drain-seconds': { type: 'string', value: 'N', help: 'how long to keep answering after SIGTERM before closing (0-25; default 5)' },
+    'log-level': { type: 'string', value: 'LEVEL', choices: ['info', 'debug', 'trace', 'warn', 'error', 'fatal', 'silent'], help: 'how much to log; LOG_LEVEL sets it too' },
+    'no-controller': { type: 'boolean', help: 'only judge: leave the policy controller out of this replica' },
+  },
+} as const satisfies CommandSpec<FlagSpecs>;
+
+export async function serve(args: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommand(SERVE, args);
+  if (parsed.help) return printHelp(SERVE, io);
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new NsguardError('NSG_USAGE', `nsguard serve: unexpected argument ${JSON.stringify(positionals[0])}`);
   const port = integerOption('port', values.port, 0, 65535);
   const drainMs = values['drain-seconds'] === undefined ? undefined : integerOption('drain-seconds', values['drain-seconds'], 0, 25) * 1000;
   // No pino `redact`: its wildcard paths cost every line a walk (7% of the CPU under load); what comes
   // from requests is redacted where the audit line is built (redact.ts).
   const stdout = groupCommit(auditedStdout());
-  const logger = createLogger(logLevel(values['log-level']), stdout);
+  const logger = createLogger(logLevel(values['log-level'] ?? process.env['LOG_LEVEL'] ?? 'info'), stdout);
 
   const config = await configFrom(values.config);
   const view = values.state === undefined ? await liveView(logger, config, !values['no-controller']) : await fileView(values.state, logger);

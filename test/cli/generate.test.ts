@@ -188,7 +188,7 @@ t.test('bad input exits 2 with a message naming what is wrong', async (t) => {
     { name: 'a Pod among the namespaces', args: ['generate', `${dir}/pod.yaml`], stderr: /NSG_USAGE: nsguard generate: .*pod\.yaml document 2 is a Pod \(v1\); generate reads only Namespace/ },
     { name: 'no FILE', args: ['generate'], stderr: /NSG_USAGE: nsguard generate: name at least one FILE of Namespace objects/ },
     { name: 'a file with no Namespace', args: ['generate', `${dir}/empty.yaml`], stderr: /NSG_USAGE: nsguard generate: no Namespace objects in .*empty\.yaml/ },
-    { name: 'a bad --output', args: ['generate', '-o', 'text', `${dir}/ns.yaml`], stderr: /--output must be yaml or json, not "text"/ },
+    { name: 'a bad --output', args: ['generate', '-o', 'text', `${dir}/ns.yaml`], stderr: /--output must be one of yaml, json, not "text"/ },
     { name: 'an unknown flag', args: ['generate', '--delete', `${dir}/ns.yaml`], stderr: /NSG_USAGE: nsguard generate: Unknown option '--delete'/ },
     { name: 'a missing FILE', args: ['generate', `${dir}/nope.yaml`], stderr: /NSG_STATE_READ: .*nope\.yaml/ },
     { name: 'a malformed document', args: ['generate', `${dir}/broken.yaml`], stderr: /NSG_STATE_PARSE: .*broken\.yaml document 2/ },
@@ -231,10 +231,14 @@ t.test('the output reads back as exactly the policies generationFor wants', asyn
   t.strictSame(printed, wanted, 'equal as parsed policies');
 });
 
-t.test('--help lists generate', async (t) => {
+t.test('--help lists generate, and generate --help its options', async (t) => {
   const r = nsguard('--help');
   t.equal(r.code, 0);
-  t.match(r.stdout, /generate \[--state FILE\] \[--config FILE\] \[--output yaml\|json\] FILE\.\.\./);
+  t.match(r.stdout, /^  generate +Print the policies nsguard would generate/m);
+  const own = nsguard('generate', '--help');
+  t.equal(own.code, 0);
+  t.match(own.stdout, /^usage: nsguard generate \[options\] \[FILE\.\.\.\]$/m);
+  t.match(own.stdout, /^  -o, --output FORMAT +how to print the policies \(one of yaml, json; default yaml\)$/m);
 });
 
 t.test('flavour calico prints the Calico tier and DNS GlobalNetworkPolicy first, then the namespace without a DNS policy', async (t) => {
