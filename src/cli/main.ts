@@ -2,6 +2,7 @@
 // The `nsguard` command: one file per subcommand; this file only dispatches and maps errors to exit
 // codes (0 yes, 1 no, 2 bad input), so every failure is a message, never a stack trace.
 import { NsguardError } from '../errors.ts';
+import { audit } from './audit.ts';
 import { certs } from './certs.ts';
 import { check } from './check.ts';
 import { explain } from './explain.ts';
@@ -12,7 +13,7 @@ import { serve } from './serve.ts';
 
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 
-const COMMANDS: Readonly<Record<string, Command>> = { serve, check, explain, generate, certs };
+const COMMANDS: Readonly<Record<string, Command>> = { serve, check, explain, audit, generate, certs };
 
 const USAGE = `usage: nsguard <command> [options]
 
@@ -27,6 +28,11 @@ commands:
   explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [--output text|json]
           is the path FROM → TO open, and which policies and rules decide it
           (exit 0 open, 1 closed, 2 bad input)
+  audit   [--state FILE] [--config FILE] [-o text|json|yaml|html|policyreport|openreports] [--out FILE]
+          [--flows FILE [--with FILE]] [--apply]
+          the whole cluster at a glance (without --state: the live cluster): unprotected workloads, DNS,
+          the environment reachability matrix, generated policies, the webhook's reachability
+          (exit 0 clean, 1 findings, 2 bad input)
   generate [--state FILE] [--config FILE] [--output yaml|json] FILE...
           the NetworkPolicies nsguard would generate in each Namespace of FILE(s), ready for
           kubectl apply -f - (problems on stderr; exit 0, 2 bad input)
