@@ -3,7 +3,9 @@
 // The whole cluster at a glance: a state file, or the live cluster (one list of each kind). Exit 0 clean,
 // 1 findings, 2 bad input. docs/audit.md describes the report.
 import { readFile, writeFile } from 'node:fs/promises';
+import type { AuditInput } from '../audit/audit.ts';
 import { audit as runAudit } from '../audit/audit.ts';
+import type { CalicoObjects } from '../audit/calico-objects.ts';
 import type { FlowChange, FlowInput } from '../audit/flows/flow-audit.ts';
 import { parseFlows } from '../audit/flows/parse-flows.ts';
 import { renderHtml } from '../audit/render/html.ts';
@@ -16,7 +18,7 @@ import { loadStateFile } from '../cluster/load-state-file.ts';
 import { readObjectsFromFile } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
 import { namespaceNamed } from '../policy/netpol/endpoint.ts';
-import type { Namespace, Policy } from '../policy/objects/model.ts';
+import type { Config, Namespace, Policy } from '../policy/objects/model.ts';
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
 import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
 import { stringify } from 'yaml';
@@ -62,16 +64,7 @@ export async function audit(args: readonly string[], io: CommandIo): Promise<num
     if (large) io.err(`nsguard audit: ${stage} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   };
   progress(`read ${stats.pods} pods in ${stats.namespaces} namespaces, ${stats.policies} NetworkPolicies`);
-  const calico = objects.calico();
-  const report = runAudit({
-    view: state,
-    config,
-    namespaces: allNamespaces(state),
-    calico,
-    counts: { namespaces: stats.namespaces, pods: stats.pods, podGroups: stats.podGroups, policies: stats.policies, calicoPolicies: calico === undefined ? 0 : countCalico(calico, state) },
-    source: snapshot.source,
-    sensitiveImages: objects.sensitiveImages((ns, name) => state.findPod(ns, name)),
-    apiserverAddresses: objects.apiserverAddresses(),
+  const report = auditState(state, objects, config, snapshot.source, {
     ...(values.flows !== undefined && { flows: await flowInput(values.flows, values.with, state) }),
     onProgress: (stage) => progress(`judging ${stage}`),
   });
@@ -85,6 +78,24 @@ export async function audit(args: readonly string[], io: CommandIo): Promise<num
   if (values.apply) await (live as typeof import('./audit-live.ts')).applyReports(renderReportObjects(report, output as 'policyreport' | 'openreports', new Date()), io);
   progress('done');
   return report.summary.clean ? 0 : 1;
+}
+
+/** The audit of a loaded cluster and what was read beside it: the one way from a snapshot to a report. */
+export function auditState(state: ClusterState, objects: AuditObjects, config: Config, source: string, options: Pick<AuditInput, 'flows' | 'onProgress'> = {}): AuditReport {
+  const stats = state.stats();
+  const calico = objects.calico();
+  const namespaces = allNamespaces(state);
+  return runAudit({
+    view: state,
+    config,
+    namespaces,
+    calico,
+    counts: { namespaces: stats.namespaces, pods: stats.pods, podGroups: stats.podGroups, policies: stats.policies, calicoPolicies: calico === undefined ? 0 : countCalico(calico, namespaces) },
+    source,
+    sensitiveImages: objects.sensitiveImages((ns, name) => state.findPod(ns, name)),
+    apiserverAddresses: objects.apiserverAddresses(),
+    ...options,
+  });
 }
 
 function render(report: AuditReport, output: Format, colour: boolean): string {
@@ -117,12 +128,12 @@ function allNamespaces(state: ClusterState): Namespace[] {
   return [...known.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-function countCalico(calico: NonNullable<ReturnType<AuditObjects['calico']>>, state: ClusterState): number {
-  const names = allNamespaces(state).map((n) => n.name);
-  return calico.global.length + calico.staged(undefined).length + names.reduce((n, ns) => n + calico.namespaced(ns).length + calico.staged(ns).length, 0);
+function countCalico(calico: CalicoObjects, namespaces: readonly Namespace[]): number {
+  return calico.global.length + calico.staged(undefined).length + namespaces.reduce((n, ns) => n + calico.namespaced(ns.name).length + calico.staged(ns.name).length, 0);
 }
 
-async function flowInput(file: string, withFile: string | undefined, state: ClusterState): Promise<FlowInput> {
+/** The flow file, and the change of `--with`, for an audit of `state`. */
+export async function flowInput(file: string, withFile: string | undefined, state: ClusterState): Promise<FlowInput> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
