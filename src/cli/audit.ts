@@ -9,6 +9,7 @@ import type { CalicoObjects } from '../audit/calico-objects.ts';
 import type { FlowChange, FlowInput } from '../audit/flows/flow-audit.ts';
 import { parseFlows } from '../audit/flows/parse-flows.ts';
 import { renderHtml } from '../audit/render/html.ts';
+import type { ReportFormat } from '../audit/render/report-objects.ts';
 import { renderReportObjects } from '../audit/render/report-objects.ts';
 import { renderText } from '../audit/render/text.ts';
 import type { AuditReport } from '../audit/report.ts';
@@ -75,7 +76,10 @@ export async function audit(args: readonly string[], io: CommandIo): Promise<num
       throw new NsguardError('NSG_USAGE', `nsguard audit: cannot write --out ${values.out}: ${(cause as Error).message}`, { cause });
     });
   } else io.out(text);
-  if (values.apply) await (live as typeof import('./audit-live.ts')).applyReports(renderReportObjects(report, output as 'policyreport' | 'openreports', new Date()), io);
+  if (values.apply) {
+    const format = output as ReportFormat;
+    await (live as typeof import('./audit-live.ts')).applyReports(renderReportObjects(report, format, new Date()), format, io);
+  }
   progress('done');
   return report.summary.clean ? 0 : 1;
 }
