@@ -1,4 +1,5 @@
-// `node bench/audit.ts [--state FILE | --namespaces N --pods N] [--runs N] [--memory-limit MIB|deployment|none] [--json]`
+// `node bench/audit.ts [--state FILE | --namespaces N --pods N] [--runs N] [--memory-limit MIB|deployment|none] [--json]`,
+// and a step of `npm run bench` (bench/run.ts) on the cluster it generates.
 // The whole `nsguard audit` of a cluster as a user runs it (a spawned process, JSON report to a file),
 // inside the Deployment's memory limit where this machine lets the bench make a cgroup: wall time and
 // CPU time per run (median), peak RSS, and the report's size. Without --state it generates the issue's
@@ -48,9 +49,9 @@ async function runOnce(state: string, out: string, cgroup: MemoryCgroup | undefi
   return { wallSeconds, cpuSeconds: Number(usage[2]) / 1e6, peakRssMiB: Number(usage[1]) / 1024, exitCode };
 }
 
-export async function benchAudit(options: { state: string; runs: number; limitBytes: number | undefined }): Promise<AuditBench & { readonly note: string | undefined }> {
-  const made = options.limitBytes === undefined ? { unavailable: 'no memory limit asked for' } : await memoryCgroup(options.limitBytes);
-  const cgroup = 'wrap' in made ? made : undefined;
+/** `cgroup`: run inside it (the Deployment's limit); undefined: without a limit. */
+export async function benchAudit(options: { state: string; runs: number; cgroup: MemoryCgroup | undefined }): Promise<AuditBench> {
+  const { cgroup } = options;
   const dir = await mkdtemp(join(tmpdir(), 'nsguard-audit-bench-'));
   const out = join(dir, 'report.json');
   try {
@@ -65,10 +66,8 @@ export async function benchAudit(options: { state: string; runs: number; limitBy
       runs,
       median: byWall[Math.floor(byWall.length / 2)] as AuditRun,
       reportMiB: (await stat(out)).size / MiB,
-      note: cgroup === undefined ? ('unavailable' in made ? made.unavailable : undefined) : undefined,
     };
   } finally {
-    await cgroup?.remove();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -102,15 +101,18 @@ if (import.meta.main) {
     generated = await mkdtemp(join(tmpdir(), 'nsguard-audit-cluster-'));
     state = (await generateCluster({ namespaces: Number(values.namespaces), pods: Number(values.pods) }, join(generated, 'cluster.json'))).file;
   }
+  const made = limitBytes === undefined ? { unavailable: '--memory-limit none' } : await memoryCgroup(limitBytes);
+  const cgroup = 'wrap' in made ? made : undefined;
   try {
-    const result = await benchAudit({ state, runs: Number(values.runs), limitBytes });
+    const result = await benchAudit({ state, runs: Number(values.runs), cgroup });
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       for (const [i, r] of result.runs.entries()) process.stdout.write(`run ${i + 1}: ${r.wallSeconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s CPU, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, exit ${r.exitCode}\n`);
-      if (result.note !== undefined) process.stdout.write(`without a memory limit: ${result.note}\n`);
+      if ('unavailable' in made) process.stdout.write(`without a memory limit: ${made.unavailable}\n`);
       process.stdout.write(`${auditMarkdown(result)}\n`);
     }
   } finally {
+    await cgroup?.remove();
     if (generated !== undefined) await rm(generated, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { auditMarkdown, type AuditBench } from './audit.ts';
 
 export interface Machine {
   readonly nproc: number;
@@ -82,6 +83,8 @@ export interface Results {
   readonly sizes: readonly SizeRow[];
   readonly costs: readonly CostRow[];
   readonly policySizes: PolicySizes;
+  /** `nsguard audit` of the largest cluster (bench/audit.ts). */
+  readonly audit: AuditBench;
   readonly goals: readonly Goal[];
 }
 
@@ -137,6 +140,10 @@ export function markdown(results: Results): string {
     `One NetworkPolicy by its size (judge() at ${results.load.size.split(':')[0] ?? ''}, mean thread CPU time; review budget ${results.policySizes.budget} steps):`,
     '',
     table(['shape', 'rules', 'KiB', 'CPU (ms)', 'µs per rule', 'steps', 'verdict'], [...results.policySizes.sizes, ...results.policySizes.hostile].map((r) => [r.shape, String(r.rules), f(r.kib, 0), f(r.ms), f(r.usPerRule), String(r.steps), r.verdict])),
+    '',
+    `\`nsguard audit -o json\` of ${results.load.size.split(':')[0] ?? ''} (a spawned process, median of ${results.audit.runs.length} runs):`,
+    '',
+    auditMarkdown(results.audit),
     '',
     'Goals (issue 7):',
     '',
