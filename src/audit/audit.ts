@@ -3,6 +3,7 @@
 import { environmentOf } from '../policy/checks/environments.ts';
 import { isExempt } from '../policy/generate/generation.ts';
 import type { ClusterView } from '../policy/objects/cluster-view.ts';
+import { ISOLATION_ANNOTATION } from '../policy/objects/nsguard-metadata.ts';
 import type { Config, Namespace, PodGroup } from '../policy/objects/model.ts';
 import { auditCalico } from './calico-summary.ts';
 import type { CalicoObjects } from './calico-objects.ts';
@@ -91,7 +92,7 @@ export function audit(input: AuditInput): AuditReport {
       name: namespace.name,
       environment: environmentOf(namespace, config) ?? null,
       exempt: exemptNames.has(namespace.name),
-      isolation: namespace.annotations['nsguard.io/isolation'] ?? null,
+      isolation: namespace.annotations[ISOLATION_ANNOTATION] ?? null,
       stamped: state?.stamped ?? true,
       pods,
       podGroups: running.length,

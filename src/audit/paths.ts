@@ -1,7 +1,7 @@
 // The audit's one way to judge paths. Every section asks it which ports pass, why, which policies
 // isolate an endpoint, and what to tell endpoints apart by; none calls an evaluator itself. With Calico
-// objects in the cluster the paths are Calico's (calico-paths.ts), otherwise Kubernetes NetworkPolicy's,
-// so moving the audit to the checks' own path evaluator, once it exists, changes this file alone.
+// objects in the cluster the paths are Calico's (calico-paths.ts), otherwise Kubernetes NetworkPolicy's.
+// When the checks get one path evaluator chosen per cluster, the audit moves to it here.
 import { Budget } from '../policy/checks/budget.ts';
 import { describePolicy } from '../policy/checks/describe.ts';
 import { dnsFailures, explainDnsFailures } from '../policy/checks/dns-egress.ts';

@@ -19,8 +19,3 @@ export function populate(view: ClusterView, namespaces: readonly Namespace[]): N
     newPod: { kind: 'pod', group: witnessPod(namespace.name, {}), namespace },
   }));
 }
-
-/** Pods in the count of a group: `count` for running ones, none for a pod that could exist. */
-export function podCount(endpoint: Endpoint): number {
-  return endpoint.kind === 'pod' && endpoint.group.witness !== true ? endpoint.group.count : 0;
-}
