@@ -2,13 +2,14 @@
 //                [--out FILE] [--flows FILE [--with FILE]] [--apply]`
 // The whole cluster at a glance: a state file, or the live cluster (one list of each kind). Exit 0 clean,
 // 1 findings, 2 bad input. docs/audit.md describes the report.
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { AuditInput } from '../audit/audit.ts';
 import { audit as runAudit } from '../audit/audit.ts';
 import type { CalicoObjects } from '../audit/calico-objects.ts';
 import type { FlowChange, FlowInput } from '../audit/flows/flow-audit.ts';
 import { parseFlows } from '../audit/flows/parse-flows.ts';
 import { renderHtml } from '../audit/render/html.ts';
+import { jsonChunks } from '../audit/render/json-chunks.ts';
 import type { ReportFormat } from '../audit/render/report-objects.ts';
 import { renderReportObjects } from '../audit/render/report-objects.ts';
 import { renderText } from '../audit/render/text.ts';
@@ -70,12 +71,9 @@ export async function audit(args: readonly string[], io: CommandIo): Promise<num
     onProgress: (stage) => progress(`judging ${stage}`),
   });
   progress('writing the report');
-  const text = render(report, output, io.terminal === true && process.env['NO_COLOR'] === undefined);
-  if (values.out !== undefined) {
-    await writeFile(values.out, text.endsWith('\n') ? text : `${text}\n`).catch((cause: unknown) => {
-      throw new NsguardError('NSG_USAGE', `nsguard audit: cannot write --out ${values.out}: ${(cause as Error).message}`, { cause });
-    });
-  } else io.out(text);
+  const chunks = render(report, output, io.terminal === true && process.env['NO_COLOR'] === undefined);
+  if (values.out !== undefined) await writeChunks(values.out, chunks);
+  else for (const chunk of chunks) io.out(chunk);
   if (values.apply) {
     const format = output as ReportFormat;
     await (live as typeof import('./audit-live.ts')).applyReports(renderReportObjects(report, format, new Date()), format, io);
@@ -83,6 +81,29 @@ export async function audit(args: readonly string[], io: CommandIo): Promise<num
   progress('done');
   return report.summary.clean ? 0 : 1;
 }
+
+/** Writes the pieces to `file` as they come, in writes of about 1 MiB. */
+async function writeChunks(file: string, chunks: Iterable<string>): Promise<void> {
+  const fail = (cause: unknown): NsguardError => new NsguardError('NSG_USAGE', `nsguard audit: cannot write --out ${file}: ${(cause as Error).message}`, { cause });
+  const handle = await open(file, 'w').catch((cause: unknown) => Promise.reject(fail(cause)));
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    for (const chunk of chunks) {
+      pending.push(chunk, '\n');
+      size += chunk.length + 1;
+      if (size < WRITE_SIZE) continue;
+      await handle.write(pending.join('')).catch((cause: unknown) => Promise.reject(fail(cause)));
+      pending = [];
+      size = 0;
+    }
+    await handle.write(pending.join('')).catch((cause: unknown) => Promise.reject(fail(cause)));
+  } finally {
+    await handle.close();
+  }
+}
+
+const WRITE_SIZE = 1 << 20;
 
 /** The audit of a loaded cluster and what was read beside it: the one way from a snapshot to a report. */
 export function auditState(state: ClusterState, objects: AuditObjects, config: Config, source: string, options: Pick<AuditInput, 'flows' | 'onProgress'> = {}): AuditReport {
@@ -102,21 +123,25 @@ export function auditState(state: ClusterState, objects: AuditObjects, config: C
   });
 }
 
-function render(report: AuditReport, output: Format, colour: boolean): string {
+/** The report as pieces of text, each written followed by a newline. */
+function render(report: AuditReport, output: Format, colour: boolean): Iterable<string> {
   switch (output) {
     case 'text':
-      return renderText(report, { colour });
+      return [renderText(report, { colour })];
     case 'json':
-      return JSON.stringify(report, null, 2);
+      return jsonChunks(report);
     case 'yaml':
-      return stringify(report, { lineWidth: 0 });
+      return [stringify(report, { lineWidth: 0 }).trimEnd()];
     case 'html':
-      return renderHtml(report);
+      return [renderHtml(report).trimEnd()];
     case 'policyreport':
     case 'openreports':
-      return renderReportObjects(report, output, new Date())
-        .map((object) => stringify(object, { lineWidth: 0 }))
-        .join('---\n');
+      return [
+        renderReportObjects(report, output, new Date())
+          .map((object) => stringify(object, { lineWidth: 0 }))
+          .join('---\n')
+          .trimEnd(),
+      ];
     default: {
       const never: never = output;
       throw new Error(`unknown format ${String(never)}`);

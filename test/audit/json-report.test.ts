@@ -9,6 +9,7 @@ const report = JSON.parse(run.stdout) as AuditReport;
 
 t.test('findings exit 1, and the report says what it is', async (t) => {
   t.equal(run.code, 1, run.stderr);
+  t.equal(run.stdout, `${JSON.stringify(report, null, 2)}\n`, 'written in pieces, the same text as JSON.stringify');
   t.equal(report.apiVersion, 'nsguard.io/v1alpha1');
   t.equal(report.kind, 'AuditReport');
   t.equal(report.source, `state file ${CLUSTER}`);
@@ -206,6 +207,15 @@ t.test('the webhook: each known caller judged against each webhook pod', async (
       },
     ],
   });
+});
+
+t.test('--out writes the JSON in pieces, the same text', async (t) => {
+  const out = `${t.testdir()}/report.json`;
+  t.equal(nsguard('audit', '--state', CLUSTER, '--config', CONFIG, '-o', 'json', '--out', out).code, 1);
+  const { readFileSync } = await import('node:fs');
+  t.equal(readFileSync(out, 'utf8'), run.stdout);
+  const { jsonChunks } = await import('../../src/audit/render/json-chunks.ts');
+  for (const value of [{}, { a: [] }, { a: [1, { b: [2, 3] }], c: { d: null }, e: 'x' }]) t.equal([...jsonChunks(value)].join('\n'), JSON.stringify(value, null, 2));
 });
 
 t.test('-o yaml is the same document', async (t) => {
