@@ -133,7 +133,7 @@ function render(report: AuditReport, output: Format, colour: boolean): Iterable<
     case 'yaml':
       return [stringify(report, { lineWidth: 0 }).trimEnd()];
     case 'html':
-      return [renderHtml(report).trimEnd()];
+      return renderHtml(report);
     case 'policyreport':
     case 'openreports':
       return [

@@ -9,9 +9,11 @@ export const GRID_NAMESPACES = 60;
 /** Past this many groups the namespace grid is left out (the environment grid and the JSON stay). */
 export const GRID_GROUPS = 150;
 
-/** JSON safe inside a <script> element: no `</script>`, no HTML comment openers, no line separators. */
+const ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+/** JSON safe inside a <script> element: no `</script>`, no HTML comment openers, no line separators; one pass. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => ESCAPES[c] ?? c);
 }
 
 const STYLE = `
@@ -125,8 +127,10 @@ applyFilter();
 document.body.setAttribute('data-ready', 'true');
 `;
 
-export function renderHtml(report: AuditReport): string {
-  return `<!doctype html>
+/** The page in three pieces (before the report, the report, after it), so the largest is never copied into a whole. */
+export function renderHtml(report: AuditReport): string[] {
+  return [
+    `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -154,9 +158,11 @@ export function renderHtml(report: AuditReport): string {
 <table id="coverage"></table>
 <h2>Findings</h2>
 <table id="findings"></table>
-<script type="application/json" id="report">${scriptJson(report)}</script>
+<script type="application/json" id="report">`,
+    scriptJson(report),
+    `</script>
 <script>${SCRIPT}</script>
 </body>
-</html>
-`;
+</html>`,
+  ];
 }
