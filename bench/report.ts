@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { auditMarkdown, type AuditBench } from './audit.ts';
 
 export interface Machine {
   readonly nproc: number;
@@ -93,6 +94,8 @@ export interface Results {
   readonly sizes: readonly SizeRow[];
   readonly costs: readonly CostRow[];
   readonly policySizes: PolicySizes;
+  /** `nsguard audit` of the largest cluster (bench/audit.ts). */
+  readonly audit: AuditBench;
   readonly goals: readonly Goal[];
 }
 
@@ -158,7 +161,11 @@ export function markdown(results: Results): string {
     '',
     table(['shape', 'rules', 'KiB', 'CPU (ms)', 'µs per rule', 'steps', 'verdict'], [...results.policySizes.sizes, ...results.policySizes.hostile].map((r) => [r.shape, String(r.rules), f(r.kib, 0), f(r.ms), f(r.usPerRule), String(r.steps), r.verdict])),
     '',
-    'Goals (issues 7, 13 and 18):',
+    `\`nsguard audit -o json\` of ${results.load.size.split(':')[0] ?? ''} (a spawned process, median of ${results.audit.runs.length} runs):`,
+    '',
+    auditMarkdown(results.audit),
+    '',
+    'Goals (issues 7, 13, 16 and 18):',
     '',
     table(['goal', 'measured', 'met'], results.goals.map((g) => [g.goal, g.measured, g.met ? 'yes' : 'no'])),
     '',

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchAudit, type AuditBench } from './audit.ts';
 import { generateCluster, type GeneratedCluster } from './generate-cluster.ts';
 import { call } from './https-client.ts';
 import { load, type LoadResult } from './load.ts';
@@ -109,6 +110,10 @@ try {
   const largest = policySizes.sizes.filter((r) => r.kib > 1000);
   log(`judge() by policy size at ${top.name}: ${largest.map((r) => `${r.shape} ${r.rules} rules ${r.ms.toFixed(0)} ms`).join(', ')}`);
 
+  // The whole audit of the largest cluster, under the same memory limit.
+  const audit = await benchAudit({ state: fileOf(top).file, runs: 3, cgroup });
+  log(`nsguard audit at ${top.name}: ${audit.median.wallSeconds.toFixed(1)} s wall, ${audit.median.cpuSeconds.toFixed(1)} s CPU, peak RSS ${audit.median.peakRssMiB.toFixed(0)} MiB`);
+
   const rows: LoadRow[] = [];
   let rssAfterLoadMiB = NaN;
   if (!values['skip-load']) {
@@ -178,7 +183,8 @@ try {
     sizes: sizeRows,
     costs,
     policySizes,
-    goals: goals(rows, sizeRows, costs, policySizes, rssAfterLoadMiB, top),
+    audit,
+    goals: goals(rows, sizeRows, costs, policySizes, audit, rssAfterLoadMiB, top),
   };
   const file = await writeResults(results, values.readme);
   process.stdout.write(`\n${markdown(results)}\nJSON: ${file}\ndocs/benchmarks.md table: ${values.readme}\n`);
@@ -187,7 +193,7 @@ try {
   await cgroup?.remove();
 }
 
-function goals(rows: readonly LoadRow[], sizeRows: readonly SizeRow[], costs: readonly CostRow[], policySizes: PolicySizes, rssAfterLoadMiB: number, size: Size): Goal[] {
+function goals(rows: readonly LoadRow[], sizeRows: readonly SizeRow[], costs: readonly CostRow[], policySizes: PolicySizes, audit: AuditBench, rssAfterLoadMiB: number, size: Size): Goal[] {
   const out: Goal[] = [];
   const allowed = rows.find((r) => r.scenario === 'validate-allowed');
   const mutate = rows.find((r) => r.scenario.startsWith('mutate'));
@@ -226,6 +232,14 @@ function goals(rows: readonly LoadRow[], sizeRows: readonly SizeRow[], costs: re
   out.push({ goal: '1.5 MiB NetworkPolicy judged in <= 1 s, not refused', measured: `slowest ${slowest.toFixed(0)} ms CPU`, met: slowest <= 1000 && largest.every((r) => !r.verdict.includes('review-budget')) });
   const worst = Math.max(...policySizes.hostile.map((r) => r.ms));
   out.push({ goal: 'hostile reviews stopped by the budget well under 1 s', measured: `slowest ${worst.toFixed(0)} ms CPU`, met: worst <= 500 });
+  // Issue 16: well under 30 s on 2 cores, under the Deployment's memory limit.
+  const { median: m } = audit;
+  const limitMiB = audit.memoryLimitMiB;
+  out.push({
+    goal: `nsguard audit at ${size.name} well under 30 s, under the memory limit`,
+    measured: `${m.wallSeconds.toFixed(1)} s wall, peak RSS ${m.peakRssMiB.toFixed(0)} MiB${limitMiB === null ? ' (no limit)' : ` of ${limitMiB}`}`,
+    met: m.wallSeconds <= 15 && m.exitCode !== 2 && (limitMiB === null || m.peakRssMiB < limitMiB),
+  });
   return out;
 }
 

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   NSG_CONFIG_KEY: 'a configuration key is unknown or has a bad value',
   NSG_STATE_READ: 'a state or input file cannot be read',
   NSG_STATE_PARSE: 'a document of a state or input file is not valid YAML/JSON',
+  NSG_FLOWS_PARSE: 'a line of a flow file (nsguard audit --flows) is not a flow record of a known format',
+  NSG_FLOWS_READ: 'a flow file (nsguard audit --flows) cannot be read',
   NSG_LOOKUP: 'a namespace a review names, which the cluster view does not hold, could not be read from the API',
   NSG_NOT_SYNCED: "an admission review arrived while the replica's view of the cluster is not ready (before its first sync, or out of sync for longer than maxOutOfSyncSeconds)",
   NSG_OBJECT_INVALID: 'a Kubernetes object has a field with a bad value',

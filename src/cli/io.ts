@@ -16,5 +16,10 @@ export const processIo: CommandIo = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
-  colour: process.stdout.isTTY === true && (process.env['NO_COLOR'] ?? '') === '',
+  colour: colourOn(process.stdout.isTTY === true, process.env['NO_COLOR']),
 };
+
+/** NO_COLOR set to anything but the empty string turns colour off, as https://no-color.org says. */
+export function colourOn(terminal: boolean, noColor: string | undefined): boolean {
+  return terminal && (noColor ?? '') === '';
+}

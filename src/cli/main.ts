@@ -4,6 +4,7 @@
 // flags are defined once (its `*_SPEC`-like constant), for parsing and for `--help` alike.
 import { readFileSync } from 'node:fs';
 import { NsguardError } from '../errors.ts';
+import { AUDIT, audit } from './audit.ts';
 import { CERTS, certs } from './certs.ts';
 import { CHECK, check } from './check.ts';
 import { nearest, type CommandSpec, type FlagSpecs } from './command-spec.ts';
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   { spec: SERVE, run: serve },
   { spec: CHECK, run: check },
   { spec: EXPLAIN, run: explain },
+  { spec: AUDIT, run: audit },
   { spec: GENERATE, run: generate },
   { spec: CERTS, run: certs },
 ];

@@ -25,7 +25,14 @@ export interface LoadStateFileOptions extends ClusterStateOptions {
    * parsing them as YAML costs about 80 times their size in memory.
    */
   readonly rereadLimit?: number;
+  /**
+   * Shown every object of the file once it is in the state (also those the state does not keep), for a
+   * caller that reads more of them than the cluster view holds (`nsguard audit`: Calico objects, images).
+   */
+  readonly observe?: ObjectObserver;
 }
+
+export type ObjectObserver = (object: Readonly<Record<string, unknown>>, where: string) => void;
 
 const CHUNK_SIZE = 1 << 20;
 const REREAD_LIMIT = 1 << 20;
@@ -45,13 +52,16 @@ export async function loadStateFile(file: string, options: LoadStateFileOptions 
       throw parseError(where, `not valid JSON: ${error.message} at ${await lineAndColumn(file, error.offset)}`, error);
     }
     const state = new ClusterState(options);
-    return { state, report: loadState(await readObjectsFromFile(file), state) };
+    const objects = await readObjectsFromFile(file);
+    const report = loadState(objects, state);
+    if (options.observe !== undefined) for (const { object, where } of objects) options.observe(object, where);
+    return { state, report };
   }
 }
 
 async function streamList(file: string, options: LoadStateFileOptions): Promise<LoadedState> {
   const state = new ClusterState(options);
-  const list = new ListLoader(`${file} document 1`, state);
+  const list = new ListLoader(`${file} document 1`, state, options.observe);
   const scanner = new JsonListScanner(list);
   await readChunks(file, options.chunkSize ?? CHUNK_SIZE, (chunk) => scanner.push(chunk));
   scanner.end();
@@ -100,6 +110,7 @@ class ListLoader implements ListHandler {
   readonly #where: string;
   readonly #state: ClusterState;
   readonly #objects = new ObjectLoader();
+  readonly #observe: ObjectObserver | undefined;
   /** The list's fields but its items; a Map, as a key like `__proto__` must stay data. */
   readonly #fields = new Map<string, unknown>();
   /** The list's apiVersion and kind, once both are read and valid. */
@@ -113,9 +124,10 @@ class ListLoader implements ListHandler {
   #headError: unknown;
   #objectError: unknown;
 
-  constructor(where: string, state: ClusterState) {
+  constructor(where: string, state: ClusterState, observe: ObjectObserver | undefined) {
     this.#where = where;
     this.#state = state;
+    this.#observe = observe;
   }
 
   field(key: string, value: unknown): void {
@@ -165,6 +177,7 @@ class ListLoader implements ListHandler {
     if (this.#objectError !== undefined) return;
     try {
       this.#objects.parse(object, where)?.(this.#state);
+      this.#observe?.(object, where);
     } catch (error) {
       this.#objectError = error;
     }

@@ -5,7 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { NsguardError } from '../errors.ts';
 import { parseCidr, parseIp } from '../policy/netpol/cidr.ts';
-import type { Cidr, Config, DnsConfig, EnvironmentFromName, IngressControllerConfig, Labels, MonitoringConfig, PolicyManifest, Protocol, Selector, Template } from '../policy/objects/model.ts';
+import type { AuditConfig, Cidr, Config, DnsConfig, EnvironmentFromName, IngressControllerConfig, Labels, MonitoringConfig, PolicyManifest, Protocol, Selector, Template } from '../policy/objects/model.ts';
 import { FLAVOURS, ISOLATIONS, MODES, PROTOCOLS } from '../policy/objects/model.ts';
 import { checkTemplates } from '../policy/generate/check-templates.ts';
 import { GENERATED_PREFIX, INHERITED_PREFIX, MANAGED_BY_LABEL } from '../policy/objects/nsguard-metadata.ts';
@@ -33,6 +33,17 @@ const DEFAULT_DNS: DnsConfig = {
 // admin endpoints) stays closed to the ingress controller, which faces the internet.
 const DEFAULT_INGRESS_CONTROLLER: IngressControllerConfig = { namespaces: ['ingress-nginx'], ipBlocks: [], ports: [80, 443, 8080, 8443] };
 const DEFAULT_MONITORING: MonitoringConfig = { namespaceLabels: { role: 'monitoring' }, ports: ['metrics', 9090] };
+
+// Data stores by their usual images, labels and ports: what an attacker inside the cluster wants first.
+const DEFAULT_AUDIT: AuditConfig = {
+  sensitive: {
+    images: ['mysql', 'mariadb', 'postgres', 'postgresql', 'redis', 'valkey', 'mongo', 'mongodb', 'cassandra', 'elasticsearch', 'opensearch', 'etcd', 'memcached', 'clickhouse-server', 'cockroach'],
+    labels: { 'app.kubernetes.io/component': ['database', 'db'], tier: ['database', 'db'], app: ['mysql', 'mariadb', 'postgres', 'postgresql', 'redis', 'mongodb'] },
+    ports: [3306, 5432, 6379, 27017, 9042, 9200, 2379, 11211],
+  },
+  webhook: { namespace: 'nsguard', podLabels: { 'app.kubernetes.io/name': 'nsguard' }, port: 8443 },
+  apiserverAddresses: [],
+};
 
 /** docs/checks.md ("Review budget") has the measurements behind it. */
 const DEFAULT_REVIEW_BUDGET = 3_000_000;
@@ -64,6 +75,7 @@ export const DEFAULT_CONFIG: Config = {
   // 30 s) to ride out an apiserver restart, without the replica flapping out of the Service.
   maxOutOfSyncSeconds: 60,
   flavour: 'kubernetes',
+  audit: DEFAULT_AUDIT,
 };
 
 export async function loadConfig(file: string): Promise<Config> {
@@ -121,6 +133,7 @@ export function parseConfig(text: string, file: string): Config {
     monitoring: read.optional(top, ['monitoring'], DEFAULT_CONFIG.monitoring, (v, p) => read.monitoring(v, p)),
     reviewBudget: read.optional(top, ['reviewBudget'], DEFAULT_CONFIG.reviewBudget, (v, p) => read.positiveInteger(v, p)),
     maxOutOfSyncSeconds: read.optional(top, ['maxOutOfSyncSeconds'], DEFAULT_CONFIG.maxOutOfSyncSeconds, (v, p) => read.seconds(v, p)),
+    audit: read.optional(top, ['audit'], DEFAULT_CONFIG.audit, (v, p) => read.audit(v, p)),
   };
   const given = read.optional(top, ['templates'], new Map<string, Template>(), (v, p) => read.templates(v, p));
   // The built-in template follows the dns, ingressController and monitoring keys unless replaced.
@@ -299,6 +312,43 @@ class Reader {
     if (Object.keys(namespaceLabels).length === 0) throw this.bad([...path, 'namespaceLabels'], namespaceLabels, 'at least one label (an empty set matches every namespace)');
     const ports = this.optional(fields, [...path, 'ports'], DEFAULT_MONITORING.ports, (v, p) => this.ports(v, p));
     return { namespaceLabels, ports };
+  }
+
+  audit(value: unknown, path: Path): AuditConfig {
+    const fields = this.fields(value, path);
+    this.onlyKeys(fields, path, Object.keys(DEFAULT_AUDIT));
+    const sensitive = fields['sensitive'] === undefined ? DEFAULT_AUDIT.sensitive : this.sensitive(fields['sensitive'], [...path, 'sensitive']);
+    const webhookPath = [...path, 'webhook'];
+    const webhookFields = fields['webhook'] === undefined ? {} : this.fields(fields['webhook'], webhookPath);
+    this.onlyKeys(webhookFields, webhookPath, Object.keys(DEFAULT_AUDIT.webhook));
+    const defaults = DEFAULT_AUDIT.webhook;
+    return {
+      sensitive,
+      webhook: {
+        namespace: this.optional(webhookFields, [...webhookPath, 'namespace'], defaults.namespace, (v, p) => this.namespaceName(v, p)),
+        podLabels: this.optional(webhookFields, [...webhookPath, 'podLabels'], defaults.podLabels, (v, p) => this.labels(v, p)),
+        port: this.optional(webhookFields, [...webhookPath, 'port'], defaults.port, (v, p) => this.port(v, p)),
+      },
+      apiserverAddresses: this.optional(fields, [...path, 'apiserverAddresses'], DEFAULT_AUDIT.apiserverAddresses, (v, p) => this.list(v, p, (ip, q) => this.ip(ip, q))),
+    };
+  }
+
+  sensitive(value: unknown, path: Path): AuditConfig['sensitive'] {
+    const fields = this.fields(value, path);
+    const defaults = DEFAULT_AUDIT.sensitive;
+    this.onlyKeys(fields, path, Object.keys(defaults));
+    return {
+      images: this.optional(fields, [...path, 'images'], defaults.images, (v, p) => this.list(v, p, (s, q) => this.text(s, q))),
+      labels: this.optional(fields, [...path, 'labels'], defaults.labels, (v, p) =>
+        Object.fromEntries(
+          Object.entries(this.fields(v, p)).map(([key, values]) => {
+            if (!isLabelKey(key)) throw this.bad([...p, key], values, 'a label key such as app');
+            return [key, this.list(values, [...p, key], (s, q) => this.text(s, q))];
+          }),
+        ),
+      ),
+      ports: this.optional(fields, [...path, 'ports'], defaults.ports, (v, p) => this.list(v, p, (n, q) => this.port(n, q))),
+    };
   }
 
   /** Each template is a list of NetworkPolicy manifests, checked as the API would check them once filled. */

@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import { Secret, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { CronJob } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1';
@@ -19,6 +20,7 @@ const MODELS: Readonly<Record<string, new (data: never) => Model>> = {
   'v1 Secret': Secret,
   'apps/v1 Deployment': Deployment,
   'policy/v1 PodDisruptionBudget': PodDisruptionBudget,
+  'batch/v1 CronJob': CronJob,
   'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
   'rbac.authorization.k8s.io/v1 ClusterRole': ClusterRole,
   'rbac.authorization.k8s.io/v1 ClusterRoleBinding': ClusterRoleBinding,

@@ -17,6 +17,10 @@ export async function rawClient(port: number): Promise<Socket> {
   return client;
 }
 
+/** Resolves once the socket is closed, however it ends: a reset on the way (ECONNRESET) is a close too. */
 export function closed(socket: Socket): Promise<void> {
-  return socket.closed ? Promise.resolve() : once(socket, 'close').then(() => undefined);
+  if (socket.closed) return Promise.resolve();
+  // events.once would reject on 'error': a peer resetting is one of the ways these sockets end.
+  socket.on('error', () => {});
+  return new Promise((resolve) => socket.once('close', () => resolve()));
 }

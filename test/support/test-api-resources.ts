@@ -77,4 +77,8 @@ export const BUILTIN_RESOURCES: readonly ApiResource[] = [
   { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'mutatingwebhookconfigurations', kind: 'MutatingWebhookConfiguration', namespaced: false, statusSubresource: false, tracksGeneration: true },
   { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingwebhookconfigurations', kind: 'ValidatingWebhookConfiguration', namespaced: false, statusSubresource: false, tracksGeneration: true },
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true, statusSubresource: false, tracksGeneration: false, conditionalUpdate: true },
+  // Read and written by `nsguard audit` on a live cluster: the apiserver's addresses, and the reports (CRDs).
+  { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true, statusSubresource: false, tracksGeneration: false },
+  { group: 'wgpolicyk8s.io', version: 'v1alpha2', resource: 'policyreports', kind: 'PolicyReport', namespaced: true, statusSubresource: false, tracksGeneration: true },
+  { group: 'wgpolicyk8s.io', version: 'v1alpha2', resource: 'clusterpolicyreports', kind: 'ClusterPolicyReport', namespaced: false, statusSubresource: false, tracksGeneration: true },
 ];

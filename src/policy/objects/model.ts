@@ -163,6 +163,30 @@ export interface Template {
 export type Flavour = 'kubernetes' | 'calico';
 export const FLAVOURS: readonly Flavour[] = ['kubernetes', 'calico'];
 
+/** What makes a workload sensitive to `nsguard audit`: listed first when it is not isolated. */
+export interface SensitiveWorkloads {
+  /** Image names, compared with the last path segment of a container image, without tag or digest. */
+  readonly images: readonly string[];
+  /** Label key → values: a pod carrying one of them is sensitive. */
+  readonly labels: Readonly<Record<string, readonly string[]>>;
+  /** Container ports (any protocol). */
+  readonly ports: readonly number[];
+}
+
+/** nsguard's own webhook pods, which the apiserver must be able to call. */
+export interface WebhookPods {
+  readonly namespace: string;
+  readonly podLabels: Labels;
+  readonly port: number;
+}
+
+export interface AuditConfig {
+  readonly sensitive: SensitiveWorkloads;
+  readonly webhook: WebhookPods;
+  /** Where the apiserver calls webhooks from; live audits also read the `kubernetes` Service's endpoints. */
+  readonly apiserverAddresses: readonly string[];
+}
+
 export interface Config {
   readonly mode: Mode;
   readonly flavour: Flavour;
@@ -201,6 +225,8 @@ export interface Config {
    * or its relist failing) before the replica stops being ready and answers reviews with an error.
    */
   readonly maxOutOfSyncSeconds: number;
+  /** `nsguard audit` only. */
+  readonly audit: AuditConfig;
 }
 
 /** One running pod as read from the API or a state file; the cluster index folds these into groups. */
