@@ -18,7 +18,8 @@ const NOTHING: MutationOutcome = { patch: [], warnings: [] };
 
 export interface AdmissionOptions {
   readonly view: () => ClusterView;
-  readonly config: Config;
+  /** The configuration now: `nsguard serve` re-reads a changed --config file. */
+  readonly config: () => Config;
   /** Why the view does not hold real state now (before its first sync, out of sync for too long), or undefined. */
   readonly unready: () => string | undefined;
   /** Live mode only: a state file holds everything there is, so nothing is looked up. */
@@ -40,14 +41,14 @@ export function createAdmission(options: AdmissionOptions): Admission {
       if (unready !== undefined) throw new NsguardError('NSG_NOT_SYNCED', `nsguard's view of the cluster is not ready (${unready}); it judges nothing until it is`);
       const view = options.view();
       const change = requestedChange(request, view);
-      return withLookedUp(view, () => namespacesNamed(change), (complete) => judgeRequest(request, change, complete, options.config));
+      return withLookedUp(view, () => namespacesNamed(change), (complete) => judgeRequest(request, change, complete, options.config()));
     },
     mutate: (request) => {
       const handler = handlerFor(request.kind);
       // The envelope check lets only kinds served at /mutate through; others have nothing to patch.
       if (handler?.mutate === undefined) return NOTHING;
       const { mutate } = handler;
-      return withLookedUp(options.view(), () => handler.mutationReads?.(request) ?? [], (complete) => mutate(request, options.config, complete));
+      return withLookedUp(options.view(), () => handler.mutationReads?.(request) ?? [], (complete) => mutate(request, options.config(), complete));
     },
     ready: () => options.unready() === undefined,
   };

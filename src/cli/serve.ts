@@ -17,7 +17,7 @@ import type { ClusterView } from '../policy/objects/cluster-view.ts';
 import type { Config } from '../policy/objects/model.ts';
 import { DEFAULT_PORT, closeOnSignals, createServer, openTlsSource } from '../webhook/index.ts';
 import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
-import { configFrom } from './inputs.ts';
+import { openConfigSource } from '../config/config-source.ts';
 import type { CommandIo } from './io.ts';
 
 interface ViewSource {
@@ -29,6 +29,8 @@ interface ViewSource {
   /** Live mode: reads namespaces a review names that the view does not hold yet. */
   readonly lookup?: NamespaceLookup;
   readonly close: () => Promise<void> | void;
+  /** The configuration was reloaded: the controller, if this view runs one, passes every namespace again. */
+  readonly configChanged?: () => void;
 }
 
 export const SERVE = {
@@ -63,7 +65,8 @@ export async function serve(args: readonly string[], io: CommandIo): Promise<num
   const stdout = groupCommit(auditedStdout());
   const logger = createLogger(logLevel(values['log-level'] ?? process.env['LOG_LEVEL'] ?? 'info'), stdout);
 
-  const config = await configFrom(values.config);
+  const configs = await openConfigSource({ file: values.config, logger });
+  const config = configs.current;
   const view = values.state === undefined ? await liveView(logger, config, !values['no-controller']) : await fileView(values.state, logger);
   const tls = await openTlsSource({ certFile: values['tls-cert'], keyFile: values['tls-key'], clientCaFile: values['client-ca'], logger });
   const server = createServer({
@@ -74,16 +77,21 @@ export async function serve(args: readonly string[], io: CommandIo): Promise<num
     ...(drainMs === undefined ? {} : { drainMs }),
   });
   view.registerMetrics?.(server.metrics.registry);
+  configs.subscribe((event) => {
+    server.metrics.configReload(event.type === 'reloaded' ? 'success' : 'failure');
+    if (event.type === 'reloaded') view.configChanged?.();
+  });
   const closed = new Promise<void>((resolve) => {
     closeOnSignals(server, {
       logger,
       afterClose: async () => {
+        configs.close();
         await view.close();
         resolve();
       },
     });
   });
-  logger.info({ mode: config.mode, state: values.state ?? 'live cluster' }, 'serving');
+  logger.info({ mode: config().mode, state: values.state ?? 'live cluster' }, 'serving');
   await server.listen({ port, host: values.host });
   await closed;
   return 0;
@@ -114,7 +122,7 @@ async function fileView(file: string, logger: Logger): Promise<ViewSource> {
  * only here: it costs tens of MiB of memory that a webhook serving a state file does not need.
  * With `controller`, the controller runs too: it generates policies while this replica holds the Lease.
  */
-async function liveView(logger: Logger, config: Config, controller: boolean): Promise<ViewSource> {
+async function liveView(logger: Logger, config: () => Config, controller: boolean): Promise<ViewSource> {
   const [{ KubeConfig }, { startLiveCluster }, { kubeNamespaceLookup }] = await Promise.all([
     import('@kubernetes/client-node'),
     import('../controller/live-cluster.ts'),
@@ -131,7 +139,8 @@ async function liveView(logger: Logger, config: Config, controller: boolean): Pr
     kubeConfig,
     state,
     logger,
-    maxOutOfSyncSeconds: config.maxOutOfSyncSeconds,
+    // Read once: the watches are set up at start (a change to it takes a restart).
+    maxOutOfSyncSeconds: config().maxOutOfSyncSeconds,
     ...(controller && {
       controller: {
         config,
@@ -147,6 +156,7 @@ async function liveView(logger: Logger, config: Config, controller: boolean): Pr
     unready: () => live.unready(),
     lookup: kubeNamespaceLookup(kubeConfig),
     close: () => cluster.stop(),
+    configChanged: () => cluster.controller?.configChanged(),
     registerMetrics: (registry: Registry) => {
       registerViewMetrics(registry, () => live.stats());
       const { controller } = cluster;

@@ -28,7 +28,8 @@ const CALICO_SYSTEM_KEY = '';
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
   readonly state: ClusterState;
-  readonly config: Config;
+  /** The configuration now: a reload takes effect on the next pass (see configChanged). */
+  readonly config: () => Config;
   readonly logger: Logger;
   /** Resolves once the live view has listed everything: reconciling a partial view would delete. */
   readonly whenSynced: () => Promise<void>;
@@ -65,6 +66,8 @@ export interface Controller {
   listed(resource: WatchedResource): void;
   /** Feed from the live view's onCalicoChange: the Calico flavour's own objects are restored on drift. */
   calicoChanged(kind: CalicoKind, name: string): void;
+  /** The configuration changed (templates, isolation, the flavour): every namespace is passed again. */
+  configChanged(): void;
   isLeader(): boolean;
   /** Resolves when this replica leads and has nothing left to do (tests wait on it). */
   idle(): Promise<void>;
@@ -97,7 +100,7 @@ export function startController(options: ControllerOptions): Controller {
       return;
     }
     const writer = reconcilerWriter;
-    for (const manifest of calicoSystemManifests(options.config)) await writer.applyCalico(manifest, api);
+    for (const manifest of calicoSystemManifests(options.config())) await writer.applyCalico(manifest, api);
   };
   const enqueueAll = (): void => {
     for (const ns of state.namespaces()) queue?.add(ns.name);
@@ -147,7 +150,7 @@ export function startController(options: ControllerOptions): Controller {
         () => {
           if (termQueue !== started) return;
           queue = started;
-          if (options.config.flavour === 'calico') queue.add(CALICO_SYSTEM_KEY);
+          if (options.config().flavour === 'calico') queue.add(CALICO_SYSTEM_KEY);
           enqueueAll();
         },
         () => undefined,
@@ -179,7 +182,11 @@ export function startController(options: ControllerOptions): Controller {
     },
     calicoChanged: (kind, name) => {
       const own = kind === 'Tier' ? name === SYSTEM_TIER : kind === 'GlobalNetworkPolicy' && name === SYSTEM_POLICY;
-      if (own && options.config.flavour === 'calico') queue?.add(CALICO_SYSTEM_KEY);
+      if (own && options.config().flavour === 'calico') queue?.add(CALICO_SYSTEM_KEY);
+    },
+    configChanged: () => {
+      enqueueAll();
+      if (options.config().flavour === 'calico') queue?.add(CALICO_SYSTEM_KEY);
     },
     isLeader: () => elector.isLeader(),
     stats: () => {

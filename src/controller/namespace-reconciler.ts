@@ -14,7 +14,7 @@ import { apiTime } from './cluster-writer.ts';
 
 export interface ReconcilerOptions {
   readonly view: ClusterView;
-  readonly config: Config;
+  readonly config: () => Config;
   readonly writer: ClusterWriter;
   /** An Event the API refused or that could not be sent: the pass goes on without it. */
   readonly onEventFailed?: (event: NamespaceEvent, error: unknown) => void;
@@ -85,7 +85,8 @@ export class NamespaceReconciler {
   }
 
   async reconcile(name: string): Promise<ReconcileResult> {
-    const { view, config } = this.#options;
+    const { view } = this.#options;
+    const config = this.#options.config();
     const namespace = view.namespace(name);
     // Deleted, or being deleted: its policies go with it, and writes there would be refused.
     if (namespace === undefined || namespace.terminating) {
@@ -145,7 +146,7 @@ export class NamespaceReconciler {
    */
   async #stamp(namespace: Namespace, pass: Pass): Promise<{ namespace: Namespace; stamped: readonly string[] }> {
     const current = this.#current(namespace);
-    const wanted = namespaceStamp(current, this.#options.config, this.#options.view);
+    const wanted = namespaceStamp(current, this.#options.config(), this.#options.view);
     const missing = (wantedValues: Readonly<Record<string, string>>, have: Readonly<Record<string, string>>): Record<string, string> =>
       Object.fromEntries(Object.entries(wantedValues).filter(([key]) => !Object.hasOwn(have, key)));
     const labels = missing(wanted.labels, current.labels);

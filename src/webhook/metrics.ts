@@ -15,6 +15,8 @@ export interface WebhookMetrics {
   rejectReview(reason: string): void;
   certificateLoaded(notAfter: Date): void;
   certificateReload(result: 'success' | 'failure'): void;
+  /** A changed --config file: loaded, or refused (the current one kept). */
+  configReload(result: 'success' | 'failure'): void;
 }
 
 // Admission checks run in memory: most answers take 1-25 ms, so the buckets are fine there; the tail
@@ -59,6 +61,12 @@ export function createMetrics(options: MetricsSources): WebhookMetrics {
   const expiry = new Gauge({
     name: 'nsguard_tls_certificate_expiry_timestamp_seconds',
     help: 'notAfter of the serving certificate, in seconds since the Unix epoch.',
+    registers: [registry],
+  });
+  const configReloads = new Counter({
+    name: 'nsguard_config_reloads_total',
+    help: 'Reloads of the --config file after it changed, by result (failure keeps the current configuration).',
+    labelNames: ['result'] as const,
     registers: [registry],
   });
   const reloads = new Counter({
@@ -121,5 +129,6 @@ export function createMetrics(options: MetricsSources): WebhookMetrics {
     rejectReview: (reason) => rejected.inc({ reason }),
     certificateLoaded: (notAfter) => expiry.set(Math.floor(notAfter.getTime() / 1000)),
     certificateReload: (result) => reloads.inc({ result }),
+    configReload: (result) => configReloads.inc({ result }),
   };
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,6 +152,31 @@ t.test('serve --state: judges against the file, follows its changes, keeps the l
   server.child.kill('SIGTERM');
   t.equal(await server.exited, 0);
   await waitFor(() => server.lines.some((line) => line['msg'] === 'webhook server closed'), 'the close log line');
+});
+
+t.test('serve --config: a changed file takes effect without a restart; a bad one is refused and the last good one kept', async (t) => {
+  const { dir, ca, tlsArgs } = await servingFiles(t, 'config');
+  const file = join(dir, 'config.yaml');
+  await writeFile(file, 'mode: enforce\n');
+  const server = spawnLogging(t, MAIN, ['serve', '--state', EXAMPLE, '--config', file, ...tlsArgs]);
+  const port = Number((await server.logged('webhook server listening'))['port']);
+  const judge = async (uid: string) => (await send(port, ca.cert, { path: '/validate', body: createReview(uid, 'apps', DENY_EGRESS), agent: false })).json;
+  t.match(await judge('c1'), { response: { allowed: false } }, 'enforce: the DNS cut is denied');
+
+  await writeFile(`${file}.new`, 'mode: warn\n');
+  await rename(`${file}.new`, file);
+  await server.logged('configuration reloaded');
+  t.match(await judge('c2'), { response: { allowed: true, warnings: [/^\[dns-egress\]/] } }, 'warn: the same change passes with the warning');
+
+  await writeFile(`${file}.new`, 'mode: block\n');
+  await rename(`${file}.new`, file);
+  t.match(await server.logged('configuration change refused: keeping the current configuration'), { code: 'NSG_CONFIG_KEY' });
+  t.match(await judge('c3'), { response: { allowed: true } }, 'still warn');
+  const metrics = (await send(port, ca.cert, { path: '/metrics', agent: false })).text;
+  t.match(metrics, /nsguard_config_reloads_total\{result="success"\} 1/);
+  t.match(metrics, /nsguard_config_reloads_total\{result="failure"\} 1/);
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0);
 });
 
 t.test('serve: SIGTERM exits 0 while connections that never finished a TLS handshake are open', async (t) => {

@@ -71,7 +71,7 @@ async function startNsguard(tap: Tap, server: TestApiServer, ca: TestCa) {
   await live.whenSynced();
   const files = await writePlainFiles(join(dir, 'tls'), await ca.issue());
   const tls = await openTlsSource({ certFile: files.certFile, keyFile: files.keyFile, logger, debounceMs: 10 });
-  const webhook = createServer({ admission: createAdmission({ view: () => state, config: DEFAULT_CONFIG, unready: () => live.unready() }), logger, tls, defaultMetrics: false });
+  const webhook = createServer({ admission: createAdmission({ view: () => state, config: () => DEFAULT_CONFIG, unready: () => live.unready() }), logger, tls, defaultMetrics: false });
   const { port } = await webhook.listen({ port: 0, host: '127.0.0.1' });
   tap.teardown(() => webhook.close({ drainMs: 0 }));
   server.services.set(NSGUARD_SERVICE, `https://127.0.0.1:${port}`);

@@ -148,7 +148,7 @@ export class ControllerHarness {
       logger,
       backoff: { initialMs: 1, maxMs: 20 },
       controller: {
-        config: options.config ?? DEFAULT_CONFIG,
+        config: () => options.config ?? DEFAULT_CONFIG,
         identity,
         leaseNamespace: LEASE_NAMESPACE,
         lease: TEST_LEASE,

@@ -12,7 +12,7 @@ interface Response {
 }
 
 async function serve(t: Tap) {
-  const admission = createAdmission({ view: () => clusterFrom(CLUSTER), config: configWith(), unready: () => undefined });
+  const admission = createAdmission({ view: () => clusterFrom(CLUSTER), config: () => configWith(), unready: () => undefined });
   return serveAdmission(t, admission);
 }
 

@@ -244,7 +244,7 @@ const byteFault = fc.oneof(
 );
 
 t.test('10k generated and mutated reviews: each answered as the pipeline decides, one audit line per answer, no forged allow, no secret logged', async (t) => {
-  const admission = createAdmission({ view: () => state, config, unready: () => undefined });
+  const admission = createAdmission({ view: () => state, config: () => config, unready: () => undefined });
   const h = await serveAdmission(t, admission, { logLevel: 'debug' });
   const agent = new Agent({ keepAlive: true, ca: h.ca.cert, maxSockets: 1 });
   t.teardown(() => agent.destroy());

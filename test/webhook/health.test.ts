@@ -45,6 +45,7 @@ t.test('/metrics serves Prometheus text with the nsguard_ families', async (t) =
     'nsguard_admission_rejected_reviews_total counter',
     'nsguard_admission_requests_total counter',
     'nsguard_cluster_cache_synced gauge',
+    'nsguard_config_reloads_total counter',
     'nsguard_tls_certificate_expiry_timestamp_seconds gauge',
     'nsguard_tls_certificate_reloads_total counter',
     'nsguard_webhook_connections gauge',

@@ -94,7 +94,7 @@ async function setup(tap: Tap, before?: (api: TestApiServer) => void): Promise<S
     await api.close();
   });
   const lookup = kubeNamespaceLookup(api.kubeConfig(), { timeoutMs: LOOKUP_TIMEOUT_MS });
-  const served = await serveAdmission(tap, createAdmission({ view: () => state, config: DEFAULT_CONFIG, unready: () => live.unready(), lookup }));
+  const served = await serveAdmission(tap, createAdmission({ view: () => state, config: () => DEFAULT_CONFIG, unready: () => live.unready(), lookup }));
   registerViewMetrics(served.server.metrics.registry, () => live.stats());
   return {
     api,
