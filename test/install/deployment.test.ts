@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_DRAIN_MS, DEFAULT_PORT } from '../../src/webhook/index.ts';
-import { find } from './kustomize.ts';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load-config.ts';
+import { find, MANIFESTS, renderComponent } from './kustomize.ts';
 import { renderBase } from './overlays.ts';
 
 interface Probe {
@@ -68,7 +70,7 @@ t.test('the TLS Secret is mounted read-only as files the serve arguments name', 
   t.ok(tls, 'a volume of Secret nsguard-tls');
   const mount = container.volumeMounts.find((m) => m.name === tls?.name);
   t.equal(mount?.readOnly, true);
-  t.same(container.args, ['serve', `--tls-cert=${mount?.mountPath}/tls.crt`, `--tls-key=${mount?.mountPath}/tls.key`]);
+  t.same(container.args, ['serve', `--tls-cert=${mount?.mountPath}/tls.crt`, `--tls-key=${mount?.mountPath}/tls.key`, '--config=/etc/nsguard/config/config.yaml']);
 });
 
 t.test('the grace period outlasts the drain and the close', async (t) => {
@@ -89,4 +91,36 @@ t.test("nsguard's own NetworkPolicies: default deny, DNS, egress to the apiserve
 t.test('the image is nsguard at the package version, for `kustomize edit set image nsguard=…` to replace', async (t) => {
   const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   t.equal(container.image, `nsguard:${version}`);
+});
+
+t.test('the configuration is a ConfigMap mounted read-only and passed with --config; what it holds loads', async (t) => {
+  t.ok(container.args.includes('--config=/etc/nsguard/config/config.yaml'));
+  t.match(container.volumeMounts, [{}, { name: 'config', mountPath: '/etc/nsguard/config', readOnly: true }]);
+  t.match(pod.volumes, [{}, { name: 'config', configMap: { name: 'nsguard-config' } }]);
+  const text = (find(objects, 'ConfigMap', 'nsguard-config')['data'] as Record<string, string>)['config.yaml'] ?? '';
+  t.match(parseConfig(text, 'base/config.yaml'), { mode: 'enforce', separateEnvironments: [['prod', 'test']] }, 'the shipped configuration loads and passes the template check');
+});
+
+t.test('the warn-mode component changes the mode and nothing else', async (t) => {
+  const base = (find(objects, 'ConfigMap', 'nsguard-config')['data'] as Record<string, string>)['config.yaml'] ?? '';
+  const warn = (find(renderComponent(join(MANIFESTS, 'components/warn-mode'), objects), 'ConfigMap', 'nsguard-config')['data'] as Record<string, string>)['config.yaml'] ?? '';
+  const { mode: baseMode, ...baseRest } = parseConfig(base, 'base');
+  const { mode: warnMode, ...warnRest } = parseConfig(warn, 'warn-mode');
+  t.same([baseMode, warnMode], ['enforce', 'warn']);
+  t.same(warnRest, baseRest, 'the other keys as in base/config.yaml');
+});
+
+t.test('scheduled and kept as a cluster-critical pod, with probes that tolerate a slow start and one slow answer', async (t) => {
+  t.equal((pod as unknown as { priorityClassName: string }).priorityClassName, 'system-cluster-critical');
+  const probes = container as unknown as Record<'startupProbe' | 'livenessProbe' | 'readinessProbe', { periodSeconds: number; failureThreshold: number; httpGet: { path: string } }>;
+  t.match(probes.startupProbe, { httpGet: { path: '/healthz' } });
+  t.ok(probes.startupProbe.periodSeconds * probes.startupProbe.failureThreshold >= 300, 'five minutes to list a large cluster');
+  t.ok(probes.readinessProbe.failureThreshold >= 2, 'one slow answer does not take a replica out');
+});
+
+t.test('the image is set in the install kustomizations, which kubectl applies itself', async (t) => {
+  for (const dir of ['.', 'overlays/cert-manager']) {
+    const kustomization = readFileSync(join(MANIFESTS, dir, 'kustomization.yaml'), 'utf8');
+    t.match(kustomization, /images:\n {2}- name: nsguard\n {4}newName: nsguard\n {4}newTag: 0\.1\.0\n/, `${dir}: images`);
+  }
 });

@@ -49,6 +49,11 @@ export function render(dir: string): KubeObject[] {
   return build(dir, []);
 }
 
+/** A Component (kind: Component) applied to objects already rendered, as a kustomization listing it would. */
+export function renderComponent(dir: string, objects: readonly KubeObject[]): KubeObject[] {
+  return build(dir, [...objects]);
+}
+
 /** A kustomization's objects; a Component (kind: Component) works on the objects of its parent. */
 function build(dir: string, parent: KubeObject[]): KubeObject[] {
   const [kustomization] = readYamlDocuments(join(dir, 'kustomization.yaml'));

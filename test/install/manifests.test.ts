@@ -20,6 +20,7 @@ const ids = (objects: readonly KubeObject[]): string[] => objects.map(idOf).sort
 const BASE = [
   'ClusterRole nsguard',
   'ClusterRoleBinding nsguard',
+  'ConfigMap nsguard/nsguard-config',
   'Deployment nsguard/nsguard',
   'Namespace nsguard',
   'NetworkPolicy nsguard/allow-apiserver-egress',

@@ -1,6 +1,6 @@
 // Each model's validate() checks an object against the Kubernetes (or cert-manager) OpenAPI schema.
 import type { Test } from 'tap';
-import { Secret, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Secret, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { CronJob } from 'kubernetes-models/batch/v1';
@@ -18,6 +18,7 @@ const MODELS: Readonly<Record<string, new (data: never) => Model>> = {
   'v1 ServiceAccount': ServiceAccount,
   'v1 Service': Service,
   'v1 Secret': Secret,
+  'v1 ConfigMap': ConfigMap,
   'apps/v1 Deployment': Deployment,
   'policy/v1 PodDisruptionBudget': PodDisruptionBudget,
   'batch/v1 CronJob': CronJob,
