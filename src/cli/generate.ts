@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { withNamespaceDefaults } from '../policy/generate/namespace-defaults.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import type { RawObject } from '../cluster/state-file.ts';
+import { loadState } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
 import type { Generation } from '../policy/generate/generation.ts';
 import { generationFor } from '../policy/generate/generation.ts';
@@ -41,14 +42,21 @@ export async function generate(args: readonly string[], io: CommandIo): Promise<
   const given = namespacesOf(await objectsFrom('generate', files, io), files);
   const output = values.output ?? 'yaml';
 
-  const namespaces = admitAll(given, state, config);
-  // The Calico flavour's tier and DNS policy come first: the namespaces' default deny relies on them.
-  const manifests: PolicyManifest[] = config.flavour === 'calico' ? [...calicoSystemManifests(config)] : [];
-  for (const namespace of namespaces) {
+  const { inFileOrder, parentsFirst } = admitAll(given, state, config);
+  // Parents first, each one's policies placed in the state as the controller would have written them:
+  // a child copies its parent's own and inherited policies, so a grandchild in the same file gets the
+  // transitive copies it will get in the cluster.
+  const generated = new Map<string, readonly PolicyManifest[]>();
+  for (const namespace of parentsFirst) {
     const generation = generationFor(namespace, state, config);
     for (const line of notes(generation, config)) io.err(`nsguard generate: namespace ${namespace.name}: ${line}`);
-    manifests.push(...generation.policies.map((p) => p.manifest));
+    const own = generation.policies.map((p) => p.manifest);
+    loadState(own.map((object, i) => ({ object, where: `the policies generated for ${namespace.name} (${i + 1})` })), state);
+    generated.set(namespace.name, own);
   }
+  // The Calico flavour's tier and DNS policy come first: the namespaces' default deny relies on them.
+  const manifests: PolicyManifest[] = config.flavour === 'calico' ? [...calicoSystemManifests(config)] : [];
+  for (const namespace of inFileOrder) manifests.push(...(generated.get(namespace.name) ?? []));
   if (output === 'json') io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifests }, null, 2));
   else if (manifests.length > 0) io.out(manifests.map((m) => stringify(m).trimEnd()).join('\n---\n'));
   return 0;
@@ -75,10 +83,11 @@ function namespacesOf(objects: readonly RawObject[], files: readonly string[]): 
  * versions). A parent in FILE is admitted before its children whatever the file order, since a child
  * takes its template and environment from the parent as stored.
  */
-function admitAll(given: readonly Namespace[], state: ClusterState, config: Config): Namespace[] {
+function admitAll(given: readonly Namespace[], state: ClusterState, config: Config): { inFileOrder: Namespace[]; parentsFirst: Namespace[] } {
   for (const namespace of given) state.upsertNamespace(namespace);
   const pending = new Map(given.map((ns) => [ns.name, ns]));
   const admitted = new Map<string, Namespace>();
+  const parentsFirst: Namespace[] = [];
   const admit = (namespace: Namespace): Namespace => {
     const done = admitted.get(namespace.name);
     if (done !== undefined) return done;
@@ -89,9 +98,11 @@ function admitAll(given: readonly Namespace[], state: ClusterState, config: Conf
     const result = withNamespaceDefaults(namespace, config, state);
     state.upsertNamespace(result);
     admitted.set(namespace.name, result);
+    parentsFirst.push(result);
     return result;
   };
-  return given.map(admit);
+  const inFileOrder = given.map(admit);
+  return { inFileOrder, parentsFirst };
 }
 
 /** Why a namespace gets less than its annotations ask, one line each, for stderr. */

@@ -255,3 +255,23 @@ t.test('flavour calico prints the Calico tier and DNS GlobalNetworkPolicy first,
     'NetworkPolicy nsguard-default-deny',
   ]);
 });
+
+t.test('a hierarchy in one file: the grandchild gets the transitive copies the controller creates, whatever the file order', async (t) => {
+  const dir = t.testdir({
+    'state.yaml': [
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop-prod, labels: {env: prod}, annotations: {nsguard.io/isolation: strict, nsguard.io/template: default}}',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web-to-db, namespace: shop-prod}\nspec: {podSelector: {matchLabels: {app: db}}, policyTypes: [Ingress], ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]}',
+    ].join('\n---\n'),
+    'family.yaml': [
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop-web-canary, annotations: {nsguard.io/parent: shop-web}}',
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop-web, annotations: {nsguard.io/parent: shop-prod}}',
+    ].join('\n---\n'),
+  });
+  const r = nsguard('generate', '--state', `${dir}/state.yaml`, `${dir}/family.yaml`);
+  t.equal(r.code, 0, r.stderr);
+  const copies = parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as { metadata: { name: string; namespace: string; annotations?: Record<string, string> } })
+    .filter((p) => p.metadata.name.startsWith('nsguard-inherit-'))
+    .map((p) => `${p.metadata.namespace}/${p.metadata.name} from ${p.metadata.annotations?.['nsguard.io/inherited-from'] ?? '?'}`);
+  t.same(copies, ['shop-web-canary/nsguard-inherit-web-to-db from shop-prod/web-to-db', 'shop-web/nsguard-inherit-web-to-db from shop-prod/web-to-db'], 'the canary copies what shop-web inherits, listed in the file order');
+});

@@ -10,7 +10,12 @@ export interface CliResult {
 
 /** `nsguard ARGS` as a user runs it: a separate process, exit code and both streams. */
 export function nsguard(...args: string[]): CliResult {
-  const result = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return nsguardWithInput('', ...args);
+}
+
+/** The same, with `input` on its standard input (`-f -`, `cat x | nsguard check ... -`). */
+export function nsguardWithInput(input: string, ...args: string[]): CliResult {
+  const result = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 60_000, input });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
