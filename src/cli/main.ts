@@ -19,7 +19,7 @@ interface Command {
   run(args: readonly string[], io: CommandIo): Promise<number>;
 }
 
-const COMMANDS: readonly Command[] = [
+export const COMMANDS: readonly Command[] = [
   { spec: SERVE, run: serve },
   { spec: CHECK, run: check },
   { spec: EXPLAIN, run: explain },
