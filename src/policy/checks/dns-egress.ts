@@ -56,11 +56,16 @@ export function isDnsPod(endpoint: Endpoint, dns: DnsConfig): boolean {
   return endpoint.kind === 'pod' && endpoint.group.namespace === dns.namespace && selects(selectorFromLabels(dns.podLabels), endpoint.group.labels);
 }
 
+const NO_FINDINGS: CheckResult = { violations: [], warnings: [] };
+
 /**
  * `dns-egress`: deny when a pod, running or witnessed, resolves names before the change and not after;
  * pods that could not resolve before are a warning, so broken DNS can be repaired step by step.
  */
 export function checkDnsEgress({ view, change, config, budget }: CheckInput<PolicyChange>): CheckResult {
+  // A policy that limits no egress and cannot select the DNS pods touches no pod's DNS: the common
+  // ingress-only write in a tenant namespace costs nothing here (affectedSources would find no source).
+  if (change.namespace !== config.dns.namespace && !change.before?.types.has('egress') && !change.after?.types.has('egress')) return NO_FINDINGS;
   const targets = dnsTargets(view, config.dns);
   const { before, after } = changePaths(view, change, config.podCIDRs, 'must', budget);
   return judgeDns(view, change, affectedSources(view, change, targets, config.dns, budget), targets, before, after, config, budget);
