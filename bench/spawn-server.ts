@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { open, readFile } from 'node:fs/promises';
 import { call, metricValue } from './https-client.ts';
 import type { MemoryCgroup } from './memory-limit.ts';
@@ -41,21 +42,57 @@ export interface Memory {
 const AUDIT = '"msg":"admission"';
 const DURATION = /"durationMs":([0-9.e-]+)/;
 
-/** The node flags between `node` and the script in the Dockerfile's ENTRYPOINT: what the image runs with. */
-export function imageNodeFlags(dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')): string[] {
+/** The Dockerfile's ENTRYPOINT: node, its flags, and the script the image runs. */
+function imageEntrypoint(dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')): string[] {
   const line = dockerfile.split('\n').findLast((l) => l.startsWith('ENTRYPOINT '));
   if (line === undefined) throw new Error('the Dockerfile has no ENTRYPOINT');
-  const command = JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
-  return command.slice(1, command.indexOf('src/cli/main.ts'));
+  return JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
+}
+
+/** The node flags between `node` and the script in the Dockerfile's ENTRYPOINT: what the image runs with. */
+export function imageNodeFlags(dockerfile?: string): string[] {
+  return imageEntrypoint(dockerfile).slice(1).filter((arg) => arg.startsWith('-'));
+}
+
+/** The script the image runs (compiled JavaScript under dist/), relative to the repository's root. */
+export function imageScript(dockerfile?: string): string {
+  const script = imageEntrypoint(dockerfile).slice(1).find((arg) => !arg.startsWith('-'));
+  if (script === undefined) throw new Error('the Dockerfile\'s ENTRYPOINT names no script');
+  return script;
+}
+
+let built: Promise<string> | undefined;
+
+/**
+ * The compiler's module, which bin/tsc (the Dockerfile's) only imports: a test runner's module hooks,
+ * inherited by child processes, load the extensionless bin/tsc as CommonJS and fail.
+ */
+export const TSC = 'node_modules/typescript/lib/tsc.js';
+
+/**
+ * The image's script, compiled from the current sources once per process (`npm run build`, as the
+ * image's build stage does), so the figures are those of the code as it is, run as the image runs it.
+ */
+export function buildImageScript(): Promise<string> {
+  built ??= new Promise((resolve, reject) => {
+    const tsc = spawn(process.execPath, [fileURLToPath(new URL(`../${TSC}`, import.meta.url)), '-p', 'tsconfig.build.json'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    tsc.once('error', reject);
+    tsc.once('exit', (code) => (code === 0 ? resolve(fileURLToPath(new URL(`../${imageScript()}`, import.meta.url))) : reject(new Error(`the build (tsc -p tsconfig.build.json) exited with ${code}`))));
+  });
+  return built;
 }
 
 /**
- * Runs with the image's node flags, so memory is measured as deployed; `--drain-seconds 0` because no
+ * Runs the image's compiled script with its node flags, so memory is measured as deployed; `--drain-seconds 0` because no
  * load balancer drains here.
  */
 export async function spawnNsguard(stateFile: string, tls: TlsFiles, logFile: string, options: SpawnOptions = {}): Promise<NsguardProcess> {
   // stdout goes to a file, read between runs: parsing audit lines during a run would take CPU from the
   // load client (same process, same 2 cores) for nsguard only, not for the floor, and skew the ratio.
+  const script = await buildImageScript();
   const log = await open(logFile, 'w');
   const started = performance.now();
   const command = [
@@ -63,7 +100,7 @@ export async function spawnNsguard(stateFile: string, tls: TlsFiles, logFile: st
     ...imageNodeFlags(),
     ...(options.nodeArgs ?? []),
     ...(options.inspect === true ? ['--inspect=127.0.0.1:0'] : []),
-    'src/cli/main.ts',
+    script,
     'serve',
     '--state',
     stateFile,

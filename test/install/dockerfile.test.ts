@@ -1,6 +1,6 @@
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
-import { imageNodeFlags } from '../../bench/spawn-server.ts';
+import { imageNodeFlags, imageScript } from '../../bench/spawn-server.ts';
 
 const root = new URL('../../', import.meta.url);
 const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
@@ -43,12 +43,17 @@ t.test('the final stage runs as a non-root numeric user', async (t) => {
   t.ok(instructions.findIndex((i) => i.keyword === 'USER') > lastFrom, 'set in the final stage');
 });
 
-t.test('the entrypoint is `node src/cli/main.ts`, the file exists and is copied, and the default command is serve', async (t) => {
+t.test('the image compiles src/ in a build stage and runs the result: `node dist/cli/main.js serve`', async (t) => {
   const entrypoint = JSON.parse(of('ENTRYPOINT').at(-1)?.args ?? '[]') as string[];
-  t.same(entrypoint, ['node', ...IMAGE_NODE_FLAGS, 'src/cli/main.ts']);
+  t.same(entrypoint, ['node', ...IMAGE_NODE_FLAGS, 'dist/cli/main.js']);
   t.same(imageNodeFlags(dockerfile), IMAGE_NODE_FLAGS, 'the benchmark reads the flags the image runs with');
-  t.ok(existsSync(new URL(entrypoint.at(-1) ?? '', root)), 'src/cli/main.ts exists');
-  t.ok(of('COPY').some((copy) => copy.args === 'src ./src'), 'src/ is copied');
+  t.equal(imageScript(dockerfile), 'dist/cli/main.js', 'and the script it runs');
+  const build = JSON.parse(readFileSync(new URL('tsconfig.build.json', root), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
+  t.same([build.compilerOptions.rootDir, build.compilerOptions.outDir], ['src', 'dist'], 'src/cli/main.ts compiles to dist/cli/main.js');
+  t.ok(existsSync(new URL('src/cli/main.ts', root)), 'src/cli/main.ts exists');
+  t.ok(of('COPY').some((copy) => copy.args === 'src ./src'), 'src/ is copied into the build stage');
+  t.ok(of('RUN').some((run) => run.args === 'node node_modules/typescript/bin/tsc -p tsconfig.build.json'), 'the build stage compiles with tsconfig.build.json');
+  t.ok(of('COPY').some((copy) => copy.args === '--from=build /app/dist ./dist'), 'the final stage takes the compiled dist/');
   t.same(JSON.parse(of('CMD').at(-1)?.args ?? '[]'), ['serve']);
   t.ok(pkg.dependencies['reflect-metadata'] && pkg.dependencies['@peculiar/x509'] && pkg.dependencies['yaml'], 'what serve and certs load at runtime is a production dependency');
 });
@@ -58,5 +63,5 @@ t.test('`npm start` runs node with the flags of the image', async (t) => {
 });
 
 t.test('.dockerignore keeps node_modules, tests and history out of the build context', async (t) => {
-  for (const entry of ['node_modules', 'test', '.git', 'bench', '.tap']) t.ok(dockerignore.includes(entry), entry);
+  for (const entry of ['node_modules', 'dist', 'test', '.git', 'bench', '.tap']) t.ok(dockerignore.includes(entry), entry);
 });
