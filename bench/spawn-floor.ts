@@ -2,7 +2,7 @@
 // file, as nsguard's does, so the audited floor's lines cost what nsguard's cost.
 import { spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
-import { stopChild } from './spawn-server.ts';
+import { imageNodeFlags, stopChild } from './spawn-server.ts';
 import type { TlsFiles } from './tls-files.ts';
 
 export interface FloorProcess {
@@ -13,7 +13,8 @@ export interface FloorProcess {
 
 export async function spawnFloor(tls: TlsFiles, responseFile: string, logFile: string, options: { audit: boolean }): Promise<FloorProcess> {
   const log = await open(logFile, 'w');
-  const args = ['bench/noop-server.ts', '--cert', tls.certFile, '--key', tls.keyFile, '--response', responseFile, ...(options.audit ? ['--audit'] : [])];
+  // The image's node flags, as nsguard runs with them: the same heap set-up on both sides of the ratio.
+  const args = [...imageNodeFlags(), 'bench/noop-server.ts', '--cert', tls.certFile, '--key', tls.keyFile, '--response', responseFile, ...(options.audit ? ['--audit'] : [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', log.fd, 'inherit'] });
   await log.close();
   let exited = false;
