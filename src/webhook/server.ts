@@ -146,16 +146,21 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
   // Parsed by review.ts, which names what is wrong; fastify only enforces the type and the size.
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
   installErrorHandlers(app, refuser, logger, bodyLimit);
-  // Callback style, not async: an async hook costs every request a promise and a trip through the
-  // microtask queue (about 2% of the CPU under load).
-  app.addHook('onRequest', (request, reply, done) => {
-    // During the drain, tell each client to reconnect, so new connections go to ready replicas.
-    if (draining) reply.header('connection', 'close');
-    const refusal = requireClientCertificate ? clientCertificateRefusal(request) : undefined;
-    if (refusal === undefined) return done();
-    // Closing the connection spares reading a body nobody will judge.
-    refuser.refuse(request, reply.header('connection', 'close'), 401, 'client-certificate', refusal);
+  // During the drain, tell each client to reconnect, so new connections go to ready replicas. Set on the
+  // raw response as the request arrives, not in a fastify hook: a hook costs every request a trip
+  // through fastify's hook runner, about 2% of the CPU under load.
+  httpsServer.prependListener('request', (_request, response) => {
+    if (draining) response.setHeader('connection', 'close');
   });
+  if (requireClientCertificate) {
+    // Callback style, not async: an async hook costs every request a promise and a microtask.
+    app.addHook('onRequest', (request, reply, done) => {
+      const refusal = clientCertificateRefusal(request);
+      if (refusal === undefined) return done();
+      // Closing the connection spares reading a body nobody will judge.
+      refuser.refuse(request, reply.header('connection', 'close'), 401, 'client-certificate', refusal);
+    });
+  }
 
   registerAdmissionRoutes(app, { admission, logger, metrics, refuser, commit: options.commit ?? WRITTEN_AT_ONCE });
   registerHealthRoutes(app, {
