@@ -82,8 +82,7 @@ export function describePath(report: PathReport): string {
  * message has named that policy already. `subject` names the pods whose side it is, when not the report's.
  */
 export function describeDecidingSide(report: PathReport, direction: Direction, { own, subject }: { readonly own?: string; readonly subject?: string } = {}): string {
-  const side = report.verdict[direction];
-  const pods = subject ?? describeEndpoints([side.subject]);
+  const pods = subject ?? describeEndpoints([report.verdict[direction].subject]);
   if (report.kind === 'calico') return describeCalicoSide(report.verdict[direction], sidePorts(report, direction), true, pods, own);
   const verdict = report.verdict[direction];
   if (verdict.isolatedBy.length === 0) return `no policy isolates ${direction} of ${pods}`;

@@ -36,6 +36,7 @@ export function checkEnvBoundary({ view, change, config, budget }: CheckInput<Po
   const found: Openings = { change, ...changePaths(view, change, config.podCIDRs, 'may', budget), violations: new Map(), warnings: new Map() };
   const { violations } = found;
   const grantFindings: Finding[] = [];
+  let selected: readonly Endpoint[] | undefined;
   const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
   const localPods = homePods(view, home, objects, budget);
   const peers = peersOf(objects, budget);
@@ -55,9 +56,10 @@ export function checkEnvBoundary({ view, change, config, budget }: CheckInput<Po
       (g) => !opened.has(g.direction) && !isGrantedBy(change.before, g, config, budget),
     );
     // One message per rule, naming every namespace it newly reaches and the pods of the policy it opens.
-    const selected = localPods.filter((e) => e.kind === 'pod' && selects((change.after as Policy).podSelector, e.group.labels));
     for (const targets of groupBy(fresh, (g) => `${g.direction}|${g.index}`).values()) {
-      grantFindings.push(grantFinding(change, change.after, targets, selected, apart));
+      const after = change.after;
+      selected ??= localPods.filter((e) => e.kind === 'pod' && selects(after.podSelector, e.group.labels));
+      grantFindings.push(grantFinding(change, after, targets, selected, apart));
     }
   }
   return { violations: [...openingFindings(found, found.violations, false), ...grantFindings], warnings: openingFindings(found, found.warnings, true) };
