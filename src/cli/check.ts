@@ -1,4 +1,4 @@
-// `nsguard check --state FILE [--config FILE] [--delete] [--fail-on-skipped] [--output text|json] FILE...`
+// `nsguard check --state FILE [--config FILE] [--delete] [--fail-on-skipped] [-o text|json|yaml|sarif|junit] FILE...`
 // Admits the objects of FILE(s), in order, against the snapshot as the webhook would, applying each
 // allowed one so the next is judged against the cluster as `kubectl apply` would leave it. An object of
 // a kind nsguard does not judge is never a silent pass: it is named on stderr, and --fail-on-skipped
@@ -13,10 +13,12 @@ import { loadState } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
 import { calicoKind, enforcedKind, isStagedKind } from '../policy/calico/calico-kinds.ts';
 import { backendPolicyName } from '../policy/calico/policy-names.ts';
-import type { Decision, Finding } from '../policy/checks/decision.ts';
-import { formatFinding } from '../policy/checks/decision.ts';
-import type { Config } from '../policy/objects/model.ts';
 import { stringify } from 'yaml';
+import type { CheckedObject, CheckRun, SkippedObject } from './check-report.ts';
+import { jsonReport, NOT_JUDGED, textReport } from './check-report.ts';
+import { junitReport } from './check-junit.ts';
+import { withOrderNote } from './check-order.ts';
+import { sarifReport } from './check-sarif.ts';
 import { parseCommand, printHelp, required, type CommandSpec, type FlagSpecs } from './command-spec.ts';
 import { configFrom, objectsFrom, snapshotFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
@@ -25,20 +27,6 @@ import type { CommandIo } from './io.ts';
 const JUDGED: ReadonlyMap<string, KindHandler> = new Map(
   HANDLERS.filter((h) => h.paths.includes('validate')).map((h) => [`${h.kind.group === '' ? '' : `${h.kind.group}/`}${h.kind.version}/${h.kind.kind}`, h]),
 );
-
-interface Result {
-  readonly kind: string;
-  readonly namespace: string | undefined;
-  readonly name: string;
-  readonly operation: AdmissionOperation;
-  readonly decision: Decision;
-}
-
-interface Skipped {
-  readonly kind: string;
-  readonly name: string;
-  readonly where: string;
-}
 
 export const CHECK = {
   name: 'check',
@@ -50,11 +38,12 @@ export const CHECK = {
     config: { type: 'string', value: 'FILE', help: "nsguard's configuration" },
     filename: { type: 'string', short: 'f', multiple: true, value: 'FILE', help: 'objects to check, as kubectl -f takes them; - is standard input' },
     delete: { type: 'boolean', help: 'judge the deletion of the objects instead' },
-    output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['text', 'json', 'yaml'], help: 'how to print the results' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['text', 'json', 'yaml', 'sarif', 'junit'], help: 'how to print the results; json and yaml follow schemas/check-report.schema.json' },
     namespace: { type: 'string', short: 'n', value: 'NS', default: 'default', help: 'the namespace of objects that name none' },
     as: { type: 'string', value: 'USER', default: 'nsguard-check', help: 'the user the changes are judged as' },
     'as-group': { type: 'string', multiple: true, value: 'GROUP', help: 'a group of that user' },
     'fail-on-skipped': { type: 'boolean', help: 'exit 1 when an object is of a kind nsguard does not judge' },
+    'docs-url': { type: 'string', value: 'URL', help: "where nsguard's docs/ is published, for the rules' help links in -o sarif" },
   },
 } as const satisfies CommandSpec<FlagSpecs>;
 
@@ -65,34 +54,63 @@ export async function check(args: readonly string[], io: CommandIo): Promise<num
   const stateFile = required('check', 'state', values.state);
   const files = [...positionals, ...values.filename];
   if (files.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard check: name at least one FILE of objects to check (or -f FILE, - for standard input)');
+  const docsUrl = docsBase(values['docs-url']);
   const config = await configFrom(values.config);
   const { state } = await snapshotFrom(stateFile);
   const objects = await objectsFrom('check', files, io);
   const output = values.output ?? 'text';
 
-  const results: Result[] = [];
-  const skipped: Skipped[] = [];
+  const results: CheckedObject[] = [];
+  const skipped: SkippedObject[] = [];
   objects.forEach((raw, index) => {
     const request = admissionRequest(raw, index, state, { delete: values.delete, namespace: values.namespace, user: values.as, groups: values['as-group'] });
     if (request === undefined) {
-      skipped.push({ kind: String(raw.object['kind']), name: objectName(raw), where: raw.where });
+      skipped.push({ kind: String(raw.object['kind']), name: objectName(raw), where: raw.where, source: raw.source });
       return;
     }
-    const { decision } = validateRequest(request, state, config);
-    results.push({ kind: request.kind.group.includes('projectcalico.org') ? kindName(request.kind) : request.kind.kind, namespace: request.namespace, name: request.name, operation: request.operation, decision });
+    const judged = validateRequest(request, state, config).decision;
+    const decision = withOrderNote(request, judged, { objects, after: index, defaultNamespace: values.namespace }, state, config);
+    const kind = request.kind.group.includes('projectcalico.org') ? kindName(request.kind) : request.kind.kind;
+    results.push({ kind, namespace: request.namespace, name: request.name, operation: request.operation, decision, source: raw.source });
     if (decision.allowed) apply(request, raw, state);
   });
 
-  const denied = results.some((r) => !r.decision.allowed);
-  const report = (): ReturnType<typeof jsonReport> => jsonReport(results, skipped, config);
-  io.out(output === 'json' ? JSON.stringify(report(), null, 2) : output === 'yaml' ? stringify(report()).trimEnd() : textReport(results, skipped));
+  const run: CheckRun = { mode: config.mode, results, skipped };
+  const failOnSkipped = values['fail-on-skipped'];
+  io.out(render(run, output, { failOnSkipped, docsUrl }));
   for (const s of skipped) io.err(`nsguard check: ${s.kind} ${s.name} (${s.where}) was not judged: ${NOT_JUDGED}`);
-  return denied || (values['fail-on-skipped'] && skipped.length > 0) ? 1 : 0;
+  const denied = results.some((r) => !r.decision.allowed);
+  return denied || (failOnSkipped && skipped.length > 0) ? 1 : 0;
 }
 
-/** What the skipped lines say: which kinds are judged, and why a Tier is not. */
-const NOT_JUDGED =
-  'nsguard judges Namespace, NetworkPolicy and Calico NetworkPolicy, GlobalNetworkPolicy and their staged forms; a Calico Tier reorders every policy of the cluster and is reviewed by an admin, not judged (docs/install.md)';
+function render(run: CheckRun, output: (typeof CHECK.flags.output.choices)[number], options: { failOnSkipped: boolean; docsUrl: string | undefined }): string {
+  switch (output) {
+    case 'text':
+      return textReport(run);
+    case 'json':
+      return JSON.stringify(jsonReport(run), null, 2);
+    case 'yaml':
+      return stringify(jsonReport(run)).trimEnd();
+    case 'sarif':
+      return JSON.stringify(sarifReport(run, { docsUrl: options.docsUrl, cwd: process.cwd(), failOnSkipped: options.failOnSkipped }), null, 2);
+    case 'junit':
+      return junitReport(run, options.failOnSkipped);
+    default: {
+      const never: never = output;
+      throw new Error(`unknown output ${String(never)}`);
+    }
+  }
+}
+
+/** --docs-url as a base that `checks.md#rule` resolves against: absolute http(s), ending in `/`. */
+function docsBase(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new NsguardError('NSG_USAGE', `nsguard check: --docs-url must be an absolute http(s) URL, not ${JSON.stringify(value)}`);
+  }
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
 
 function admissionRequest(
   raw: RawObject,
@@ -154,41 +172,4 @@ function objectName(raw: RawObject): string {
   const metadata = (raw.object['metadata'] ?? {}) as Record<string, unknown>;
   const name = typeof metadata['name'] === 'string' ? metadata['name'] : '(unnamed)';
   return typeof metadata['namespace'] === 'string' ? `${metadata['namespace']}/${name}` : name;
-}
-
-function describeResult(r: Result): string {
-  return `${r.kind} ${r.namespace === undefined ? r.name : `${r.namespace}/${r.name}`} (${r.operation})`;
-}
-
-function textReport(results: readonly Result[], skipped: readonly Skipped[]): string {
-  const lines: string[] = [];
-  for (const r of results) {
-    lines.push(`${describeResult(r)}: ${r.decision.verdict}`);
-    for (const v of r.decision.violations) lines.push(`  ${formatFinding(v)}`);
-    for (const w of r.decision.warnings) lines.push(`  warning: ${formatFinding(w)}`);
-  }
-  for (const s of skipped) lines.push(`${s.kind} ${s.name}: skipped (${s.where}; not judged, see stderr)`);
-  const denied = results.filter((r) => !r.decision.allowed).length;
-  lines.push(`${results.length - denied} allowed, ${denied} denied, ${skipped.length} skipped`);
-  return lines.join('\n');
-}
-
-function jsonReport(results: readonly Result[], skipped: readonly Skipped[], config: Config) {
-  const finding = (f: Finding) => ({ rule: f.rule, message: f.message });
-  return {
-    allowed: results.every((r) => r.decision.allowed),
-    mode: config.mode,
-    results: results.map((r) => ({
-      kind: r.kind,
-      namespace: r.namespace ?? null,
-      name: r.name,
-      operation: r.operation,
-      verdict: r.decision.verdict,
-      allowed: r.decision.allowed,
-      mode: r.decision.mode,
-      violations: r.decision.violations.map(finding),
-      warnings: r.decision.warnings.map(finding),
-    })),
-    skipped,
-  };
 }

@@ -1,12 +1,15 @@
 // The inputs every offline command shares: the configuration and the cluster snapshot.
 import type { LoadedState } from '../cluster/load-state-file.ts';
 import { loadStateFile } from '../cluster/load-state-file.ts';
+import { readFile } from 'node:fs/promises';
 import type { RawObject } from '../cluster/state-file.ts';
-import { readObjects, readObjectsFromFile } from '../cluster/state-file.ts';
+import { readError, readObjects } from '../cluster/state-file.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../config/load-config.ts';
 import { NsguardError } from '../errors.ts';
 import type { Config } from '../policy/objects/model.ts';
 import type { CommandIo } from './io.ts';
+import type { ObjectSource } from './object-sources.ts';
+import { locateObjects, sourceOf } from './object-sources.ts';
 
 export async function configFrom(file: string | undefined): Promise<Config> {
   return file === undefined ? DEFAULT_CONFIG : loadConfig(file);
@@ -17,12 +20,25 @@ export async function snapshotFrom(file: string): Promise<LoadedState> {
   return loadStateFile(file, { keepPodNames: true });
 }
 
+/** An object of an input file, and where in the file it starts. */
+export interface LocatedObject extends RawObject {
+  readonly source: ObjectSource;
+}
+
 /**
  * The objects of FILE operands and `-f FILE` flags, in the order given; `-` is standard input (once:
  * it cannot be read twice), as `kubectl apply -f -` takes it.
  */
-export async function objectsFrom(command: string, files: readonly string[], io: CommandIo): Promise<RawObject[]> {
+export async function objectsFrom(command: string, files: readonly string[], io: CommandIo): Promise<LocatedObject[]> {
   if (files.filter((f) => f === '-').length > 1) throw new NsguardError('NSG_USAGE', `nsguard ${command}: - (standard input) can be given once`);
-  const read = await Promise.all(files.map(async (file) => (file === '-' ? readObjects(await io.readStdin(), '(stdin)') : readObjectsFromFile(file))));
+  const read = await Promise.all(
+    files.map(async (file) => {
+      const where = file === '-' ? '(stdin)' : file;
+      const text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8').catch((cause: unknown) => Promise.reject(readError(file, cause)));
+      const objects = readObjects(text, where);
+      const sources = locateObjects(text, where, file);
+      return objects.map((raw) => ({ ...raw, source: sourceOf(sources, raw.where, file) }));
+    }),
+  );
   return read.flat();
 }

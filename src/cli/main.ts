@@ -2,7 +2,6 @@
 // The `nsguard` command: one file per subcommand; this file only dispatches and maps errors to exit
 // codes (0 yes, 1 no, 2 bad input), so every failure is a message, never a stack trace. Each command's
 // flags are defined once (its `*_SPEC`-like constant), for parsing and for `--help` alike.
-import { readFileSync } from 'node:fs';
 import { NsguardError } from '../errors.ts';
 import { AUDIT, audit } from './audit.ts';
 import { CERTS, certs } from './certs.ts';
@@ -13,6 +12,7 @@ import { GENERATE, generate } from './generate.ts';
 import type { CommandIo } from './io.ts';
 import { processIo } from './io.ts';
 import { SERVE, serve } from './serve.ts';
+import { VERSION } from './version.ts';
 
 interface Command {
   readonly spec: CommandSpec<FlagSpecs>;
@@ -27,8 +27,6 @@ export const COMMANDS: readonly Command[] = [
   { spec: GENERATE, run: generate },
   { spec: CERTS, run: certs },
 ];
-
-export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The program's help, from the commands' own definitions. */
 export function usage(): string {

@@ -61,7 +61,7 @@ t.test('bad input exits 2 with a message naming what is wrong', async (t) => {
     { name: 'no --state', args: ['check', fixture('check/mysql-from-other-envs.yaml')], stderr: /NSG_USAGE: nsguard check: --state FILE is required/ },
     { name: 'no FILE', args: ['check', '--state', EXAMPLE], stderr: /NSG_USAGE: nsguard check: name at least one FILE/ },
     { name: 'an unknown flag', args: ['check', '--stat', EXAMPLE], stderr: /NSG_USAGE: nsguard check: Unknown option '--stat'/ },
-    { name: 'a bad --output', args: ['check', '--state', EXAMPLE, '-o', 'xml', EXAMPLE], stderr: /--output must be one of text, json, yaml, not "xml"/ },
+    { name: 'a bad --output', args: ['check', '--state', EXAMPLE, '-o', 'xml', EXAMPLE], stderr: /--output must be one of text, json, yaml, sarif, junit, not "xml"/ },
     { name: 'a missing state file', args: ['check', '--state', `${dir}/nope.yaml`, EXAMPLE], stderr: /NSG_STATE_READ: .*nope\.yaml/ },
     { name: 'a malformed document', args: ['check', '--state', EXAMPLE, `${dir}/broken.yaml`], stderr: /NSG_STATE_PARSE: .*broken\.yaml document 2/ },
     { name: 'a missing config file', args: ['check', '--state', EXAMPLE, '--config', `${dir}/none.yaml`, EXAMPLE], stderr: /NSG_CONFIG_READ: .*none\.yaml/ },

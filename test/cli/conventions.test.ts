@@ -46,15 +46,23 @@ t.test('check reads objects from -f FILE and from standard input as -', async (t
 
 t.test('mistyped flags, values and commands get a suggestion', async (t) => {
   t.match(nsguard('check', '--ouput', 'json').stderr, /did you mean --output\?/);
-  t.match(nsguard('check', '--state', EXAMPLE, '-o', 'jsn', EXAMPLE).stderr, /--output must be one of text, json, yaml, not "jsn"; did you mean json\?/);
+  t.match(nsguard('check', '--state', EXAMPLE, '-o', 'jsn', EXAMPLE).stderr, /--output must be one of text, json, yaml, sarif, junit, not "jsn"; did you mean json\?/);
   const r = nsguard('chek');
   t.equal(r.code, 2);
   t.match(r.stderr, /unknown command "chek"; did you mean check\?/);
 });
 
 t.test('the exit code is the same in every output format', async (t) => {
-  for (const output of ['text', 'json', 'yaml']) {
-    t.equal(nsguard('check', '--state', EXAMPLE, '-o', output, fixture('check/mysql-from-other-envs.yaml')).code, 1, `check -o ${output}: denied is 1`);
+  const dir = t.testdir({ 'tier.yaml': 'apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: { name: platform }\nspec: { order: 100 }\n' });
+  const outcomes: { name: string; args: string[]; code: number }[] = [
+    { name: 'denied', args: [fixture('check/mysql-from-other-envs.yaml')], code: 1 },
+    { name: 'allowed', args: [fixture('check/new-namespace-dns-first.yaml')], code: 0 },
+    { name: 'not judged', args: [`${dir}/tier.yaml`], code: 0 },
+    { name: 'not judged, with --fail-on-skipped', args: ['--fail-on-skipped', `${dir}/tier.yaml`], code: 1 },
+    { name: 'bad input', args: [`${dir}/missing.yaml`], code: 2 },
+  ];
+  for (const output of ['text', 'json', 'yaml', 'sarif', 'junit']) {
+    for (const o of outcomes) t.equal(nsguard('check', '--state', EXAMPLE, '-o', output, ...o.args).code, o.code, `check -o ${output}, ${o.name}: ${o.code}`);
   }
   for (const output of ['text', 'json', 'yaml']) {
     t.equal(nsguard('explain', '--state', EXAMPLE, '-o', output, 'shop-test/app=web', 'shop-prod/app=mysql', '--port', '3306/TCP').code, 1, `explain -o ${output}: closed is 1`);

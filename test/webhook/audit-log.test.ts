@@ -1,5 +1,6 @@
 import t from 'tap';
 import { decide } from '../../src/policy/checks/decision.ts';
+import { NO_FIELDS } from '../../src/policy/checks/finding-fields.ts';
 import { shortPatch } from '../../src/webhook/audit-log.ts';
 import { redact } from '../../src/log/redact.ts';
 import { auditLines, startServer } from './harness.ts';
@@ -31,7 +32,7 @@ const FIELDS = [
 t.test('one audit line per decision, with exactly the contract fields', async (t) => {
   const h = await startServer(t);
   h.admission.onValidate = () => ({
-    decision: decide('enforce', [{ rule: 'env-boundary', message: 'shop-prod would accept ingress from env=test' }], []),
+    decision: decide('enforce', [{ rule: 'env-boundary', message: 'shop-prod would accept ingress from env=test', ...NO_FIELDS }], []),
   });
   await h.request({ path: '/validate', body: policyUpdate() });
   t.equal(h.logs.lines.length, 1, 'nothing else logged at info');
@@ -75,7 +76,7 @@ t.test('tokens and keys never reach the log', async (t) => {
   const jwt = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLWJ5dGVz';
   const review = policyUpdate() as { request: Record<string, unknown> };
   const object = networkPolicy({ ports: [8080, 9090], annotations: { 'example.com/api-token': 'hunter2-secret-value', note: `Bearer ${jwt}` } });
-  h.admission.onValidate = () => ({ decision: decide('warn', [{ rule: 'dns-egress', message: `leaked ${jwt} here` }], []) });
+  h.admission.onValidate = () => ({ decision: decide('warn', [{ rule: 'dns-egress', message: `leaked ${jwt} here`, ...NO_FIELDS }], []) });
   await h.request({ path: '/validate', body: { ...review, request: { ...review.request, object } } });
   const text = JSON.stringify(h.logs.lines);
   t.notMatch(text, /hunter2/, 'value under a secret-sounding key');
@@ -163,7 +164,7 @@ t.test('whatever a client sends, an audit line stays under 64 KiB and says what 
   const review = policyUpdate() as { request: Record<string, unknown> };
   const huge = 'u'.repeat(256 * 1024);
   const userInfo = { username: huge, groups: Array.from({ length: 10_000 }, (_, i) => `group-${i}-${huge.slice(0, 300)}`) };
-  h.admission.onValidate = () => ({ decision: decide('enforce', Array.from({ length: 500 }, () => ({ rule: 'dns-egress' as const, message: huge })), []) });
+  h.admission.onValidate = () => ({ decision: decide('enforce', Array.from({ length: 500 }, () => ({ rule: 'dns-egress' as const, message: huge, ...NO_FIELDS })), []) });
   const res = await h.request({ path: '/validate', body: { ...review, request: { ...review.request, uid: huge, userInfo } } });
   t.match(res.json, { response: { allowed: false } });
   const [line] = auditLines(h.logs);

@@ -1,13 +1,14 @@
 import t from 'tap';
 import { decide, type Finding } from '../../src/policy/checks/decision.ts';
+import { NO_FIELDS } from '../../src/policy/checks/finding-fields.ts';
 import { auditLines, startServer } from './harness.ts';
 import { policyCreateWithGenerateName, policyDelete, policyUpdate } from './reviews.ts';
 
 const UID = '705ab4f5-6393-11e8-b7cc-42010a800002';
 
-const dns: Finding = { rule: 'dns-egress', message: 'pods app=web in shop-prod would lose DNS: no egress to kube-system/k8s-app=kube-dns on 53/UDP' };
-const env: Finding = { rule: 'env-boundary', message: 'shop-prod (prod) would accept ingress from any namespace labelled env=test' };
-const old: Finding = { rule: 'dns-egress', message: 'pods app=batch in shop-prod already have no DNS' };
+const dns: Finding = { rule: 'dns-egress', message: 'pods app=web in shop-prod would lose DNS: no egress to kube-system/k8s-app=kube-dns on 53/UDP', ...NO_FIELDS };
+const env: Finding = { rule: 'env-boundary', message: 'shop-prod (prod) would accept ingress from any namespace labelled env=test', ...NO_FIELDS };
+const old: Finding = { rule: 'dns-egress', message: 'pods app=batch in shop-prod already have no DNS', ...NO_FIELDS };
 
 t.test('an allowed change is answered allowed, with the uid echoed and the verdict annotated', async (t) => {
   const h = await startServer(t);
@@ -123,7 +124,7 @@ t.test('DELETE and generateName CREATE reach the Admission as the apiserver sent
 
 t.test('many long warnings are cut to fit the apiserver limit and counted', async (t) => {
   const h = await startServer(t);
-  const many: Finding[] = Array.from({ length: 40 }, (_, i) => ({ rule: 'dns-egress', message: `pods group-${i} ${'x'.repeat(300)}` }));
+  const many: Finding[] = Array.from({ length: 40 }, (_, i) => ({ rule: 'dns-egress', message: `pods group-${i} ${'x'.repeat(300)}`, ...NO_FIELDS }));
   h.admission.onValidate = () => ({ decision: decide('warn', many, []) });
   const res = await h.request({ path: '/validate', body: policyUpdate() });
   const warnings = (res.json as { response: { warnings: string[] } }).response.warnings;

@@ -4,12 +4,19 @@
 // - crd.projectcalico.org/v1: TieredPolicyName of it: `default.` is prepended to a name with no dot;
 //   `tier.name` and the reserved prefixes (`knp.default.`, `kcnp.kube-admin.`, ...) stay as they are.
 //   The v3 name is kept in the `projectcalico.org/metadata` annotation when the API server wrote it.
-import type { CalicoPolicy } from './model.ts';
+import type { PolicyRef } from '../objects/model.ts';
+import type { CalicoPolicy, CalicoPolicyRef } from './model.ts';
 
 const DEFAULT_TIER_NAME = 'default';
 
 /** How Calico names the policy it makes of a Kubernetes NetworkPolicy (conversion.go). */
 export const KUBERNETES_POLICY_PREFIX = 'knp.default.';
+
+/** The Kubernetes NetworkPolicy Calico made `ref` of, if it did: messages name that policy. */
+export function kubernetesOrigin(ref: CalicoPolicyRef): PolicyRef | undefined {
+  if (ref.kind !== 'NetworkPolicy' || !ref.name.startsWith(KUBERNETES_POLICY_PREFIX)) return undefined;
+  return { namespace: ref.namespace ?? '', name: ref.name.slice(KUBERNETES_POLICY_PREFIX.length) };
+}
 
 /** Names that carry their tier already and are never rewritten (policyNameIsFormatted). */
 const FORMATTED_PREFIXES: readonly (readonly [prefix: string, tier: string])[] = [

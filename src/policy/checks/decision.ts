@@ -1,9 +1,11 @@
 import type { Mode } from '../objects/model.ts';
+import type { FindingFields } from './finding-fields.ts';
 
 /** Rule ids are a contract: they open every denial line as `[rule-id]` and are grepped for in logs. */
 export type RuleId = 'dns-egress' | 'env-boundary' | 'isolation-tamper' | 'review-budget' | 'not-modelled';
 
-export interface Finding {
+/** The message says it in words; the fields say the pods, ports and policies it names as data. */
+export interface Finding extends FindingFields {
   readonly rule: RuleId;
   readonly message: string;
 }

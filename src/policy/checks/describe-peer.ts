@@ -1,4 +1,4 @@
-import type { Peer, Rule } from '../objects/model.ts';
+import type { Peer, PortSpec, Rule } from '../objects/model.ts';
 import { describeSelector } from '../netpol/selector.ts';
 
 export function describePeer(peer: Peer): string {
@@ -23,4 +23,25 @@ export function describePeer(peer: Peer): string {
 export function describeRulePeers(rule: Rule, direction: 'ingress' | 'egress'): string {
   if (rule.peers === undefined) return `no ${direction === 'ingress' ? 'from' : 'to'} (every peer)`;
   return rule.peers.map(describePeer).join(' or ');
+}
+
+/** A rule's `ports` as written: `TCP 3306, UDP 53`, `TCP port http`, or `all ports` when it lists none. */
+export function describeRulePorts(ports: readonly PortSpec[] | undefined): string {
+  if (ports === undefined) return 'all ports';
+  return ports
+    .map((spec) => {
+      switch (spec.kind) {
+        case 'all':
+          return `all ${spec.protocol} ports`;
+        case 'range':
+          return `${spec.protocol} ${spec.from === spec.to ? spec.from : `${spec.from}-${spec.to}`}`;
+        case 'named':
+          return `${spec.protocol} port ${spec.name}`;
+        default: {
+          const never: never = spec;
+          throw new Error(`unknown port ${JSON.stringify(never)}`);
+        }
+      }
+    })
+    .join(', ');
 }

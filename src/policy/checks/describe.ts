@@ -3,23 +3,35 @@ import type { Endpoint } from '../netpol/endpoint.ts';
 import { describeEndpoint } from '../netpol/endpoint.ts';
 import type { Direction, PolicyRef, Protocol } from '../objects/model.ts';
 import { describePorts, portRange } from '../netpol/port-set.ts';
-import type { DirectionVerdict } from '../netpol/reachability.ts';
 import type { PathReport } from '../paths/path-evaluator.ts';
 import { reportPorts, sidePorts } from '../paths/path-evaluator.ts';
 import { describeCalicoPolicy, describeCalicoSide } from './describe-calico.ts';
+import { MAX_LISTED, listed } from './finding-fields.ts';
 import { joinAnd } from './join.ts';
 
 export { joinAnd };
 
-const MAX_LISTED = 3;
-
 /** Several endpoints in one phrase: the first few in full, then "and N more pods". */
 export function describeEndpoints(endpoints: readonly Endpoint[], describe: (endpoint: Endpoint) => string = describeEndpoint): string {
-  const shown = endpoints.slice(0, MAX_LISTED).map((e) => describe(e));
-  const rest = endpoints.slice(MAX_LISTED);
-  if (rest.length === 0) return joinAnd(shown);
-  const pods = rest.reduce((n, e) => n + (e.kind === 'pod' ? e.group.count : 1), 0);
-  return `${shown.join('; ')} and ${pods} more pod${pods === 1 ? '' : 's'}`;
+  const { shown, morePods } = listed(endpoints);
+  const names = shown.map((e) => describe(e));
+  if (shown.length === endpoints.length) return joinAnd(names);
+  return `${names.join('; ')} and ${morePods} more pod${morePods === 1 ? '' : 's'}`;
+}
+
+/**
+ * Pods a path opens for, named once each with how many run: `shop-prod/mysql-0`, `shop-prod/web-a and
+ * shop-prod/web-b`, `6 pods (shop-prod/web-a, shop-prod/web-b, shop-prod/api-c and 3 more)`. Pods that
+ * could exist are named only where none runs: the running ones are what a reader acts on.
+ */
+export function describeCountedPods(endpoints: readonly Endpoint[]): string {
+  const running = endpoints.filter((e): e is Endpoint & { kind: 'pod' } => e.kind === 'pod' && e.group.witness !== true);
+  const others = endpoints.filter((e) => !running.includes(e as Endpoint & { kind: 'pod' }));
+  const count = running.reduce((n, e) => n + e.group.count, 0);
+  const names = running.flatMap((e) => e.group.names.slice(0, MAX_LISTED).map((name) => `${e.group.namespace}/${name}`)).slice(0, MAX_LISTED);
+  if (count === 0) return describeEndpoints(others);
+  const more = count - names.length;
+  return more <= 0 ? joinAnd(names) : names.length === 0 ? `${count} pods` : `${count} pods (${names.join(', ')} and ${more} more)`;
 }
 
 export function describePolicy(ref: PolicyRef): string {
@@ -47,6 +59,11 @@ export function describeEffect(change: PolicyChange | CalicoPolicyChange, does: 
   return change.kind === 'CalicoPolicy' && change.staged ? `${describeChange(change)}: this staged policy ${would}` : `${describeChange(change)} ${does}`;
 }
 
+/** The written policy as the deciding rules name it, so they can say `its ... rule N` instead. */
+export function describeOwnPolicy(change: PolicyChange | CalicoPolicyChange): string {
+  return change.kind === 'NetworkPolicy' ? describePolicy({ namespace: change.namespace, name: change.name }) : describeCalicoChangePolicy(change);
+}
+
 /** A Calico policy by kind, name and tier, as the decision chains name it. */
 export function describeCalicoChangePolicy(change: CalicoPolicyChange): string {
   const policy = change.after ?? change.before;
@@ -59,19 +76,20 @@ export function describePath(report: PathReport): string {
   return `${describeEndpoints([report.verdict.from])} → ${describeEndpoints([report.verdict.to])} on ${describePorts(reportPorts(report))}`;
 }
 
-/** What opens one direction: the rules that allow it, or that nothing isolates it. */
-export function describeDecidingSide(report: PathReport, direction: Direction): string {
-  if (report.kind === 'calico') {
-    const side = report.verdict[direction];
-    return describeCalicoSide(side, sidePorts(report, direction), true, describeEndpoints([side.subject]));
-  }
-  return describeKubernetesSide(report.verdict[direction]);
-}
-
-function describeKubernetesSide(verdict: DirectionVerdict): string {
-  const subject = describeEndpoints([verdict.subject]);
-  if (verdict.isolatedBy.length === 0) return `no policy isolates ${verdict.direction} of ${subject}`;
-  const rules = verdict.allowedBy.map((a) => `${describePolicy(a.policy)} ${a.direction} rule ${a.index}`);
+/**
+ * What opens one direction: the rules that allow it, or that nothing isolates it. A rule of `own` (the
+ * policy being written, as describePolicy or describeCalicoPolicy names it) reads `its ... rule N`: the
+ * message has named that policy already. `subject` names the pods whose side it is, when not the report's.
+ */
+export function describeDecidingSide(report: PathReport, direction: Direction, { own, subject }: { readonly own?: string; readonly subject?: string } = {}): string {
+  const pods = subject ?? describeEndpoints([report.verdict[direction].subject]);
+  if (report.kind === 'calico') return describeCalicoSide(report.verdict[direction], sidePorts(report, direction), true, pods, own);
+  const verdict = report.verdict[direction];
+  if (verdict.isolatedBy.length === 0) return `no policy isolates ${direction} of ${pods}`;
+  const rules = verdict.allowedBy.map((a) => {
+    const name = describePolicy(a.policy);
+    return `${name === own ? 'its' : name} ${a.direction} rule ${a.index}`;
+  });
   return `${joinAnd(rules)} allow${rules.length === 1 ? 's' : ''} it`;
 }
 

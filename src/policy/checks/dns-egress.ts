@@ -6,9 +6,11 @@ import type { Check, CheckInput, CheckResult } from './check.ts';
 import { describeClosedSide, describeEffect, describeEndpoints, joinAnd } from './describe.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet, describeEndpoint, namespaceOf, podEndpoint } from '../netpol/endpoint.ts';
-import type { Config, DnsConfig, Policy, Protocol } from '../objects/model.ts';
-import { hasPort } from '../netpol/port-set.ts';
-import { dnsHints } from './dns-hints.ts';
+import type { Config, Direction, DnsConfig, Policy, Protocol } from '../objects/model.ts';
+import { hasPort, portRange } from '../netpol/port-set.ts';
+import type { FindingFields, PolicyMention } from './finding-fields.ts';
+import { podMentions, sidePolicies, uniquePolicies } from './finding-fields.ts';
+import { dnsHints, keepDnsFix } from './dns-hints.ts';
 import { peerCost } from '../netpol/rule-index.ts';
 import { selectorFromLabels, selects } from '../netpol/selector.ts';
 import { representativeLabels, witnessDnsPod, witnessPod } from '../netpol/witness.ts';
@@ -107,8 +109,9 @@ function judgeDns(
     if (name === undefined) targetNames.set(target, (name = describeEndpoint(target)));
     return name;
   };
-  const lost = new Map<string, Endpoint[]>();
-  const broken = new Map<string, Endpoint[]>();
+  // Sources that fail alike share one finding; the failures of the first one name the policies.
+  const lost = new Map<string, { sources: Endpoint[]; failures: readonly DnsFailure[] }>();
+  const broken = new Map<string, { sources: Endpoint[]; failures: readonly DnsFailure[] }>();
   for (const source of sources) {
     const failuresAfter = dnsFailures(after, source, targets, dns);
     if (failuresAfter.length === 0) continue;
@@ -116,16 +119,29 @@ function judgeDns(
     const hadDns = resolvesNames(before, source, targets, dns);
     const bucket = hadDns ? lost : broken;
     const same = bucket.get(cause);
-    if (same === undefined) bucket.set(cause, [source]);
-    else same.push(source);
+    if (same === undefined) bucket.set(cause, { sources: [source], failures: failuresAfter });
+    else same.sources.push(source);
   }
-  const violations = [...lost].map(([cause, sources]) => ({
+  // Where Kubernetes egress rules are what fails, the message ends with the policy that fixes it (made once
+  // per namespace: every source of a NetworkPolicy's egress is in its own namespace).
+  const fixes = new Map<string, string>();
+  const fix = (sources: readonly Endpoint[], failures: readonly DnsFailure[]): string => {
+    const source = sources[0];
+    if (after.kind !== 'kubernetes' || source?.kind !== 'pod' || failingSides(failures, dns).egress.length === 0) return '';
+    const namespace = source.group.namespace;
+    let text = fixes.get(namespace);
+    if (text === undefined) fixes.set(namespace, (text = `. ${keepDnsFix(namespace, dns)}`));
+    return text;
+  };
+  const violations = [...lost].map(([cause, { sources, failures }]) => ({
     rule: 'dns-egress' as const,
-    message: `${describeEffect(change, 'cuts', 'would cut')} DNS for ${describeEndpoints(sources)}: ${cause}`,
+    message: `${describeEffect(change, 'cuts', 'would cut')} DNS for ${describeEndpoints(sources)}: ${cause}${fix(sources, failures)}`,
+    ...dnsFailureFields(sources, failures, dns),
   }));
-  const warnings = [...broken].map(([cause, sources]) => ({
+  const warnings = [...broken].map(([cause, { sources, failures }]) => ({
     rule: 'dns-egress' as const,
-    message: `DNS is already broken for ${describeEndpoints(sources)}: ${cause}`,
+    message: `DNS is already broken for ${describeEndpoints(sources)}: ${cause}${fix(sources, failures)}`,
+    ...dnsFailureFields(sources, failures, dns),
   }));
   return { violations, warnings };
 }
@@ -168,10 +184,17 @@ function addEveryPod(view: ClusterView, sources: EndpointSet): void {
   for (const ns of view.namespaces()) sources.add({ kind: 'pod', group: witnessPod(ns.name, {}), namespace: ns });
 }
 
+/** The failures on the egress side of the source, and on the ingress side of each DNS target. */
+function failingSides(failures: readonly DnsFailure[], dns: DnsConfig): { egress: DnsFailure[]; ingress: [Endpoint, DnsFailure[]][] } {
+  const egress = failures.filter((f) => !hasPort(sidePorts(f.report, 'egress'), f.protocol, dns.port));
+  const ingress = failures.filter((f) => !hasPort(sidePorts(f.report, 'ingress'), f.protocol, dns.port));
+  return { egress, ingress: unique(ingress.map((f) => f.target)).map((target) => [target, ingress.filter((f) => f.target === target)]) };
+}
+
 /** Which direction fails, on which protocols, and which policies isolate that side. */
 export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConfig, describeTarget: (target: Endpoint) => string): string {
   const parts: string[] = [];
-  const egress = failures.filter((f) => !hasPort(sidePorts(f.report, 'egress'), f.protocol, dns.port));
+  const { egress, ingress } = failingSides(failures, dns);
   if (egress.length > 0) {
     const first = egress[0] as DnsFailure;
     parts.push(
@@ -179,9 +202,7 @@ export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConf
         `(${describeClosedSide(first.report, 'egress', first.protocol, dns.port, 'them')})`,
     );
   }
-  const ingress = failures.filter((f) => !hasPort(sidePorts(f.report, 'ingress'), f.protocol, dns.port));
-  for (const target of unique(ingress.map((f) => f.target))) {
-    const mine = ingress.filter((f) => f.target === target);
+  for (const [target, mine] of ingress) {
     const first = mine[0] as DnsFailure;
     parts.push(
       `ingress of ${describeEndpoints([target], describeTarget)} from them on ${protocolsAt(mine, dns.port)} is not allowed ` +
@@ -189,6 +210,18 @@ export function explainDnsFailures(failures: readonly DnsFailure[], dns: DnsConf
     );
   }
   return parts.join('; ');
+}
+
+/** The fields of a DNS finding: the sources and DNS pods, the DNS port per failing protocol, the policies that keep it shut. */
+function dnsFailureFields(sources: readonly Endpoint[], failures: readonly DnsFailure[], dns: DnsConfig): FindingFields {
+  const { egress, ingress } = failingSides(failures, dns);
+  const closing = (direction: Direction, first: DnsFailure): PolicyMention[] => sidePolicies(first.report, direction, false, portRange(first.protocol, dns.port, dns.port));
+  return {
+    directions: [...(egress.length > 0 ? ['egress' as const] : []), ...(ingress.length > 0 ? ['ingress' as const] : [])],
+    pods: [...podMentions(sources, 'from'), ...podMentions(unique(failures.map((f) => f.target)), 'to')],
+    ports: unique(failures.map((f) => f.protocol)).map((protocol) => ({ protocol, port: dns.port, endPort: dns.port })),
+    policies: uniquePolicies([...(egress.length > 0 ? closing('egress', egress[0] as DnsFailure) : []), ...ingress.flatMap(([, mine]) => closing('ingress', mine[0] as DnsFailure))]),
+  };
 }
 
 function protocolsAt(failures: readonly DnsFailure[], port: number): string {

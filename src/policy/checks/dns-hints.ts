@@ -1,4 +1,6 @@
+import { stringify } from 'yaml';
 import type { Budget } from './budget.ts';
+import { allowDns } from '../generate/templates.ts';
 import { blockContainsIp, parseIp } from '../netpol/cidr.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import { describePolicy } from './describe.ts';
@@ -20,6 +22,16 @@ import { isolatingPolicies, resolveRulePorts } from '../netpol/reachability.ts';
 import { peerCost } from '../netpol/rule-index.ts';
 import { describeSelector, selects } from '../netpol/selector.ts';
 import { METADATA_NAME_LABEL } from '../netpol/witness.ts';
+
+/**
+ * The policy that keeps DNS for the pods of `namespace`, as one line of YAML a message can end with: the
+ * generated DNS policy (templates.ts), so it uses the configured DNS selector.
+ */
+export function keepDnsFix(namespace: string, dns: DnsConfig): string {
+  const { spec } = allowDns(dns);
+  const manifest = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-dns', namespace }, spec };
+  return `To keep DNS, apply this NetworkPolicy before any policy that isolates their egress: ${stringify(manifest, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd()}`;
+}
 
 /**
  * The mistakes that break DNS in real clusters, recognised in the policies that isolate the pod, so

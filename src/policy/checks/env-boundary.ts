@@ -9,13 +9,16 @@ import { changePaths } from '../paths/path-evaluator.ts';
 import type { Check, CheckInput, CheckResult } from './check.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Finding } from './decision.ts';
-import { describeRulePeers, describePeer } from './describe-peer.ts';
-import { describeChange, describeDecidingSide, describeEffect, describePath, describePolicy, joinAnd } from './describe.ts';
+import { describeRulePeers, describePeer, describeRulePorts } from './describe-peer.ts';
+import { describeChange, describeCountedPods, describeDecidingSide, describeEffect, describeEndpoints, describeOwnPolicy, joinAnd } from './describe.ts';
+import { MAX_LISTED, kubernetesPolicyMention, podMentions, portMentions, rulePortMentions, sidePolicies, uniquePolicies } from './finding-fields.ts';
+import { reportPorts } from '../paths/path-evaluator.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet, namespaceOf, podEndpoint } from '../netpol/endpoint.ts';
 import { environmentOf, separatedFrom } from './environments.ts';
 import type { Config, Direction, Labels, Namespace, Peer, Policy, Rule, Selector } from '../objects/model.ts';
-import { isEmpty } from '../netpol/port-set.ts';
+import type { PortSet } from '../netpol/port-set.ts';
+import { describePorts, isEmpty, union } from '../netpol/port-set.ts';
 import { peerCost } from '../netpol/rule-index.ts';
 import { satisfies, selectorFromLabels, selects } from '../netpol/selector.ts';
 import { representativeLabels, witnessNamespace, witnessPod } from '../netpol/witness.ts';
@@ -32,6 +35,8 @@ export function checkEnvBoundary({ view, change, config, budget }: CheckInput<Po
   const env = environmentOf(home, config);
   const found: Openings = { change, ...changePaths(view, change, config.podCIDRs, 'may', budget), violations: new Map(), warnings: new Map() };
   const { violations } = found;
+  const grantFindings: Finding[] = [];
+  let selected: readonly Endpoint[] | undefined;
   const objects = [change.before, change.after].filter((p): p is Policy => p !== undefined);
   const localPods = homePods(view, home, objects, budget);
   const peers = peersOf(objects, budget);
@@ -50,20 +55,33 @@ export function checkEnvBoundary({ view, change, config, budget }: CheckInput<Po
     const fresh = [...grants(change.after, witness, reached, config, budget).values()].filter(
       (g) => !opened.has(g.direction) && !isGrantedBy(change.before, g, config, budget),
     );
-    // One message per rule, naming every namespace it newly reaches.
-    for (const [rule, targets] of groupBy(fresh, (g) => `${g.direction}|${g.index}`)) {
-      const first = targets[0] as Grant;
-      const names = targets.map((g) => (g.namespace.witness === true ? g.namespace.name.slice(1, -1) : `namespace ${g.namespace.name}`));
-      const towards = first.direction === 'ingress' ? 'traffic from' : 'traffic to';
-      violations.set(`${other}|grant|${rule}`, {
-        rule: 'env-boundary',
-        message:
-          `${describeChange(change)} writes ${describePolicy(change.after)} ${first.direction} rule ${first.index} (${first.peers}), ` +
-          `which allows ${towards} ${listed(names)} (${apart}; a port list does not close the path)`,
-      });
+    // One message per rule, naming every namespace it newly reaches and the pods of the policy it opens.
+    for (const targets of groupBy(fresh, (g) => `${g.direction}|${g.index}`).values()) {
+      const after = change.after;
+      selected ??= localPods.filter((e) => e.kind === 'pod' && selects(after.podSelector, e.group.labels));
+      grantFindings.push(grantFinding(change, after, targets, selected, apart));
     }
   }
-  return { violations: [...violations.values()], warnings: [...found.warnings.values()] };
+  return { violations: [...openingFindings(found, found.violations, false), ...grantFindings], warnings: openingFindings(found, found.warnings, true) };
+}
+
+/** `writes its ingress rule 0 (peers), which allows traffic from namespace t to prod/db-0 on TCP 3306`. */
+function grantFinding(change: PolicyChange, policy: Policy, targets: readonly Grant[], selected: readonly Endpoint[], apart: string): Finding {
+  const { direction, index, peers } = targets[0] as Grant;
+  const rule = rulesOf(policy, direction)[index] as Rule;
+  const names = targets.map((g) => (g.namespace.witness === true ? g.namespace.name.slice(1, -1) : `namespace ${g.namespace.name}`));
+  const pods = selected.length === 0 ? '' : ` ${direction === 'ingress' ? 'to' : 'from'} ${describeCountedPods(selected)}`;
+  const [localSide, remoteSide] = direction === 'egress' ? (['from', 'to'] as const) : (['to', 'from'] as const);
+  return {
+    rule: 'env-boundary',
+    message:
+      `${describeChange(change)} writes its ${direction} rule ${index} (${peers}), which allows traffic ${direction === 'ingress' ? 'from' : 'to'} ${listed(names)}` +
+      `${pods} on ${describeRulePorts(rule.ports)} (${apart}; a port list does not close the path)`,
+    directions: [direction],
+    pods: [...podMentions(selected, localSide), ...podMentions(targets.map((g) => ({ kind: 'pod', group: witnessPod(g.namespace.name, {}), namespace: g.namespace })), remoteSide)],
+    ports: rulePortMentions(rule.ports),
+    policies: [kubernetesPolicyMention(policy, 'allows', direction, index)],
+  };
 }
 
 /**
@@ -103,43 +121,79 @@ export function checkCalicoEnvBoundary({ view, change, config, budget }: CheckIn
     for (const namespace of home === undefined ? namespacesOfEnv(env, objects) : [home]) for (const policy of objects) addSelectedIn(view, policy, namespace, locals, budget);
     for (const namespace of namespacesOfEnv(other, [])) findOpenings(found, locals.items, otherPods(view, namespace, labels, budget), `${other}|`, `|${namespace.name}`, apart);
   }
-  return { violations: [...found.violations.values()], warnings: [...found.warnings.values()] };
+  return { violations: openingFindings(found, found.violations, false), warnings: openingFindings(found, found.warnings, true) };
 }
 
-/** What one review of paths between two sides found: a finding per key, the first path to open it. */
+/** What one review of paths between two sides found: an opening per key, and the findings they make. */
 interface Openings {
   readonly change: PolicyChange | CalicoPolicyChange;
   readonly before: PathEvaluator;
   readonly after: PathEvaluator;
-  readonly violations: Map<string, Finding>;
-  readonly warnings: Map<string, Finding>;
+  readonly violations: Map<string, Opening>;
+  readonly warnings: Map<string, Opening>;
+}
+
+/** Paths of one key: the local pods they open for (each with the first remote pod), and their ports. */
+interface Opening {
+  readonly side: Direction;
+  readonly apart: string;
+  readonly locals: Map<Endpoint, Endpoint>;
+  ports: PortSet;
 }
 
 /**
  * Each path between a local and a remote pod, both ways, that is open after the change: a violation when it
- * was closed before, else a warning (already open). Keyed `${prefix}${side}${suffix}`, one finding per key.
+ * was closed before, else a warning (already open). Keyed `${prefix}${side}${suffix}`, one finding per key
+ * naming every local pod it holds for.
  */
 function findOpenings(found: Openings, locals: readonly Endpoint[], remotes: readonly Endpoint[], prefix: string, suffix: string, apart: string): void {
-  const { before, after, change } = found;
+  const { before, after } = found;
   for (const local of locals) {
     for (const remote of remotes) {
       for (const [from, to, side] of [[local, remote, 'egress'], [remote, local, 'ingress']] as const) {
-        if (isEmpty(after.openPorts(from, to))) continue;
+        const ports = after.openPorts(from, to);
+        if (isEmpty(ports)) continue;
         const key = `${prefix}${side}${suffix}`;
-        const already = !isEmpty(before.openPorts(from, to));
-        const findings = already ? found.warnings : found.violations;
-        if (findings.has(key)) continue;
-        // Only a path that is reported gets its full verdict, to name the deciding policies.
-        const now = after.report(from, to);
-        findings.set(key, {
-          rule: 'env-boundary',
-          message: already
-            ? `${describePath(now)} is already open (${apart}): ${describeDecidingSide(now, side)}`
-            : `${describeEffect(change, 'opens', 'would open')} ${describePath(now)} (${apart}): ${describeDecidingSide(now, side)}`,
-        });
+        const openings = isEmpty(before.openPorts(from, to)) ? found.violations : found.warnings;
+        const opening = openings.get(key);
+        if (opening === undefined) openings.set(key, { side, apart, locals: new Map([[local, remote]]), ports });
+        else {
+          if (!opening.locals.has(local)) opening.locals.set(local, remote);
+          opening.ports = union(opening.ports, ports);
+        }
       }
     }
   }
+}
+
+/**
+ * One finding per opening: the local pods named (a few, and how many run), the ports once, and the rules
+ * that open it once, read from the verdicts of the first few paths only (a message names no more).
+ */
+function openingFindings(found: Openings, openings: ReadonlyMap<string, Opening>, already: boolean): Finding[] {
+  const { after, change } = found;
+  const own = describeOwnPolicy(change);
+  return [...openings.values()].map(({ side, apart, locals, ports }) => {
+    // Running pods are named when there are any (describeCountedPods), so their paths explain the opening.
+    const running = [...locals].filter(([local]) => local.kind === 'pod' && local.group.witness !== true);
+    const pairs = (running.length > 0 ? running : [...locals]).slice(0, MAX_LISTED);
+    const reports = pairs.map(([local, remote]) => (side === 'egress' ? after.report(local, remote) : after.report(remote, local)));
+    const firstRemote = (pairs[0] as readonly [Endpoint, Endpoint])[1];
+    const remote = describeEndpoints([firstRemote]);
+    const pods = describeCountedPods([...locals.keys()]);
+    const path = `${side === 'egress' ? `${pods} → ${remote}` : `${remote} → ${pods}`} on ${describePorts(ports)}`;
+    const subject = pairs.length > 1 ? 'them' : undefined;
+    const deciding = [...new Set(reports.map((r) => describeDecidingSide(r, side, { own, ...(subject === undefined ? {} : { subject }) })))].join('; ');
+    const [localSide, remoteSide] = side === 'egress' ? (['from', 'to'] as const) : (['to', 'from'] as const);
+    return {
+      rule: 'env-boundary',
+      message: already ? `${path} is already open (${apart}): ${deciding}` : `${describeEffect(change, 'opens', 'would open')} ${path} (${apart}): ${deciding}`,
+      directions: [side],
+      pods: [...podMentions(running.length > 0 ? running.map(([local]) => local) : [...locals.keys()], localSide), ...podMentions([firstRemote], remoteSide)],
+      ports: portMentions(ports),
+      policies: uniquePolicies(reports.flatMap((r) => sidePolicies(r, side, true, reportPorts(r)))),
+    };
+  });
 }
 
 /** Pods of N the policy selects before or after: running groups and one witness per selector. */

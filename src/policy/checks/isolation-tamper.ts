@@ -12,6 +12,7 @@ import { sameCalicoRules, sameRules } from '../objects/policy-equality.ts';
 import { ANNOTATION_PREFIX, ISOLATION_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, PARENT_ANNOTATION, TEMPLATE_ANNOTATION, isGenerated, isIsolation, isolationStrength } from '../objects/nsguard-metadata.ts';
 import { sameLabels } from '../netpol/selector.ts';
 import { touchesTrusted, trustedNamespaceLabels } from './trusted-labels.ts';
+import { NO_FIELDS } from './finding-fields.ts';
 
 /** Deletes by these always pass: they run namespace deletion and ownerReference cleanup. */
 const CLEANUP_USERS: readonly string[] = ['system:serviceaccount:kube-system:namespace-controller', 'system:serviceaccount:kube-system:generic-garbage-collector'];
@@ -58,7 +59,7 @@ function tamper<P extends { readonly labels: Labels; readonly annotations: Label
   config: Config,
 ): Finding[] {
   if (mayManage(requester, config)) return [];
-  const found = (what: string): Finding[] => [{ rule: 'isolation-tamper', message: `${what}: ${who(requester, config)}` }];
+  const found = (what: string): Finding[] => [{ rule: 'isolation-tamper', message: `${what}: ${who(requester, config)}`, ...NO_FIELDS }];
   if (before !== undefined && isGenerated(before)) {
     if (after === undefined) {
       if (CLEANUP_USERS.includes(requester.username)) return [];
@@ -95,7 +96,7 @@ function namespaceTamper(change: NamespaceChange, requester: Requester, config: 
   if (after === undefined || mayManage(requester, config)) return [];
   const found: Finding[] = [];
   const deny = (what: string, why?: string): void => {
-    found.push({ rule: 'isolation-tamper', message: `${what} on namespace ${change.name}${why === undefined ? '' : `, ${why}`}: ${who(requester, config)}` });
+    found.push({ rule: 'isolation-tamper', message: `${what} on namespace ${change.name}${why === undefined ? '' : `, ${why}`}: ${who(requester, config)}`, ...NO_FIELDS });
   };
   const stampedEnv = namespaceStamp(after, config, view).labels[config.environmentLabel];
   for (const [key, label] of trustedNamespaceLabels(config)) {

@@ -1,6 +1,7 @@
 import type { NamespaceChange, Requester } from '../objects/change.ts';
 import type { Check, CheckInput, CheckResult } from './check.ts';
 import type { Finding } from './decision.ts';
+import { NO_FIELDS } from './finding-fields.ts';
 import type { Config, Mode, Namespace } from '../objects/model.ts';
 import { MODES } from '../objects/model.ts';
 
@@ -30,6 +31,7 @@ export function checkModeOverride({ change, requester, config }: CheckInput<Name
     warnings.push({
       rule: 'isolation-tamper',
       message: `annotation ${MODE_ANNOTATION}=${now} on namespace ${change.name} is not one of ${MODES.join(', ')}; the configured mode ${config.mode} applies`,
+      ...NO_FIELDS,
     });
   }
   if (was === now || change.after === undefined || isAdmin(requester, config)) return { violations: [], warnings };
@@ -39,6 +41,7 @@ export function checkModeOverride({ change, requester, config }: CheckInput<Name
       {
         rule: 'isolation-tamper',
         message: `user ${requester.username} ${what} on namespace ${change.name}; only members of ${config.adminGroups.join(', ') || 'the configured admin groups'} may change the enforcement mode`,
+        ...NO_FIELDS,
       },
     ],
     warnings,

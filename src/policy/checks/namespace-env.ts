@@ -5,6 +5,7 @@ import type { Budget } from './budget.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Finding } from './decision.ts';
 import { describeDecidingSide, describePath } from './describe.ts';
+import { NO_FIELDS, openedPathFields } from './finding-fields.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet } from '../netpol/endpoint.ts';
 import { environmentOf, separatedFrom } from './environments.ts';
@@ -72,6 +73,7 @@ export function checkNamespaceEnv({ view, change, config, budget }: CheckInput<N
               message: already
                 ? `${describePath(now)} is already open (${apart}): ${reason}`
                 : `${verb} namespace ${after.name} with labels ${describeLabels(after.labels)} opens ${describePath(now)} (${apart}): ${reason}`,
+              ...openedPathFields(now, side),
             });
           }
         }
@@ -152,6 +154,7 @@ export function checkParentEnvironment({ view, change, config }: CheckInput<Name
     {
       rule: 'env-boundary',
       message: `namespace ${change.name} names parent ${parentName} (${PARENT_ANNOTATION}), which is ${config.environmentLabel}=${parentEnv}, but has ${own}: a child receives its parent's policies and must hold its environment; label it ${config.environmentLabel}=${parentEnv}`,
+      ...NO_FIELDS,
     },
   ]);
 }

@@ -5,6 +5,7 @@ import type { UnmodelledFeature } from '../calico/model.ts';
 import type { Check, CheckResult } from './check.ts';
 import { NO_FINDINGS } from './check.ts';
 import { describeCalicoChangePolicy } from './describe.ts';
+import { NO_FIELDS } from './finding-fields.ts';
 
 const WHAT: Readonly<Record<UnmodelledFeature, string>> = {
   doNotTrack: 'doNotTrack, whose rules apply to host endpoints before connection tracking',
@@ -26,6 +27,7 @@ export function checkNotModelled({ change }: { readonly change: CalicoPolicyChan
     warnings: policy.unmodelled.map(({ feature, path }) => ({
       rule: 'not-modelled' as const,
       message: `${name} uses ${WHAT[feature]} at ${path}: nsguard does not model it, so what it does there is not judged`,
+      ...NO_FIELDS,
     })),
   };
 }

@@ -1,6 +1,7 @@
 import type { Change } from '../objects/change.ts';
 import type { Finding, RuleId } from './decision.ts';
 import { describeChange } from './describe.ts';
+import { NO_FIELDS } from './finding-fields.ts';
 import type { Config, Policy } from '../objects/model.ts';
 
 /** The check that was running when a review ran out of steps. */
@@ -16,13 +17,14 @@ export function overBudget(change: Change, stage: Stage, limit: number, config: 
     return {
       rule: 'review-budget',
       message: `nsguard could not judge ${verb} namespace ${change.name} ${within}: the policies of the separated environments that select namespaces by label need more comparisons than that. ${denied}; ${raise}`,
+      ...NO_FIELDS,
     };
   }
   if (change.kind === 'CalicoPolicy') {
     const calico = change.after ?? change.before;
     const rules = calico === undefined ? '' : `: the policy has ${calico.ingress.length} ingress and ${calico.egress.length} egress rules`;
     const wide = change.namespace === undefined ? ', and a global policy is judged in every namespace it may select' : '';
-    return { rule: 'review-budget', message: `nsguard could not judge ${describeChange(change)} ${within}${rules}${wide}. ${denied}; ${raise}` };
+    return { rule: 'review-budget', message: `nsguard could not judge ${describeChange(change)} ${within}${rules}${wide}. ${denied}; ${raise}`, ...NO_FIELDS };
   }
   const policy = (change.after ?? change.before) as Policy;
   const size = `the policy has ${policy.ingress.length} ingress and ${policy.egress.length} egress rules with ${peerCount(policy)} peers`;
@@ -34,7 +36,7 @@ export function overBudget(change: Change, stage: Stage, limit: number, config: 
     change.after === undefined
       ? `deleting it takes as many steps as creating it did: ${raise}`
       : 'split it into smaller NetworkPolicies: policies add up, so together they allow the same traffic, and each is judged on its own';
-  return { rule: 'review-budget', message: `nsguard could not judge ${describeChange(change)} ${within}: ${size}${why}. ${denied}; ${advice}` };
+  return { rule: 'review-budget', message: `nsguard could not judge ${describeChange(change)} ${within}: ${size}${why}. ${denied}; ${advice}`, ...NO_FIELDS };
 }
 
 function peerCount(policy: Policy): number {

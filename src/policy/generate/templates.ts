@@ -77,7 +77,8 @@ function manifest(name: string, spec: Record<string, unknown>): PolicyManifest {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name }, spec };
 }
 
-function allowDns(dns: DnsConfig): PolicyManifest {
+/** DNS to the DNS pods (and NodeLocal DNSCache) for every pod of a namespace; also the fix dns-egress messages print. */
+export function allowDns(dns: DnsConfig): PolicyManifest {
   const ports = dns.protocols.map((protocol) => ({ protocol, port: dns.port }));
   // Selected by the name label the API server sets on every namespace: `name: kube-system` is a label
   // most clusters do not have.

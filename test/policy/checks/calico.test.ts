@@ -102,7 +102,7 @@ const envCases: JudgeCase[] = [
     state: () => clusterFrom(CLUSTER, PROD_DEFAULT_DENY),
     change: () => calicoCreate(cnp('prod', 'from-anywhere', `{ order: 10, ingress: [ { action: Allow, source: { namespaceSelector: all() } } ] }`)),
     verdict: 'denied',
-    mentions: ['creating Calico NetworkPolicy prod/from-anywhere (tier default) opens', '(prod and test must stay apart): Calico NetworkPolicy prod/from-anywhere (tier default) ingress rule 0 allows it'],
+    mentions: ['creating Calico NetworkPolicy prod/from-anywhere (tier default) opens', '→ prod/db-1, prod/new-1 and prod/web-1 on all ports (prod and test must stay apart): its ingress rule 0 allows it'],
   },
   {
     name: 'deleting the security tier Deny of test → prod lets a Kubernetes allow of every namespace through',
@@ -122,7 +122,7 @@ const envCases: JudgeCase[] = [
     state: () => clusterFrom(CLUSTER, SECURITY, PROD_DEFAULT_DENY, PASS_ALL('Pass')),
     change: (s) => calicoUpdate(s, PASS_ALL('Allow')),
     verdict: 'denied',
-    mentions: ['updating GlobalNetworkPolicy security.gate (tier security) opens', 'GlobalNetworkPolicy security.gate (tier security) ingress rule 0 allows it'],
+    mentions: ['updating GlobalNetworkPolicy security.gate (tier security) opens', '(prod and test must stay apart): its ingress rule 0 allows it'],
   },
   {
     name: 'a Deny in an earlier tier keeps test out of prod whatever a later Allow says',

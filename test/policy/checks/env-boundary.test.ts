@@ -67,7 +67,7 @@ const cases: JudgeCase[] = [
     state: () => exampleCluster(),
     change: () => create(policy(ingressTo('shop-prod', 'mysql-from-others', "[ { namespaceSelector: { matchExpressions: [ { key: env, operator: NotIn, values: [prod] } ] } } ]"))),
     verdict: 'denied',
-    mentions: ['creating NetworkPolicy shop-prod/mysql-from-others opens', '→ shop-prod/mysql-0 on TCP 3306', 'prod and test must stay apart', 'shop-prod/mysql-from-others ingress rule 0 allows it'],
+    mentions: ['creating NetworkPolicy shop-prod/mysql-from-others opens', '→ shop-prod/mysql-0 on TCP 3306', 'prod and test must stay apart): its ingress rule 0 allows it'],
   },
   {
     name: 'namespaceSelector {} in prod is caught before any test namespace exists',
@@ -125,7 +125,7 @@ spec:
 `),
       ),
     verdict: 'denied',
-    mentions: ['shop-test/web-6f7c9d5b8-k2j4m, shop-test/web-6f7c9d5b8-r8t2w → any pod labelled app=mysql in any namespace labelled env=prod on TCP 3306 (test and prod must stay apart)'],
+    mentions: ['shop-test/web-6f7c9d5b8-k2j4m and shop-test/web-6f7c9d5b8-r8t2w → any pod labelled app=mysql in any namespace labelled env=prod on TCP 3306 (test and prod must stay apart): its egress rule 0 allows it'],
   },
   {
     name: 'deleting the only default deny of a prod namespace opens it to test',
@@ -191,7 +191,7 @@ spec: { podSelector: {}, policyTypes: [Egress], egress: [ {} ] }
 `),
       ),
     verdict: 'denied',
-    mentions: ['writes legacy-prod/egress-all egress rule 0 (no to (every peer)), which allows traffic to any namespace labelled env=test (prod and test must stay apart; a port list does not close the path)'],
+    mentions: ['creating NetworkPolicy legacy-prod/egress-all writes its egress rule 0 (no to (every peer)), which allows traffic to any namespace labelled env=test from any pod in legacy-prod on all ports (prod and test must stay apart; a port list does not close the path)'],
   },
   {
     name: 'narrowing an over-broad rule is allowed even though it still crosses environments',
