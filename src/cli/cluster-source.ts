@@ -61,7 +61,7 @@ export async function liveSource(command: string, target: KubeTarget): Promise<C
 
 /** The flags every `kubectl nsguard` command takes, as kubectl spells them. */
 const KUBE_FLAGS = {
-  kubeconfig: { type: 'string', value: 'FILE', help: 'the kubeconfig to use (default: KUBECONFIG, else ~/.kube/config)' },
+  kubeconfig: { type: 'string', value: 'FILE', help: 'the kubeconfig to use (default: KUBECONFIG, else ~/.kube/config, else the in-cluster service account)' },
   context: { type: 'string', value: 'NAME', help: 'the kubeconfig context to use (default: its current context)' },
   namespace: { type: 'string', short: 'n', value: 'NS', help: "the namespace of names and objects given without one, and one to read where listing across namespaces is refused (default: the context's, else default)" },
 } as const satisfies FlagSpecs;

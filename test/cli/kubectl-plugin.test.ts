@@ -201,6 +201,24 @@ t.test('--kubeconfig and --context choose the cluster and the user; a context th
   t.match(missing.stderr, /^kubectl nsguard check: NSG_USAGE: nsguard check: cannot load \/nonexistent\/kubeconfig: /);
 });
 
+/** The major version of the `node` in `dir`, if there is one. */
+function nodeMajor(dir: string): number | undefined {
+  const version = spawnSync(join(dir, 'node'), ['--version'], { encoding: 'utf8' }).stdout;
+  const major = /^v(\d+)\./.exec(version ?? '')?.[1];
+  return major === undefined ? undefined : Number(major);
+}
+
+/** A Node.js older than 24 elsewhere on the PATH (Debian's own, say), if there is one. */
+const oldNodeDir = (process.env['PATH'] ?? '').split(':').find((dir) => (nodeMajor(dir) ?? 24) < 24);
+const oldNode = oldNodeDir === undefined ? undefined : join(oldNodeDir, 'node');
+
+t.test('under an older Node.js the launcher says what it needs instead of failing on TypeScript', { skip: oldNode === undefined ? 'no Node.js older than 24 on the PATH' : false }, async (t) => {
+  const r = spawnSync(oldNode as string, [LAUNCHER, '--help'], { encoding: 'utf8' });
+  t.equal(r.status, 2);
+  t.match(r.stderr, /^kubectl nsguard: needs Node\.js 24 or later on the PATH \(found v\d+\.\d+\.\d+\)\n$/);
+  t.equal(r.stdout, '');
+});
+
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
 
 t.test('kubectl itself runs the plugin as `kubectl nsguard`', { skip: kubectl.error === undefined ? false : 'kubectl is not installed' }, async (t) => {
