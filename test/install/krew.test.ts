@@ -30,7 +30,7 @@ t.test("every platform installs the package's own launcher from one archive of t
     t.match(readFileSync(new URL(p.bin, root), 'utf8'), /^#!\/usr\/bin\/env node\n/);
     t.match(p.uri, new RegExp(`/nsguard-v${pkg.version.replaceAll('.', '\\.')}\\.tar\\.gz$`), 'the release archive of this version');
     t.match(p.sha256, /^[0-9a-f]{64}$/, 'a sha256 (filled in at release)');
-    t.equal(p.files, undefined, 'the whole archive: package.json, bin, src and node_modules');
+    t.equal(p.files, undefined, 'the whole archive: package.json, bin, dist and node_modules');
   }
 });
 
