@@ -44,7 +44,7 @@ export interface KubeTarget {
   readonly partial: boolean;
 }
 
-export function stateFileSource(file: string, namespace: string | undefined): ClusterSource {
+function stateFileSource(file: string, namespace: string | undefined): ClusterSource {
   return {
     namespace: namespace ?? 'default',
     read: async ({ keepPodNames, observe }) => ({

@@ -10,7 +10,7 @@ import { nearest } from './command-spec.ts';
 /** The whole read of a 150k-pod cluster takes seconds; a stuck apiserver must not hang a command forever. */
 export const LIST_TIMEOUT_MS = 10 * 60 * 1000;
 
-export function loadKubeConfig(command: string, target: Pick<KubeTarget, 'kubeconfig' | 'context'>): KubeConfig {
+function loadKubeConfig(command: string, target: Pick<KubeTarget, 'kubeconfig' | 'context'>): KubeConfig {
   const config = new KubeConfig();
   try {
     if (target.kubeconfig === undefined) config.loadFromDefault();

@@ -4,7 +4,7 @@
 // crd.projectcalico.org/v1 CRDs, else not at all. A partial read (a tenant's credentials) lists
 // namespace by namespace what it may not list across namespaces, and keeps what it missed (visibility.ts).
 import type { KubeConfig } from '@kubernetes/client-node';
-import { UNSELECTED_SLICES } from '../policy/objects/parse-service.ts';
+import { SERVICE_NAME_LABEL, UNSELECTED_SLICES } from '../policy/objects/parse-service.ts';
 import { ClusterState } from './cluster-state.ts';
 import { ApiRequestError, getJson } from './kube-request.ts';
 import type { ObjectObserver } from './load-state-file.ts';
@@ -35,7 +35,7 @@ export const AUDIT_COLLECTIONS: readonly Collection[] = [
   NETWORK_POLICIES,
   PODS,
   // The apiserver's own addresses: can it reach the webhook pods?
-  { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'endpointslices', namespaced: true, namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' },
+  { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'endpointslices', namespaced: true, namespace: 'default', labelSelector: `${SERVICE_NAME_LABEL}=kubernetes` },
 ];
 
 /** What a change is judged against (`kubectl nsguard check`). */
