@@ -28,7 +28,7 @@ export const EXPLAIN = {
   summary: `Is the path FROM → TO open, and which policies and rules decide it, per direction (FROM and TO: ${TARGET_FORMS}).`,
   exits: '0 open, 1 closed or unknown, 2 bad input (as kubectl auth can-i)',
   flags: {
-    state: { type: 'string', value: 'FILE', help: 'the cluster snapshot (required)' },
+    state: { type: 'string', value: 'FILE', help: 'the cluster snapshot: kubectl get namespaces,networkpolicies,pods,services,endpointslices -A -o yaml (required)' },
     config: { type: 'string', value: 'FILE', help: "nsguard's configuration" },
     port: { type: 'string', short: 'p', value: 'N/PROTO', help: "the port asked about, e.g. 53/UDP, or a name (a Service's port, or a container port of TO); without it, open means open on some TCP port" },
     output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['text', 'json', 'yaml'], help: 'how to print the answer' },
