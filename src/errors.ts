@@ -3,6 +3,7 @@
 
 export const ERROR_CODES = {
   NSG_CERTS: 'nsguard certs cannot read or write its certificate directory, or finds half a CA there',
+  NSG_CLUSTER_READ: 'the live cluster cannot be read (unreachable, credentials refused, or a list refused where nothing else can stand in)',
   NSG_CONFIG_READ: 'the configuration file cannot be read',
   NSG_CONFIG_PARSE: 'the configuration file is not valid YAML',
   NSG_CONFIG_KEY: 'a configuration key is unknown or has a bad value',

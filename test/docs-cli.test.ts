@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { commandHelp } from '../src/cli/command-spec.ts';
+import { PLUGIN } from '../src/cli/kubectl-nsguard.ts';
 import { COMMANDS } from '../src/cli/main.ts';
 
 const FILE = new URL('../docs/cli.md', import.meta.url);
@@ -13,10 +14,11 @@ function reference(): string {
   return [
     HEADING,
     '',
-    'Generated from the commands\' own definitions (`nsguard COMMAND --help` prints the same);',
-    '`test/docs-cli.test.ts` keeps this section in step with the code.',
+    'Generated from the commands\' own definitions (`nsguard COMMAND --help` and `kubectl nsguard COMMAND',
+    '--help` print the same); `test/docs-cli.test.ts` keeps this section in step with the code.',
     '',
     ...COMMANDS.flatMap((c) => [`### \`nsguard ${c.spec.name}\``, '', '```text', commandHelp(c.spec), '```', '']),
+    ...PLUGIN.commands.flatMap((c) => [`### \`kubectl nsguard ${c.spec.name}\``, '', '```text', commandHelp(PLUGIN.host.spec(c.spec)), '```', '']),
   ].join('\n');
 }
 

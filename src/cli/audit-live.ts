@@ -1,36 +1,14 @@
-// `nsguard audit` against the live cluster: read it (in-cluster config or KUBECONFIG, one list of each
-// kind), and with `--apply` write the reports back, removing those of namespaces that have none now.
-// Loaded only for live audits: client-node costs tens of MiB that a state-file audit does not need.
-import { KubeConfig } from '@kubernetes/client-node';
+// `nsguard audit --apply`: write the reports to the live cluster, removing those of namespaces that have
+// none now. Loaded only for live audits: client-node costs tens of MiB that a state-file audit does not need.
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ReportFormat, ReportObject } from '../audit/render/report-objects.ts';
 import { REPORT_KINDS, REPORT_LABELS, REPORT_NAME } from '../audit/render/report-objects.ts';
-import type { AuditObjects } from '../cluster/audit-objects.ts';
-import type { ClusterState } from '../cluster/cluster-state.ts';
-import { listCluster } from '../cluster/live-snapshot.ts';
 import { applyJson, deleteJson, getJson } from '../cluster/kube-request.ts';
-import { NsguardError } from '../errors.ts';
 import type { CommandIo } from './io.ts';
+import { LIST_TIMEOUT_MS } from './live-source.ts';
 
 /** The field manager of the reports `--apply` writes. */
 export const AUDIT_FIELD_MANAGER = 'nsguard-audit';
-
-function kubeConfig(): KubeConfig {
-  const config = new KubeConfig();
-  try {
-    config.loadFromDefault();
-  } catch (cause) {
-    throw new NsguardError('NSG_USAGE', `nsguard audit: no cluster to read (in-cluster config or KUBECONFIG): ${(cause as Error).message}; pass --state FILE to audit a snapshot`, { cause });
-  }
-  return config;
-}
-
-export async function readLiveCluster(objects: AuditObjects, keepPodNames: boolean): Promise<{ state: ClusterState; source: string }> {
-  const { state, server } = await listCluster(kubeConfig(), objects.observe, { keepPodNames, signal: AbortSignal.timeout(LIST_TIMEOUT_MS) });
-  return { state, source: `cluster ${server}` };
-}
-
-/** The whole read of a 150k-pod cluster takes seconds; a stuck apiserver must not hang a CronJob forever. */
-const LIST_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Where each report lives; `name` absent: the collection (for listing). */
 export function reportPath(apiVersion: string, resource: string, namespace: string | undefined, name?: string): string {
@@ -57,8 +35,7 @@ export function reportCalls(format: ReportFormat): ApiCall[] {
   ];
 }
 
-export async function applyReports(reports: readonly ReportObject[], format: ReportFormat, io: CommandIo): Promise<void> {
-  const config = kubeConfig();
+export async function applyReports(config: KubeConfig, reports: readonly ReportObject[], format: ReportFormat, io: CommandIo): Promise<void> {
   const signal = AbortSignal.timeout(LIST_TIMEOUT_MS);
   const { apiVersion, namespaced, cluster } = REPORT_KINDS[format];
   for (const report of reports) {

@@ -16,7 +16,7 @@ import { renderText } from '../audit/render/text.ts';
 import type { AuditReport } from '../audit/report.ts';
 import { AuditObjects } from '../cluster/audit-objects.ts';
 import type { ClusterState } from '../cluster/cluster-state.ts';
-import { loadStateFile } from '../cluster/load-state-file.ts';
+import { AUDIT_COLLECTIONS } from '../cluster/live-snapshot.ts';
 import { readObjectsFromFile } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
 import { namespaceNamed } from '../policy/netpol/endpoint.ts';
@@ -24,6 +24,7 @@ import type { Config, Namespace, Policy } from '../policy/objects/model.ts';
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
 import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
 import { stringify } from 'yaml';
+import { liveSource, NSGUARD, type Host } from './cluster-source.ts';
 import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
 import { configFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
@@ -38,7 +39,7 @@ export const AUDIT = {
   name: 'audit',
   operands: '',
   summary:
-    'The whole cluster at a glance (the live cluster, or --state FILE): unprotected workloads, pods without DNS, the environment reachability matrix, generated policies, whether the apiserver reaches the webhook, and observed flows.',
+    'The whole cluster at a glance: unprotected workloads, pods without DNS, the environment reachability matrix, generated policies, whether the apiserver reaches the webhook, and observed flows.',
   exits: '0 clean, 1 findings, 2 bad input',
   flags: {
     state: { type: 'string', value: 'FILE', help: 'audit this snapshot instead of the live cluster' },
@@ -51,9 +52,10 @@ export const AUDIT = {
   },
 } as const satisfies CommandSpec<FlagSpecs>;
 
-export async function audit(args: readonly string[], io: CommandIo): Promise<number> {
-  const parsed = parseCommand(AUDIT, args);
-  if (parsed.help) return printHelp(AUDIT, io);
+export async function audit(args: readonly string[], io: CommandIo, host: Host = NSGUARD): Promise<number> {
+  const spec = host.spec(AUDIT);
+  const parsed = parseCommand(spec, args);
+  if (parsed.help) return printHelp(spec, io);
   const { values, positionals } = parsed;
   if (positionals.length > 0) throw new NsguardError('NSG_USAGE', `nsguard audit: unexpected argument ${JSON.stringify(positionals[0])} (the cluster comes from --state FILE or the live cluster)`);
   if (values.with !== undefined && values.flows === undefined) throw new NsguardError('NSG_USAGE', 'nsguard audit: --with FILE judges the flows of --flows FILE: give both');
@@ -63,13 +65,10 @@ export async function audit(args: readonly string[], io: CommandIo): Promise<num
   const config = await configFrom(values.config);
   const started = performance.now();
   const objects = new AuditObjects(config.audit.sensitive);
+  const source = (await host.source('audit', values)) ?? (await liveSource('audit', { kubeconfig: undefined, context: undefined, namespace: undefined, partial: false }));
   // Flow records name pods: every name is kept so each finds its group.
-  const keepPodNames = values.flows !== undefined;
-  const live = values.state === undefined ? await import('./audit-live.ts') : undefined;
-  const snapshot =
-    values.state !== undefined
-      ? { state: (await loadStateFile(values.state, { keepPodNames, observe: objects.observe })).state, source: `state file ${values.state}` }
-      : await (live as typeof import('./audit-live.ts')).readLiveCluster(objects, keepPodNames);
+  const snapshot = await source.read({ collections: AUDIT_COLLECTIONS, keepPodNames: values.flows !== undefined, observe: objects.observe, namespaces: [], narrow: false });
+  for (const note of snapshot.visibility.notes()) io.err(`${host.program} audit: ${note}`);
   const { state } = snapshot;
   const stats = state.stats();
   const large = stats.pods >= LARGE_CLUSTER_PODS;
@@ -87,7 +86,8 @@ export async function audit(args: readonly string[], io: CommandIo): Promise<num
   else for (const chunk of chunks) io.out(chunk);
   if (values.apply) {
     const format = output as ReportFormat;
-    await (live as typeof import('./audit-live.ts')).applyReports(renderReportObjects(report, format, new Date()), format, io);
+    if (source.kubeConfig === undefined) throw new Error('--apply came with a state file after all');
+    await (await import('./audit-live.ts')).applyReports(source.kubeConfig, renderReportObjects(report, format, new Date()), format, io);
   }
   progress('done');
   return report.summary.clean ? 0 : 1;

@@ -19,8 +19,10 @@ import { jsonReport, NOT_JUDGED, textReport } from './check-report.ts';
 import { junitReport } from './check-junit.ts';
 import { withOrderNote } from './check-order.ts';
 import { sarifReport } from './check-sarif.ts';
-import { parseCommand, printHelp, required, type CommandSpec, type FlagSpecs } from './command-spec.ts';
-import { configFrom, objectsFrom, snapshotFrom } from './inputs.ts';
+import { CHECK_COLLECTIONS } from '../cluster/live-snapshot.ts';
+import { NSGUARD, requireSource, type Host } from './cluster-source.ts';
+import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
+import { configFrom, objectsFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
 
 /** The kinds the webhook judges, by `apiVersion/kind` as a file spells them. */
@@ -31,7 +33,7 @@ const JUDGED: ReadonlyMap<string, KindHandler> = new Map(
 export const CHECK = {
   name: 'check',
   operands: '[FILE...]',
-  summary: 'Admit the objects of FILE(s), in order, against a cluster snapshot as the webhook would; each allowed one is applied before the next is judged.',
+  summary: 'Admit the objects of FILE(s), in order, against the cluster as the webhook would; each allowed one is applied before the next is judged.',
   exits: '0 all allowed, 1 something denied (or not judged, with --fail-on-skipped), 2 bad input',
   flags: {
     state: { type: 'string', value: 'FILE', help: 'the cluster snapshot: kubectl get namespaces,networkpolicies,pods -A -o yaml (required)' },
@@ -47,29 +49,31 @@ export const CHECK = {
   },
 } as const satisfies CommandSpec<FlagSpecs>;
 
-export async function check(args: readonly string[], io: CommandIo): Promise<number> {
-  const parsed = parseCommand(CHECK, args);
-  if (parsed.help) return printHelp(CHECK, io);
+export async function check(args: readonly string[], io: CommandIo, host: Host = NSGUARD): Promise<number> {
+  const spec = host.spec(CHECK);
+  const parsed = parseCommand(spec, args);
+  if (parsed.help) return printHelp(spec, io);
   const { values, positionals } = parsed;
-  const stateFile = required('check', 'state', values.state);
+  const source = requireSource('check', await host.source('check', values));
   const files = [...positionals, ...values.filename];
   if (files.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard check: name at least one FILE of objects to check (or -f FILE, - for standard input)');
   const docsUrl = docsBase(values['docs-url']);
   const config = await configFrom(values.config);
-  const { state } = await snapshotFrom(stateFile);
   const objects = await objectsFrom('check', files, io);
+  const { state, visibility } = await source.read({ collections: CHECK_COLLECTIONS, keepPodNames: true, namespaces: namespacesOf(objects, source.namespace), narrow: false });
+  for (const note of visibility.notes()) io.err(`${host.program} check: ${note}`);
   const output = values.output ?? 'text';
 
   const results: CheckedObject[] = [];
   const skipped: SkippedObject[] = [];
   objects.forEach((raw, index) => {
-    const request = admissionRequest(raw, index, state, { delete: values.delete, namespace: values.namespace, user: values.as, groups: values['as-group'] });
+    const request = admissionRequest(raw, index, state, { delete: values.delete, namespace: source.namespace, user: values.as, groups: values['as-group'] });
     if (request === undefined) {
       skipped.push({ kind: String(raw.object['kind']), name: objectName(raw), where: raw.where, source: raw.source });
       return;
     }
     const judged = validateRequest(request, state, config).decision;
-    const decision = withOrderNote(request, judged, { objects, after: index, defaultNamespace: values.namespace }, state, config);
+    const decision = withOrderNote(request, judged, { objects, after: index, defaultNamespace: source.namespace }, state, config);
     const kind = request.kind.group.includes('projectcalico.org') ? kindName(request.kind) : request.kind.kind;
     results.push({ kind, namespace: request.namespace, name: request.name, operation: request.operation, decision, source: raw.source });
     if (decision.allowed) apply(request, raw, state);
@@ -110,6 +114,19 @@ function docsBase(value: string | undefined): string | undefined {
     throw new NsguardError('NSG_USAGE', `nsguard check: --docs-url must be an absolute http(s) URL, not ${JSON.stringify(value)}`);
   }
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+/** The namespaces the objects are in (or, naming none, are put in), or are: those a tenant's read must see. */
+function namespacesOf(objects: readonly RawObject[], namespace: string): string[] {
+  return [
+    ...new Set(
+      objects.map(({ object }) => {
+        const metadata = object['metadata'];
+        const own = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)[object['kind'] === 'Namespace' ? 'name' : 'namespace'] : undefined;
+        return typeof own === 'string' && own !== '' ? own : namespace;
+      }),
+    ),
+  ];
 }
 
 function admissionRequest(

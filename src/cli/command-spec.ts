@@ -21,6 +21,8 @@ export interface FlagSpec {
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
 export interface CommandSpec<F extends FlagSpecs> {
+  /** How the command is started, for usage lines and messages; `nsguard` unless said (`kubectl nsguard`). */
+  readonly program?: string;
   readonly name: string;
   /** What follows the options in the usage line: `FILE...`, `FROM TO`. */
   readonly operands: string;
@@ -59,7 +61,7 @@ export function parseCommand<F extends FlagSpecs>(spec: CommandSpec<F>, args: re
   try {
     parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (err) {
-    throw new NsguardError('NSG_USAGE', `nsguard ${spec.name}: ${withSuggestion((err as Error).message, spec.flags)}`, { cause: err });
+    throw new NsguardError('NSG_USAGE', `${spec.program ?? 'nsguard'} ${spec.name}: ${withSuggestion((err as Error).message, spec.flags)}`, { cause: err });
   }
   for (const [name, flag] of Object.entries(spec.flags)) {
     const value = parsed.values[name];
@@ -67,7 +69,7 @@ export function parseCommand<F extends FlagSpecs>(spec: CommandSpec<F>, args: re
     const near = nearest(value, flag.choices);
     throw new NsguardError(
       'NSG_USAGE',
-      `nsguard ${spec.name}: --${name} must be one of ${flag.choices.join(', ')}, not ${JSON.stringify(value)}${near === undefined ? '' : `; did you mean ${near}?`}`,
+      `${spec.program ?? 'nsguard'} ${spec.name}: --${name} must be one of ${flag.choices.join(', ')}, not ${JSON.stringify(value)}${near === undefined ? '' : `; did you mean ${near}?`}`,
     );
   }
   return { help: false, values: parsed.values as FlagValues<F>, positionals: parsed.positionals };
@@ -98,7 +100,7 @@ export function commandHelp<F extends FlagSpecs>(spec: CommandSpec<F>): string {
   });
   const width = Math.max(...rows.map(([names]) => names.length)) + 2;
   return [
-    `usage: nsguard ${spec.name} [options]${spec.operands === '' ? '' : ` ${spec.operands}`}`,
+    `usage: ${spec.program ?? 'nsguard'} ${spec.name} [options]${spec.operands === '' ? '' : ` ${spec.operands}`}`,
     '',
     spec.summary,
     '',
@@ -117,28 +119,50 @@ function withSuggestion(message: string, flags: FlagSpecs): string {
   return near === undefined ? message : `${message}; did you mean --${near}?`;
 }
 
-/** The closest candidate within two edits (or that the text starts), if there is one. */
-export function nearest(text: string, candidates: readonly string[]): string | undefined {
+/**
+ * The closest candidate within two edits (or that the text starts), if there is one; the first of equals.
+ * Each candidate costs at most a few cells per character (banded edit distance), so a namespace of
+ * 100k pod names is searched in well under a second.
+ */
+export function nearest(text: string, candidates: Iterable<string>): string | undefined {
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const distance = candidate.startsWith(text) && text.length >= 2 ? 1 : editDistance(text, candidate);
-    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { candidate, distance };
+    if (distance <= MAX_EDITS && (best === undefined || distance < best.distance)) best = { candidate, distance };
   }
   return best?.candidate;
 }
 
-/** Levenshtein distance, with a transposition counted as one edit (`--ouptut`). */
+const MAX_EDITS = 2;
+
+/**
+ * Levenshtein distance with a transposition counted as one edit (`--ouptut`), or MAX_EDITS + 1 when it
+ * is larger: only cells within MAX_EDITS of the diagonal can stay under it, so only those are computed,
+ * and the rows stop as soon as none does.
+ */
 function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const over = MAX_EDITS + 1;
+  if (Math.abs(a.length - b.length) > MAX_EDITS) return over;
+  if (a.length === 0 || b.length === 0) return a.length + b.length;
+  // Three rows, reused: a cell is read only within the band or just outside it, where it is set to `over`.
+  let before = new Array<number>(b.length + 1).fill(over);
+  let above = Array.from({ length: b.length + 1 }, (_, j) => (j <= MAX_EDITS ? j : over));
+  let row = new Array<number>(b.length + 1).fill(over);
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = rows[i] as number[];
-      const above = rows[i - 1] as number[];
+    const low = Math.max(1, i - MAX_EDITS);
+    const high = Math.min(b.length, i + MAX_EDITS);
+    row[low - 1] = low === 1 && i <= MAX_EDITS ? i : over;
+    if (high < b.length) row[high + 1] = over;
+    let smallest = over;
+    for (let j = low; j <= high; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      let cell = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cell = Math.min(cell, (before[j - 2] as number) + 1);
+      row[j] = Math.min(cell, over);
+      smallest = Math.min(smallest, row[j] as number);
     }
+    if (smallest >= over) return over;
+    [before, above, row] = [above, row, before];
   }
-  return (rows[a.length] as number[])[b.length] as number;
+  return above[b.length] as number;
 }

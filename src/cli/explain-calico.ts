@@ -8,13 +8,19 @@ import type { PortSet } from '../policy/netpol/port-set.ts';
 import { ALL_PORTS, describePorts, intersect, isEmpty } from '../policy/netpol/port-set.ts';
 
 /**
- * `asked`: the port asked about (undefined: every port is shown); `isOpen` says what open means for a
- * side, as for the whole path.
+ * Each direction's lines. `asked`: the port asked about (undefined: every port is shown); `isOpen` says
+ * what open means for a side, as for the whole path; `unread`: why a direction's policies could not be
+ * read, if they could not (it is then unknown).
  */
-export function calicoText(verdict: CalicoPathVerdict, asked: PortSet | undefined, isOpen: (ports: PortSet) => boolean, head: string): string {
-  const lines = [head];
-  for (const side of [verdict.egress, verdict.ingress]) {
+export function calicoLines(verdict: CalicoPathVerdict, asked: PortSet | undefined, isOpen: (ports: PortSet) => boolean, unread: readonly (string | undefined)[]): string[] {
+  const lines: string[] = [];
+  for (const [i, side] of [verdict.egress, verdict.ingress].entries()) {
     const subject = describeEndpoint(side.subject);
+    const missed = unread[i];
+    if (missed !== undefined) {
+      lines.push(`  ${side.direction} of ${subject}: unknown (${missed})`);
+      continue;
+    }
     lines.push(`  ${side.direction} of ${subject}: ${isOpen(side.must) ? 'open' : 'closed'}`);
     if (!side.applies) {
       lines.push('    outside the cluster: no policy applies');
@@ -26,7 +32,7 @@ export function calicoText(verdict: CalicoPathVerdict, asked: PortSet | undefine
     }
     for (const n of side.notModelled) lines.push(`    not modelled: ${describeCalicoPolicy(n.policy)} uses ${n.feature} at ${n.path}`);
   }
-  return lines.join('\n');
+  return lines;
 }
 
 export function calicoJson(verdict: CalicoPathVerdict, asked: PortSet | undefined, isOpen: (ports: PortSet) => boolean) {

@@ -1,167 +1,200 @@
-// `nsguard explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [-o text|json|yaml]`
-// The reachability evaluator's answer for one path, per direction, naming the deciding policies and
-// rules; in a cluster with Calico objects, Calico's decision chain (explain-calico.ts). Exit 0 open,
-// 1 closed, 2 bad input (as `kubectl auth can-i`).
-import type { ClusterState } from '../cluster/cluster-state.ts';
+// `nsguard explain --state FILE [--config FILE] FROM TO [--port N/PROTO] [-o text|json|yaml]`, and
+// `kubectl nsguard explain` on the live cluster. The reachability evaluator's answer for one path, per
+// direction, naming the deciding policies and rules (explain-path.ts). A Service stands for the paths to
+// its endpoints on the port its port maps to. Exit 0 open, 1 closed or unknown, 2 bad input (as
+// `kubectl auth can-i`).
+import { EXPLAIN_COLLECTIONS } from '../cluster/live-snapshot.ts';
 import { NsguardError } from '../errors.ts';
-import { parseIp } from '../policy/netpol/cidr.ts';
-import { describePolicies, describePolicy } from '../policy/checks/describe.ts';
 import type { Endpoint } from '../policy/netpol/endpoint.ts';
-import { describeEndpoint, namespaceOf, podEndpoint } from '../policy/netpol/endpoint.ts';
-import type { Labels, Protocol } from '../policy/objects/model.ts';
+import { describeEndpoint } from '../policy/netpol/endpoint.ts';
+import { describeLabels } from '../policy/netpol/selector.ts';
+import type { ServiceBackends } from '../policy/netpol/service-backends.ts';
+import { describeServicePort, serviceBackends, servicePort } from '../policy/netpol/service-backends.ts';
+import type { Protocol, Service, ServicePort } from '../policy/objects/model.ts';
 import { PROTOCOLS } from '../policy/objects/model.ts';
-import type { PortSet } from '../policy/netpol/port-set.ts';
-import { describePorts, hasPort, portRange } from '../policy/netpol/port-set.ts';
-import { Budget } from '../policy/checks/budget.ts';
-import { calicoPaths } from '../policy/paths/calico-paths.ts';
-import { calicoJson, calicoText } from './explain-calico.ts';
-import type { DirectionVerdict, PathVerdict } from '../policy/netpol/reachability.ts';
-import { evaluatePath } from '../policy/netpol/reachability.ts';
-import { witnessPod } from '../policy/netpol/witness.ts';
 import { stringify } from 'yaml';
-import { parseCommand, printHelp, required, type CommandSpec, type FlagSpecs } from './command-spec.ts';
-import { configFrom, snapshotFrom } from './inputs.ts';
+import { NSGUARD, requireSource, type Host } from './cluster-source.ts';
+import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
+import type { PathAnswer, PathContext, PortQuery } from './explain-path.ts';
+import { describeQuery, explainPath } from './explain-path.ts';
+import type { Target } from './explain-targets.ts';
+import { namespaceOfText, parseTarget, resolveTarget, TARGET_FORMS } from './explain-targets.ts';
+import { configFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
-
-interface PortQuery {
-  readonly protocol: Protocol;
-  readonly port: number;
-}
 
 export const EXPLAIN = {
   name: 'explain',
   operands: 'FROM TO',
-  summary: 'Is the path FROM → TO open, and which policies and rules decide it, per direction (FROM and TO: ns/pod, ns/label=value,... or an IP).',
-  exits: '0 open, 1 closed, 2 bad input (as kubectl auth can-i)',
+  summary: `Is the path FROM → TO open, and which policies and rules decide it, per direction (FROM and TO: ${TARGET_FORMS}).`,
+  exits: '0 open, 1 closed or unknown, 2 bad input (as kubectl auth can-i)',
   flags: {
-    state: { type: 'string', value: 'FILE', help: 'the cluster snapshot (required)' },
+    state: { type: 'string', value: 'FILE', help: 'the cluster snapshot: kubectl get namespaces,networkpolicies,pods,services,endpointslices -A -o yaml (required)' },
     config: { type: 'string', value: 'FILE', help: "nsguard's configuration" },
-    port: { type: 'string', short: 'p', value: 'N/PROTO', help: 'the port asked about, e.g. 53/UDP (without it, open means open on some TCP port)' },
+    port: { type: 'string', short: 'p', value: 'N/PROTO', help: "the port asked about, e.g. 53/UDP, or a name (a Service's port, or a container port of TO); without it, open means open on some TCP port" },
     output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['text', 'json', 'yaml'], help: 'how to print the answer' },
+    namespace: { type: 'string', short: 'n', value: 'NS', default: 'default', help: 'the namespace of a pod or labels given without one' },
   },
 } as const satisfies CommandSpec<FlagSpecs>;
 
-export async function explain(args: readonly string[], io: CommandIo): Promise<number> {
-  const parsed = parseCommand(EXPLAIN, args);
-  if (parsed.help) return printHelp(EXPLAIN, io);
+/** `--port` as written: a number or a name, and a protocol. */
+interface AskedPort {
+  readonly port: number | string;
+  readonly protocol: Protocol;
+}
+
+export async function explain(args: readonly string[], io: CommandIo, host: Host = NSGUARD): Promise<number> {
+  const spec = host.spec(EXPLAIN);
+  const parsed = parseCommand(spec, args);
+  if (parsed.help) return printHelp(spec, io);
   const { values, positionals } = parsed;
   const output = values.output ?? 'text';
-  const stateFile = required('explain', 'state', values.state);
-  if (positionals.length !== 2) throw new NsguardError('NSG_USAGE', `nsguard explain: expected FROM and TO (ns/pod, ns/label=value,... or an IP), got ${positionals.length} arguments`);
+  if (positionals.length !== 2) throw new NsguardError('NSG_USAGE', `nsguard explain: expected FROM and TO (${TARGET_FORMS}), got ${positionals.length} arguments`);
+  const asked = values.port === undefined ? undefined : askedPort(values.port);
   const config = await configFrom(values.config);
-  const { state } = await snapshotFrom(stateFile);
-  const from = endpointFrom(positionals[0] as string, state);
-  const to = endpointFrom(positionals[1] as string, state);
-  const query = values.port === undefined ? undefined : portFrom(values.port, to);
+  const source = requireSource('explain', await host.source('explain', values));
+  const texts = positionals.map((p) => parseTarget(p, source.namespace));
+  const namespaces = texts.map(namespaceOfText);
+  const named = namespaces.filter((ns) => ns !== undefined);
+  // Names alone need only their namespaces read; an address may belong to any namespace.
+  const { state, visibility } = await source.read({ collections: EXPLAIN_COLLECTIONS, keepPodNames: true, namespaces: named, narrow: named.length === namespaces.length });
+  for (const note of visibility.notes()) io.err(`${host.program} explain: ${note}`);
+  const [from, to] = texts.map((t) => resolveTarget(t, state, visibility)) as [Target, Target];
 
-  // `must`: a path is reported open only if it is open whatever the unknowns (IPs of witnesses) are.
-  const calico = state.calico();
-  if (calico !== undefined) {
-    const report = calicoPaths((ns) => state.policies(ns), calico, config.podCIDRs, 'must', new Budget(Number.MAX_SAFE_INTEGER)).report(from, to);
-    if (report.kind !== 'calico') throw new Error('a Calico evaluator answered in another semantics');
-    const { verdict } = report;
-    const asked = query === undefined ? undefined : portRange(query.protocol, query.port, query.port);
-    const open = isOpenFor(verdict.must, query);
-    const head = `${describeEndpoint(from)} → ${describeEndpoint(to)} on ${describeQuery(query)}: ${open ? 'open' : 'closed'}`;
-    const isOpen = (ports: PortSet): boolean => isOpenFor(ports, query);
-    const json = () => ({ from: describeEndpoint(from), to: describeEndpoint(to), port: query ?? null, open, ports: describePorts(verdict.must), semantics: 'calico', ...calicoJson(verdict, asked, isOpen) });
-    io.out(output === 'text' ? calicoText(verdict, asked, isOpen, head) : structured(json(), output));
-    return open ? 0 : 1;
+  const caveats: string[] = [];
+  const calicoUnread = visibility.unread('calico', '');
+  if (calicoUnread !== undefined) caveats.push(`${calicoUnread}: Calico's policies may decide this path`);
+  for (const [i, text] of texts.entries()) {
+    const target = [from, to][i] as Target;
+    if (text.kind !== 'ip' || target.kind !== 'endpoint' || target.endpoint.kind !== 'external') continue;
+    const missed = visibility.missed('pods') ?? visibility.missed('services');
+    if (missed !== undefined) caveats.push(`${text.ip} matched no pod or Service that could be read (${missed}): judged as an address outside the cluster`);
   }
-  const verdict = evaluatePath({ policies: (ns) => state.policies(ns), podCIDRs: config.podCIDRs, reading: 'must' }, from, to);
-  const open = isOpenFor(verdict.ports, query);
-  io.out(output === 'text' ? textReport(verdict, query, open) : structured(jsonReport(verdict, query, open), output));
-  return open ? 0 : 1;
+  const ctx: PathContext = { state, config, visibility, caveats };
+  const answer = explainTargets(from, to, asked, ctx);
+  io.out(output === 'text' ? answer.text : structured(answer.json, output));
+  return answer.open ? 0 : 1;
 }
 
-/** `ns/pod`, `ns/app=web,tier=db` (any pod with exactly those labels) or an IP address. */
-function endpointFrom(text: string, state: ClusterState): Endpoint {
-  if (parseIp(text) !== undefined) {
-    const group = state.podGroupsWithIp(text)[0];
-    return group === undefined ? { kind: 'external', ip: text } : podEndpoint(state, { ...group, ips: [text] });
-  }
-  const slash = text.indexOf('/');
-  if (slash <= 0 || slash === text.length - 1) throw new NsguardError('NSG_USAGE', `nsguard explain: ${JSON.stringify(text)} is not ns/pod, ns/label=value,... or an IP address`);
-  const namespace = text.slice(0, slash);
-  const rest = text.slice(slash + 1);
-  if (rest.includes('=')) return { kind: 'pod', group: witnessPod(namespace, labelsFrom(rest, text)), namespace: namespaceOf(state, namespace) };
-  const group = state.findPod(namespace, rest);
-  if (group === undefined) throw new NsguardError('NSG_USAGE', `nsguard explain: no running pod ${namespace}/${rest} in the state file`);
-  return podEndpoint(state, { ...group, names: [rest], count: 1 });
-}
-
-function labelsFrom(text: string, whole: string): Labels {
-  const labels: Record<string, string> = {};
-  for (const pair of text.split(',')) {
-    const eq = pair.indexOf('=');
-    const key = pair.slice(0, eq);
-    if (eq <= 0 || pair.includes('!=')) throw new NsguardError('NSG_USAGE', `nsguard explain: ${JSON.stringify(whole)}: labels are written key=value,key=value`);
-    labels[key] = pair.slice(eq + 1);
-  }
-  return labels;
-}
-
-/** `53/UDP`, `3306` (TCP), or a named port of the destination such as `mysql/TCP`. */
-function portFrom(text: string, to: Endpoint): PortQuery {
+/** `53/UDP`, `3306` (TCP), or a name (`mysql/TCP`, `dns/UDP`). */
+function askedPort(text: string): AskedPort {
   const [portText = '', protocolText = 'TCP'] = text.split('/');
   const protocol = protocolText.toUpperCase() as Protocol;
-  if (!PROTOCOLS.includes(protocol) || text.split('/').length > 2) throw new NsguardError('NSG_USAGE', `nsguard explain: --port ${JSON.stringify(text)}: expected N/PROTO with PROTO one of ${PROTOCOLS.join(', ')}`);
-  if (/^\d+$/.test(portText)) {
-    const port = Number(portText);
-    if (port < 1 || port > 65535) throw new NsguardError('NSG_USAGE', `nsguard explain: --port ${port} is outside 1-65535`);
-    return { protocol, port };
+  if (!PROTOCOLS.includes(protocol) || text.split('/').length > 2 || portText === '') {
+    throw new NsguardError('NSG_USAGE', `nsguard explain: --port ${JSON.stringify(text)}: expected N/PROTO with PROTO one of ${PROTOCOLS.join(', ')}`);
   }
+  if (!/^\d+$/.test(portText)) return { port: portText, protocol };
+  const port = Number(portText);
+  if (port < 1 || port > 65535) throw new NsguardError('NSG_USAGE', `nsguard explain: --port ${port} is outside 1-65535`);
+  return { port, protocol };
+}
+
+/** A named port of a pod (or pods by labels) asked about directly. */
+function endpointQuery(asked: AskedPort | undefined, to: Endpoint): PortQuery | undefined {
+  if (asked === undefined) return undefined;
+  if (typeof asked.port === 'number') return { protocol: asked.protocol, port: asked.port };
   const ports = to.kind === 'pod' && to.group.ports !== 'unknown' ? to.group.ports : [];
-  const named = ports.find((p) => p.name === portText && p.protocol === protocol);
-  if (named === undefined) throw new NsguardError('NSG_USAGE', `nsguard explain: --port ${JSON.stringify(text)}: ${describeEndpoint(to)} has no ${protocol} container port named ${portText}`);
-  return { protocol, port: named.port };
+  const named = ports.find((p) => p.name === asked.port && p.protocol === asked.protocol);
+  if (named === undefined) throw new NsguardError('NSG_USAGE', `nsguard explain: --port ${asked.port}/${asked.protocol}: ${describeEndpoint(to)} has no ${asked.protocol} container port named ${asked.port}`);
+  return { protocol: asked.protocol, port: named.port };
 }
 
-/** Without a port, open means open on at least one TCP port. */
-function isOpenFor(ports: PortSet, query: PortQuery | undefined): boolean {
-  return query === undefined ? ports.TCP.length > 0 : hasPort(ports, query.protocol, query.port);
+/**
+ * The Service port a path to `service` is about. A headless Service's name resolves to its pods, so a
+ * number that is none of its ports is a port on them as it is; a ClusterIP Service's port is one of its own.
+ */
+function servicePortFor(service: Service, asked: AskedPort | undefined): ServicePort | undefined {
+  const ports = service.ports.map(describeServicePort).join(', ') || 'none';
+  const named = `Service ${service.namespace}/${service.name}`;
+  if (asked === undefined) {
+    if (service.headless || service.ports.length <= 1) return service.headless ? undefined : service.ports[0];
+    throw new NsguardError('NSG_USAGE', `nsguard explain: ${named} has several ports (${ports}): say which with --port`);
+  }
+  const port = servicePort(service, asked);
+  if (port !== undefined) return port;
+  if (service.headless && typeof asked.port === 'number') return { name: undefined, port: asked.port, protocol: asked.protocol, targetPort: asked.port };
+  throw new NsguardError('NSG_USAGE', `nsguard explain: ${named} has no ${asked.protocol} port ${asked.port} (its ports: ${ports})`);
 }
 
-function describeQuery(query: PortQuery | undefined): string {
-  return query === undefined ? 'any TCP port' : `${query.protocol} ${query.port}`;
+function describeService(service: Service, address: string | undefined): string {
+  return `Service ${service.namespace}/${service.name}${address === undefined ? '' : ` (${address})`}`;
 }
 
-function textReport(verdict: PathVerdict, query: PortQuery | undefined, open: boolean): string {
-  const lines = [`${describeEndpoint(verdict.from)} → ${describeEndpoint(verdict.to)} on ${describeQuery(query)}: ${open ? 'open' : 'closed'}`];
-  if (query === undefined && open) lines.push(`  open on ${describePorts(verdict.ports)}`);
-  for (const side of [verdict.egress, verdict.ingress]) lines.push(...describeSide(side, query));
-  return lines.join('\n');
+/** Where a Service's traffic goes, one line: its selector, or the slices that list its endpoints. */
+function describeBackends(service: Service, port: ServicePort | undefined, resolved: ServiceBackends): string {
+  const via = service.selector === undefined ? 'the endpoints its EndpointSlices list' : `the running pods labelled ${describeLabels(service.selector)}`;
+  const listed = resolved.backends.length === 0 ? 'none' : resolved.backends.map((b) => describeEndpoint(b.endpoint)).join('; ');
+  const named = describeService(service, undefined);
+  return port === undefined ? `${named} stands for ${via}: ${listed}` : `${named} sends port ${describeServicePort(port)} to target port ${port.targetPort} of ${via}: ${listed}`;
 }
 
-function describeSide(side: DirectionVerdict, query: PortQuery | undefined): string[] {
-  const head = `  ${side.direction} of ${describeEndpoint(side.subject)}`;
-  if (!side.applies) return [`${head}: open (outside the cluster: no NetworkPolicy applies)`];
-  if (side.isolatedBy.length === 0) return [`${head}: open (no policy selects it for ${side.direction}: every port is allowed)`];
-  const deciding = side.allowedBy.filter((a) => isOpenFor(a.ports, query));
-  const lines = [`${head}: ${isOpenFor(side.ports, query) ? 'open' : 'closed'}`, `    isolated by ${describePolicies(side.isolatedBy)}`];
-  if (deciding.length === 0) lines.push(`    no ${side.direction} rule allows ${describeQuery(query)} ${side.direction === 'egress' ? 'to' : 'from'} the other side`);
-  for (const a of deciding) lines.push(`    allowed by ${describePolicy(a.policy)} ${a.direction} rule ${a.index} (${describePorts(a.ports)})`);
-  return lines;
+interface Side {
+  /** The endpoints it stands for, each with the port asked on it when it is TO. */
+  readonly ends: readonly { readonly endpoint: Endpoint; readonly query: PortQuery | undefined }[];
+  readonly title: string;
+  /** The port asked, as this side is addressed (a Service's own port, not its target). */
+  readonly port: string;
+  readonly lines: readonly string[];
+  readonly json: Readonly<Record<string, unknown>> | undefined;
 }
 
-function jsonReport(verdict: PathVerdict, query: PortQuery | undefined, open: boolean) {
-  const side = (s: DirectionVerdict) => ({
-    subject: describeEndpoint(s.subject),
-    applies: s.applies,
-    isolated: s.isolatedBy.length > 0,
-    open: isOpenFor(s.ports, query),
-    ports: describePorts(s.ports),
-    isolatedBy: s.isolatedBy.map(describePolicy),
-    allowedBy: s.allowedBy.map((a) => ({ policy: describePolicy(a.policy), rule: a.index, ports: describePorts(a.ports), decides: isOpenFor(a.ports, query) })),
-  });
+/** FROM or TO as the endpoints traffic really leaves or reaches. */
+function sideOf(target: Target, asked: AskedPort | undefined, isTo: boolean, ctx: PathContext): Side {
+  if (target.kind === 'endpoint') {
+    const { endpoint } = target;
+    const query = isTo ? endpointQuery(asked, endpoint) : undefined;
+    return { ends: [{ endpoint, query }], title: describeEndpoint(endpoint), port: describeQuery(query), lines: [], json: undefined };
+  }
+  const { service, address } = target;
+  if (service.externalName !== undefined) {
+    throw new NsguardError('NSG_USAGE', `nsguard explain: ${describeService(service, undefined)} is an alias for ${service.externalName}, outside the cluster: give its address instead`);
+  }
+  const port = isTo ? servicePortFor(service, asked) : undefined;
+  const resolved = serviceBackends(ctx.state, service, port);
+  const lines = [`  ${describeBackends(service, port, resolved)}`, ...resolved.unreached.map((u) => `  not reached: ${describeEndpoint(u.endpoint)} (${u.why})`)];
+  if (resolved.backends.length === 0) lines.push(`  ${describeService(service, undefined)} has no endpoint to send to: the path goes nowhere`);
   return {
-    from: describeEndpoint(verdict.from),
-    to: describeEndpoint(verdict.to),
-    port: query ?? null,
+    ends: resolved.backends.map((b) => ({ endpoint: b.endpoint, query: port === undefined || b.port === undefined ? undefined : { protocol: port.protocol, port: b.port } })),
+    title: describeService(service, address),
+    port: port === undefined ? describeQuery(undefined) : `${port.protocol} ${port.port}`,
+    lines,
+    json: {
+      namespace: service.namespace,
+      name: service.name,
+      address: address ?? null,
+      port: port === undefined ? null : { port: port.port, protocol: port.protocol, name: port.name ?? null, targetPort: port.targetPort },
+      selector: service.selector ?? null,
+      endpoints: resolved.backends.map((b) => describeEndpoint(b.endpoint)),
+      unreached: resolved.unreached.map((u) => ({ endpoint: describeEndpoint(u.endpoint), why: u.why })),
+    },
+  };
+}
+
+/**
+ * Between pods and addresses, one path; with a Service on either side, the path to (or from) each of
+ * its endpoints, open when every one is (traffic may land on any), closed when it has none.
+ */
+function explainTargets(from: Target, to: Target, asked: AskedPort | undefined, ctx: PathContext): PathAnswer {
+  const source = sideOf(from, asked, false, ctx);
+  const destination = sideOf(to, asked, true, ctx);
+  const paths = source.ends.flatMap((a) => destination.ends.map((b) => explainPath(a.endpoint, b.endpoint, b.query, ctx)));
+  if (source.json === undefined && destination.json === undefined) return paths[0] as PathAnswer;
+  const open = paths.length > 0 && paths.every((p) => p.open);
+  // One path known closed closes the Service's; else one that could not be judged leaves it unknown.
+  const said = open ? 'open' : paths.length === 0 || paths.some((p) => p.known && !p.open) ? 'closed' : 'unknown';
+  const head = `${source.title} → ${destination.title} on ${destination.port}: ${said}${paths.length > 1 ? ` (${paths.filter((p) => p.open).length} of ${paths.length} paths open)` : ''}`;
+  return {
     open,
-    ports: describePorts(verdict.ports),
-    egress: side(verdict.egress),
-    ingress: side(verdict.ingress),
+    text: [head, ...source.lines, ...destination.lines, ...paths.map((p) => p.text)].join('\n'),
+    known: said !== 'unknown',
+    json: {
+      from: source.title,
+      to: destination.title,
+      open,
+      ...(said === 'unknown' ? { unknown: true } : {}),
+      ...(source.json === undefined ? {} : { fromService: source.json }),
+      ...(destination.json === undefined ? {} : { toService: destination.json }),
+      paths: paths.map((p) => p.json),
+    },
   };
 }
 

@@ -14,8 +14,10 @@ import { calicoSystemManifests } from '../policy/generate/calico-system.ts';
 import type { Config, Namespace, PolicyManifest } from '../policy/objects/model.ts';
 import { ISOLATION_ANNOTATION, PARENT_ANNOTATION } from '../policy/objects/nsguard-metadata.ts';
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
+import { GENERATE_COLLECTIONS } from '../cluster/live-snapshot.ts';
+import { NSGUARD, type Host } from './cluster-source.ts';
 import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
-import { configFrom, objectsFrom, snapshotFrom } from './inputs.ts';
+import { configFrom, objectsFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
 
 export const GENERATE = {
@@ -31,15 +33,21 @@ export const GENERATE = {
   },
 } as const satisfies CommandSpec<FlagSpecs>;
 
-export async function generate(args: readonly string[], io: CommandIo): Promise<number> {
-  const parsed = parseCommand(GENERATE, args);
-  if (parsed.help) return printHelp(GENERATE, io);
+export async function generate(args: readonly string[], io: CommandIo, host: Host = NSGUARD): Promise<number> {
+  const spec = host.spec(GENERATE);
+  const parsed = parseCommand(spec, args);
+  if (parsed.help) return printHelp(spec, io);
   const { values, positionals } = parsed;
   const files = [...positionals, ...values.filename];
   if (files.length === 0) throw new NsguardError('NSG_USAGE', 'nsguard generate: name at least one FILE of Namespace objects (or -f FILE, - for standard input)');
   const config = await configFrom(values.config);
-  const state = values.state === undefined ? new ClusterState() : (await snapshotFrom(values.state)).state;
+  const source = await host.source('generate', values);
   const given = namespacesOf(await objectsFrom('generate', files, io), files);
+  // The parents the namespaces name are what a tenant's read must see.
+  const parents = given.flatMap((ns) => ns.annotations[PARENT_ANNOTATION] ?? []);
+  const snapshot = source === undefined ? undefined : await source.read({ collections: GENERATE_COLLECTIONS, keepPodNames: false, namespaces: parents, narrow: false });
+  for (const note of snapshot?.visibility.notes() ?? []) io.err(`${host.program} generate: ${note}`);
+  const state = snapshot?.state ?? new ClusterState();
   const output = values.output ?? 'yaml';
 
   const { inFileOrder, parentsFirst } = admitAll(given, state, config);

@@ -1,6 +1,5 @@
-// The inputs every offline command shares: the configuration and the cluster snapshot.
-import type { LoadedState } from '../cluster/load-state-file.ts';
-import { loadStateFile } from '../cluster/load-state-file.ts';
+// The inputs commands share: the configuration and the objects of FILE operands (the cluster comes
+// from cluster-source.ts).
 import { readFile } from 'node:fs/promises';
 import type { RawObject } from '../cluster/state-file.ts';
 import { readError, readObjects } from '../cluster/state-file.ts';
@@ -13,11 +12,6 @@ import { locateObjects, sourceOf } from './object-sources.ts';
 
 export async function configFrom(file: string | undefined): Promise<Config> {
   return file === undefined ? DEFAULT_CONFIG : loadConfig(file);
-}
-
-/** A state file's snapshot with every pod name kept: commands name pods the user asks about. */
-export async function snapshotFrom(file: string): Promise<LoadedState> {
-  return loadStateFile(file, { keepPodNames: true });
 }
 
 /** An object of an input file, and where in the file it starts. */

@@ -5,6 +5,7 @@
 import { isSensitiveImage } from '../audit/workloads.ts';
 import { parseIp } from '../policy/netpol/cidr.ts';
 import type { PodGroup, SensitiveWorkloads } from '../policy/objects/model.ts';
+import { SERVICE_NAME_LABEL } from '../policy/objects/parse-service.ts';
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -39,7 +40,7 @@ export class AuditObjects {
       });
       if (images.length > 0) this.#images.set(`${String(metadata?.['namespace'])}/${String(metadata?.['name'])}`, images);
     } else if (metadata?.['namespace'] === 'default' && apiVersion === 'discovery.k8s.io/v1' && kind === 'EndpointSlice') {
-      if (fields(metadata['labels'])?.['kubernetes.io/service-name'] !== APISERVER_SERVICE) return;
+      if (fields(metadata['labels'])?.[SERVICE_NAME_LABEL] !== APISERVER_SERVICE) return;
       for (const endpoint of list(object['endpoints'])) for (const address of list(fields(endpoint)?.['addresses'])) this.#address(address);
     } else if (metadata?.['namespace'] === 'default' && metadata['name'] === APISERVER_SERVICE && apiVersion === 'v1' && kind === 'Endpoints') {
       for (const subset of list(object['subsets'])) for (const address of list(fields(subset)?.['addresses'])) this.#address(fields(address)?.['ip']);

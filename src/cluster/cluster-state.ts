@@ -1,8 +1,8 @@
 import type { CalicoPolicy, Tier } from '../policy/calico/model.ts';
-import type { CalicoObjects, ClusterView } from '../policy/objects/cluster-view.ts';
+import type { CalicoObjects, ClusterView, ServiceView } from '../policy/objects/cluster-view.ts';
 import type { CalicoPolicyKey } from './calico-store.ts';
 import { CalicoStore } from './calico-store.ts';
-import type { ContainerPort, Labels, Namespace, Pod, PodGroup, Policy, Selector } from '../policy/objects/model.ts';
+import type { ContainerPort, EndpointSlice, Labels, Namespace, Pod, PodGroup, Policy, Selector, Service } from '../policy/objects/model.ts';
 import { selects } from '../policy/netpol/selector.ts';
 import { countOf, firstOf, insertedAt, itemsOf, removedAt, withItem, withoutItem, type Few } from './few.ts';
 import { compactCopy, compareShapes, compareText, orderedLabels, sameShape, sortedPorts, type GroupShape } from './group-identity.ts';
@@ -10,6 +10,7 @@ import { Interner } from './interner.ts';
 import { IpIndex } from './ip-index.ts';
 import { ipKey, ipText, type IpKey } from './ip-key.ts';
 import { LabelIndex } from './label-index.ts';
+import { ServiceStore } from './service-store.ts';
 import { SmallMap } from './small-map.ts';
 
 // The in-memory index behind both ClusterView implementations (state file and informers). Pods are
@@ -192,7 +193,7 @@ class NamespacePods {
   }
 }
 
-export class ClusterState implements ClusterView {
+export class ClusterState implements ClusterView, ServiceView {
   readonly #keepPodNames: boolean;
   readonly #namespaces = new Map<string, Namespace>();
   readonly #namespaceIndex = new LabelIndex<Namespace>();
@@ -209,6 +210,7 @@ export class ClusterState implements ClusterView {
   /** ip → the group of each pod holding it (hostNetwork pods share one), in the order they came. */
   readonly #ipIndex = new IpIndex<Few<GroupEntry>>();
   readonly #calico = new CalicoStore();
+  readonly #services = new ServiceStore();
 
   constructor(options: ClusterStateOptions = {}) {
     this.#keepPodNames = options.keepPodNames ?? false;
@@ -280,6 +282,30 @@ export class ClusterState implements ClusterView {
 
   calico(): CalicoObjects | undefined {
     return this.#calico.objects();
+  }
+
+  upsertService(service: Service): void {
+    this.#services.upsert(service);
+  }
+
+  upsertEndpointSlice(slice: EndpointSlice): void {
+    this.#services.upsertSlice(slice);
+  }
+
+  service(namespace: string, name: string): Service | undefined {
+    return this.#services.get(namespace, name);
+  }
+
+  serviceWithClusterIp(ip: string): Service | undefined {
+    return this.#services.withClusterIp(ip);
+  }
+
+  serviceNames(namespace: string): readonly string[] {
+    return this.#services.names(namespace);
+  }
+
+  endpointSlices(namespace: string, service: string): readonly EndpointSlice[] {
+    return this.#services.slices(namespace, service);
   }
 
   upsertPod(pod: Pod): void {
@@ -409,6 +435,21 @@ export class ClusterState implements ClusterView {
     const holders = this.#ipIndex.get(ipKey(ip));
     if (holders === undefined) return NO_GROUPS;
     return [...new Set(itemsOf(holders))].sort((a, b) => compareText(a.space.name, b.space.name) || a.rank - b.rank).map((g) => g.snapshot());
+  }
+
+  /**
+   * The pods holding `ip`, each with its name where its group keeps it (every name with keepPodNames;
+   * otherwise the first few), so an address means one pod rather than the whole group it counts in.
+   */
+  podsWithIp(ip: string): readonly { readonly group: PodGroup; readonly name: string | undefined }[] {
+    const key = ipKey(ip);
+    const found: { group: PodGroup; name: string | undefined }[] = [];
+    for (const group of new Set(itemsOf(this.#ipIndex.get(key)))) {
+      const names = itemsOf(group.names).filter((name) => itemsOf(ipsOf(group.space.pods.get(name) as PodRef)).includes(key));
+      if (names.length === 0) found.push({ group: group.snapshot(), name: undefined });
+      for (const name of names.toSorted(compareText)) found.push({ group: group.snapshot(), name });
+    }
+    return found.sort((a, b) => compareText(a.group.namespace, b.group.namespace) || compareText(a.name ?? '', b.name ?? ''));
   }
 
   /** The policy with its selector, rules, labels and annotations shared with equal ones. */

@@ -5,9 +5,10 @@ import { calicoKind, parseCalicoObject } from '../policy/calico/calico-kinds.ts'
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
 import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
 import { parsePod } from '../policy/objects/parse-pod.ts';
+import { parseEndpointSlice, parseService } from '../policy/objects/parse-service.ts';
 import type { ClusterState } from './cluster-state.ts';
 
-// State files: what `kubectl get namespaces,networkpolicies,pods -A -o yaml` prints (one `v1 List`),
+// State files: what `kubectl get namespaces,networkpolicies,pods,services -A -o yaml` prints (one `v1 List`),
 // multi-document YAML, or JSON. Objects are only split out and located here; parse-*.ts validate them.
 
 /** One Kubernetes object and where it came from, e.g. `state.yaml document 2 item 14` (both 1-based). */
@@ -24,6 +25,9 @@ export interface LoadReport {
   readonly skippedPods: number;
   /** Calico policies (NetworkPolicy, GlobalNetworkPolicy and their staged forms) and Tiers, in either API group. */
   readonly calico: number;
+  readonly services: number;
+  /** Read; only those of Services without a selector are kept. */
+  readonly endpointSlices: number;
   /** Every other object, counted by kind. */
   readonly skipped: Readonly<Record<string, number>>;
 }
@@ -142,6 +146,8 @@ export class ObjectLoader {
   #pods = 0;
   #skippedPods = 0;
   #calico = 0;
+  #services = 0;
+  #endpointSlices = 0;
   readonly #skipped = new Map<string, number>();
 
   /** Throws if the object is invalid; else returns what adds it to a state, or undefined if it is only counted. */
@@ -167,6 +173,16 @@ export class ObjectLoader {
       this.#pods++;
       return (state) => state.upsertPod(pod);
     }
+    if (apiVersion === 'v1' && kind === 'Service') {
+      const service = parseService(object, where);
+      this.#services++;
+      return (state) => state.upsertService(service);
+    }
+    if (apiVersion === 'discovery.k8s.io/v1' && kind === 'EndpointSlice') {
+      const slice = parseEndpointSlice(object, where);
+      this.#endpointSlices++;
+      return slice === undefined ? undefined : (state) => state.upsertEndpointSlice(slice);
+    }
     const calico = calicoKind(apiVersion, kind);
     if (calico !== undefined) {
       const parsed = parseCalicoObject(object, calico, where);
@@ -184,6 +200,8 @@ export class ObjectLoader {
       pods: this.#pods,
       skippedPods: this.#skippedPods,
       calico: this.#calico,
+      services: this.#services,
+      endpointSlices: this.#endpointSlices,
       // fromEntries defines own properties, so a kind named like an Object.prototype member counts right.
       skipped: Object.fromEntries(this.#skipped),
     };

@@ -1,4 +1,5 @@
 import t from 'tap';
+import fc from 'fast-check';
 import { commandHelp, nearest, parseCommand, type CommandSpec, type FlagSpecs } from '../../src/cli/command-spec.ts';
 
 const SPEC = {
@@ -62,4 +63,38 @@ t.test('nearest: within two edits, a transposition is one, a prefix counts', asy
   t.equal(nearest('out', ['output', 'state']), 'output');
   t.equal(nearest('mysql', ['mysql-0', 'web-1']), 'mysql-0');
   t.equal(nearest('zzz', ['output']), undefined);
+});
+
+/** Damerau-Levenshtein (optimal string alignment) over the whole table: what nearest's banded rows must agree with. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const above = d[i - 1] as number[];
+      row[j] = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+t.test('nearest picks the first candidate at the least distance within two edits, as the whole table says', async () => {
+  const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '-'), maxLength: 8 });
+  fc.assert(
+    fc.property(word, fc.array(word, { maxLength: 5 }), (text, candidates) => {
+      const scored = candidates.map((c) => ({ c, d: c.startsWith(text) && text.length >= 2 ? 1 : distance(text, c) })).filter((s) => s.d <= 2);
+      const least = Math.min(...scored.map((s) => s.d));
+      return nearest(text, candidates) === scored.find((s) => s.d === least)?.c;
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+t.test('nearest over the 100k pod names of one Deployment, all of one length, agrees with the whole table', async (t) => {
+  const names = Array.from({ length: 100_000 }, (_, i) => `web-6f7c9d5b8-${i.toString(36).padStart(5, 'k')}`);
+  const typo = 'web6f7c9d5b8-k1j4m'; // web-6f7c9d5b8-k1j4m, which is there, less a hyphen
+  const least = Math.min(...names.map((n) => distance(typo, n)));
+  t.equal(least, 1);
+  t.equal(nearest(typo, names), 'web-6f7c9d5b8-k1j4m');
 });

@@ -151,6 +151,20 @@ t.test('pods sharing an IP are each found in their own group through any order o
   t.same(s.stats(), { namespaces: 0, policies: 0, pods: 1, podGroups: 1 });
 });
 
+t.test('an address names the one pod holding it, whatever its group holds; one beyond the named few, only its group', async (t) => {
+  const named = new ClusterState({ keepPodNames: true });
+  const few = new ClusterState();
+  for (const s of [named, few]) {
+    for (let i = 1; i <= 7; i++) s.upsertPod(pod('a', `web-${i}`, { app: 'web' }, [`10.0.0.${i}`, `fd00::${i}`]));
+    s.upsertPod(pod('b', 'stale', { app: 'db' }, ['10.0.0.2']));
+  }
+  const holders = (s: ClusterState, ip: string) => s.podsWithIp(ip).map((p) => [p.group.namespace, p.group.count, p.name]);
+  t.same(holders(named, '10.0.0.2'), [['a', 7, 'web-2'], ['b', 1, 'stale']], 'a stale dump may list two holders: both are named');
+  t.same(holders(named, 'FD00::7'), [['a', 7, 'web-7']], 'any spelling');
+  t.same(holders(few, '10.0.0.7'), [['a', 7, undefined]], 'web-7 is past the names a group keeps without keepPodNames');
+  t.same(holders(few, '10.0.0.9'), []);
+});
+
 t.test('members beyond the named ones still show their IPs, and take a name when one goes free', async (t) => {
   const s = new ClusterState();
   for (let i = 1; i <= 7; i++) s.upsertPod(pod('a', `web-${i}`, { app: 'web' }, [`10.0.0.${i}`]));

@@ -139,7 +139,7 @@ const loads: { name: string; file: string; report: LoadReport; check: (s: Cluste
   {
     name: 'a kubectl List loads namespaces, policies and running pods, and skips finished and hostNetwork pods',
     file: 'kubectl-list.yaml',
-    report: { namespaces: 2, policies: 2, pods: 2, skippedPods: 2, calico: 0, skipped: {} },
+    report: { namespaces: 2, policies: 2, pods: 2, skippedPods: 2, calico: 0, services: 0, endpointSlices: 0, skipped: {} },
     check: (s) => ({
       envs: [...s.namespaces()].map((n) => [n.name, n.labels['env']]),
       policies: s.policies('shop-prod').map((p) => p.name),
@@ -165,16 +165,21 @@ const loads: { name: string; file: string; report: LoadReport; check: (s: Cluste
     },
   },
   {
-    name: 'multi-document YAML counts Calico policies and skips other kinds by kind',
+    name: 'multi-document YAML counts Calico policies and Services, and skips other kinds by kind',
     file: 'multi-doc.yaml',
-    report: { namespaces: 1, policies: 1, pods: 1, skippedPods: 0, calico: 2, skipped: { ConfigMap: 1, Service: 1 } },
-    check: (s) => ({ policies: s.policies('payments').map((p) => p.name), ledger: s.findPod('ledger', 'ledger-0')?.ips, ns: s.namespace('ledger') }),
-    expect: { policies: ['default-deny-ingress'], ledger: ['10.244.3.21'], ns: undefined },
+    report: { namespaces: 1, policies: 1, pods: 1, skippedPods: 0, calico: 2, services: 1, endpointSlices: 0, skipped: { ConfigMap: 1 } },
+    check: (s) => ({ policies: s.policies('payments').map((p) => p.name), ledger: s.findPod('ledger', 'ledger-0')?.ips, ns: s.namespace('ledger'), service: s.service('ledger', 'ledger') }),
+    expect: {
+      policies: ['default-deny-ingress'],
+      ledger: ['10.244.3.21'],
+      ns: undefined,
+      service: { namespace: 'ledger', name: 'ledger', clusterIPs: [], headless: false, externalName: undefined, selector: { app: 'ledger' }, ports: [{ name: undefined, port: 80, protocol: 'TCP', targetPort: 80 }] },
+    },
   },
   {
     name: 'a JSON List loads like its YAML twin, dual-stack IPs included',
     file: 'kubectl-list.json',
-    report: { namespaces: 1, policies: 0, pods: 1, skippedPods: 0, calico: 0, skipped: {} },
+    report: { namespaces: 1, policies: 0, pods: 1, skippedPods: 0, calico: 0, services: 0, endpointSlices: 0, skipped: {} },
     check: (s) => s.podGroupsWithIp('fd00:10:244:4::8').map((g) => [g.namespace, g.names, g.ips]),
     expect: [['search-test', ['search-6c5b4a3f2e-abcde'], ['10.244.4.8', 'fd00:10:244:4::8']]],
   },

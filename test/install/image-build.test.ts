@@ -24,4 +24,9 @@ t.test('the sources compile as the build stage compiles them, and the compiled C
   const check = spawnSync(process.execPath, [join(app, imageScript()), 'check', '--state', join(root, 'examples/cluster.yaml'), '-o', 'json', join(root, 'test/fixtures/check/mysql-from-other-envs.yaml')], { encoding: 'utf8' });
   t.equal(check.status, 1, 'the compiled policy core denies');
   t.match(JSON.parse(check.stdout), { allowed: false, results: [{ violations: [{ rule: 'env-boundary' }] }] });
+  // The kubectl plugin's release archive is laid out alike, with its launcher beside dist/ (plugins/nsguard.yaml).
+  cpSync(join(root, 'bin'), join(app, 'bin'), { recursive: true });
+  const plugin = (...args: string[]) => execFileSync(process.execPath, [join(app, 'bin/kubectl-nsguard.js'), ...args], { cwd: app, encoding: 'utf8' });
+  t.equal(plugin('--version').trim(), `kubectl nsguard ${version}`);
+  t.match(plugin('explain', '--help'), /^usage: kubectl nsguard explain \[options\] FROM TO$/m, 'the compiled commands, without src/ beside it');
 });

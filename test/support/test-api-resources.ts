@@ -60,6 +60,8 @@ function defaultNetworkPolicy(object: KubeObject): void {
 export const BUILTIN_RESOURCES: readonly ApiResource[] = [
   { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, statusSubresource: true, tracksGeneration: false, defaults: defaultNamespace },
   { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, statusSubresource: true, tracksGeneration: true },
+  // Read by `nsguard explain` (kubectl nsguard) to resolve a Service to its endpoints.
+  { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, statusSubresource: true, tracksGeneration: false },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true, statusSubresource: false, tracksGeneration: false },
   { group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true, statusSubresource: false, tracksGeneration: false },
   { group: 'events.k8s.io', version: 'v1', resource: 'events', kind: 'Event', namespaced: true, statusSubresource: false, tracksGeneration: false },

@@ -5,7 +5,8 @@
 // admission webhooks in test-api-writes.ts and test-api-admission.ts, the namespace controller in
 // test-api-namespace-controller.ts, watch streams in test-api-watch.ts, PATCH in test-api-patch.ts,
 // bodies and users in test-api-http.ts. Requests are made as the user their bearer token names
-// (`users`), unchecked: no authorization.
+// (`users`); a user given rules in `access` may do only what they allow, as RBAC decides it
+// (test-api-authorization.ts), and any other user anything.
 // Test seeding (store.upsert) skips validation and admission, so clients' handling of malformed
 // objects can still be tested. Server-side apply merges by field ownership
 // (test-api-field-ownership.ts). Not modelled: DeleteOptions (grace periods, preconditions,
@@ -30,6 +31,8 @@ import type { UserInfo } from './test-api-admission.ts';
 import { NamespaceController } from './test-api-namespace-controller.ts';
 import { AdmittedWrites } from './test-api-writes.ts';
 import { managerOf, readBody, userOf } from './test-api-http.ts';
+import type { AccessRule } from './test-api-authorization.ts';
+import { allows, forbidden, requestAttributes } from './test-api-authorization.ts';
 
 /** One request as the server saw it; `status` is set once answered (200 for a watch that started). */
 export interface RequestRecord {
@@ -80,6 +83,8 @@ export class TestApiServer {
   beforeRequest: ((record: RequestRecord) => Status | undefined | Promise<Status | undefined>) | undefined;
   /** Bearer token → user; an unknown token is a user of that name. */
   readonly users = new Map<string, UserInfo>([[DEFAULT_TOKEN, { username: 'system:serviceaccount:nsguard:nsguard', groups: ['system:serviceaccounts', 'system:authenticated'] }]]);
+  /** Username → what it may do; a user not listed may do anything. */
+  readonly access = new Map<string, readonly AccessRule[]>();
   /** `namespace/name:port` of a Service → the base URL of a ready endpoint; a missing entry has none (scaled to 0). */
   readonly services = new Map<string, string>();
   readonly #writes: AdmittedWrites;
@@ -204,6 +209,10 @@ export class TestApiServer {
       // Awaited only when held, so a request is otherwise handled in the tick it arrives.
       const injected = answer instanceof Promise ? await answer : answer;
       if (injected !== undefined) throw new ApiError(injected);
+      // Authorization comes before routing: a user who may not read a group never learns it is not served.
+      const attributes = requestAttributes(method, url.pathname, query);
+      const rules = this.access.get(record.user);
+      if (attributes !== undefined && rules !== undefined && !allows(rules, attributes)) throw new ApiError(forbidden(record.user, attributes));
       if (routeError !== undefined) throw routeError;
       if (discovery !== undefined) return this.#send(res, record, 200, discovery);
       if (route === undefined || record.verb === undefined) throw methodNotAllowed(method);

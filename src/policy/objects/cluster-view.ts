@@ -1,5 +1,5 @@
 import type { CalicoPolicy, Tier } from '../calico/model.ts';
-import type { Namespace, PodGroup, Policy, Selector } from './model.ts';
+import type { EndpointSlice, Namespace, PodGroup, Policy, Selector, Service } from './model.ts';
 
 /**
  * The one narrow window the core has on a cluster. Implemented by an in-memory index kept by the
@@ -38,4 +38,15 @@ export interface CalicoObjects {
   readonly global: readonly CalicoPolicy[];
   /** StagedNetworkPolicies of the namespace, or with `undefined` the StagedGlobalNetworkPolicies. */
   staged(namespace: string | undefined): readonly CalicoPolicy[];
+}
+
+/** A cluster's Services and what they send to, for `nsguard explain`: the checks never look at them. */
+export interface ServiceView {
+  service(namespace: string, name: string): Service | undefined;
+  /** Any spelling of the address. */
+  serviceWithClusterIp(ip: string): Service | undefined;
+  /** Sorted. */
+  serviceNames(namespace: string): readonly string[];
+  /** The slices of a Service without a selector, by name. */
+  endpointSlices(namespace: string, service: string): readonly EndpointSlice[];
 }

@@ -237,3 +237,42 @@ export interface Pod {
   readonly ports: readonly ContainerPort[];
   readonly ips: readonly string[];
 }
+
+/** A port of a Service: what clients connect to (`port`), and where on an endpoint it arrives. */
+export interface ServicePort {
+  /** undefined for a Service's one unnamed port. */
+  readonly name: string | undefined;
+  readonly port: number;
+  readonly protocol: Protocol;
+  /** A number, or the name of a container port, looked up on each endpoint pod (pods may differ). */
+  readonly targetPort: number | string;
+}
+
+/** What `nsguard explain` needs of a Service: how it is addressed and which endpoints it sends to. */
+export interface Service {
+  readonly namespace: string;
+  readonly name: string;
+  /** Every family's ClusterIP; empty for headless and ExternalName Services. */
+  readonly clusterIPs: readonly string[];
+  /** `clusterIP: None`: the name resolves to the endpoints' own addresses, and ports are not translated. */
+  readonly headless: boolean;
+  /** `type: ExternalName`: a DNS alias for a host outside the cluster. */
+  readonly externalName: string | undefined;
+  /** undefined without a selector: someone else keeps its endpoints (EndpointSlices). */
+  readonly selector: Labels | undefined;
+  readonly ports: readonly ServicePort[];
+}
+
+/**
+ * The endpoints an EndpointSlice lists for a Service without a selector (those of Services with one are
+ * the pods the selector picks, which the view holds already). Only endpoints that take traffic.
+ */
+export interface EndpointSlice {
+  readonly namespace: string;
+  readonly name: string;
+  /** The Service it belongs to (its `kubernetes.io/service-name` label), in the same namespace. */
+  readonly service: string;
+  /** By the Service port's name: the port number on the endpoints. */
+  readonly ports: readonly ContainerPort[];
+  readonly addresses: readonly string[];
+}

@@ -1,5 +1,8 @@
 // The small field readers every parse-*.ts file shares, so that every bad field is reported the same way.
 import { NsguardError } from '../../errors.ts';
+import { parseIp } from '../netpol/cidr.ts';
+import type { Protocol } from './model.ts';
+import { PROTOCOLS } from './model.ts';
 
 /** Where an object came from and what it is, for messages: `state.yaml document 3`, `NetworkPolicy prod/allow-db`. */
 export interface ObjectContext {
@@ -62,4 +65,23 @@ export function optionalString(value: unknown, path: string, ctx: ObjectContext)
 /** apimachinery IsValidPortName (IANA_SVC_NAME, RFC 6335): how container ports and named policy ports are spelled. */
 export function isPortName(name: string): boolean {
   return name.length <= 15 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name) && /[a-z]/.test(name) && !name.includes('--');
+}
+
+/** `protocol` of a port entry (container, policy, Service or EndpointSlice port); the API defaults it to TCP. */
+export function parseProtocol(entry: Fields, path: string, ctx: ObjectContext): Protocol {
+  const raw = entry['protocol'] ?? 'TCP';
+  if (!PROTOCOLS.includes(raw as Protocol)) throw invalidField(ctx, `${path}.protocol`, raw, PROTOCOLS.join(', '));
+  return raw as Protocol;
+}
+
+export function requirePortNumber(raw: unknown, path: string, ctx: ObjectContext): number {
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > 65535) {
+    throw invalidField(ctx, path, raw, 'a port number from 1 to 65535');
+  }
+  return raw;
+}
+
+export function requireIp(raw: unknown, path: string, ctx: ObjectContext): string {
+  if (typeof raw !== 'string' || parseIp(raw) === undefined) throw invalidField(ctx, path, raw, 'an IP address');
+  return raw;
 }

@@ -1,10 +1,9 @@
 // networking.k8s.io/v1 NetworkPolicy (client-node V1NetworkPolicy, as the API serves it) into a Policy,
 // with the API's defaults applied and its validation repeated, since state files never went through it.
 import { parseCidr } from '../netpol/cidr.ts';
-import type { Cidr, Direction, IpBlock, Peer, Policy, PortSpec, Protocol, Rule } from './model.ts';
-import { PROTOCOLS } from './model.ts';
-import type { Fields, ObjectContext } from './parse-fields.ts';
-import { invalidField, isPortName, optionalList, requireFields } from './parse-fields.ts';
+import type { Cidr, Direction, IpBlock, Peer, Policy, PortSpec, Rule } from './model.ts';
+import type { ObjectContext } from './parse-fields.ts';
+import { invalidField, isPortName, optionalList, parseProtocol, requireFields, requirePortNumber } from './parse-fields.ts';
 import { parseObjectHead } from './parse-object-head.ts';
 import { parseSelector } from './parse-selector.ts';
 
@@ -128,17 +127,4 @@ function parsePort(raw: unknown, path: string, ctx: ObjectContext): PortSpec {
   const to = requirePortNumber(endPort, `${path}.endPort`, ctx);
   if (to < from) throw invalidField(ctx, `${path}.endPort`, endPort, `a port number at least port ${from}`);
   return { protocol, kind: 'range', from, to };
-}
-
-function parseProtocol(entry: Fields, path: string, ctx: ObjectContext): Protocol {
-  const raw = entry['protocol'] ?? 'TCP';
-  if (!PROTOCOLS.includes(raw as Protocol)) throw invalidField(ctx, `${path}.protocol`, raw, PROTOCOLS.join(', '));
-  return raw as Protocol;
-}
-
-function requirePortNumber(raw: unknown, path: string, ctx: ObjectContext): number {
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > 65535) {
-    throw invalidField(ctx, path, raw, 'a port number from 1 to 65535');
-  }
-  return raw;
 }

@@ -1,9 +1,7 @@
 // v1 Pod (client-node V1Pod) into the core's Pod, or nothing for pods NetworkPolicy does not govern.
-import { parseIp } from '../netpol/cidr.ts';
-import type { ContainerPort, Pod, Protocol } from './model.ts';
-import { PROTOCOLS } from './model.ts';
+import type { ContainerPort, Pod } from './model.ts';
 import type { ObjectContext } from './parse-fields.ts';
-import { invalidField, isPortName, optionalFields, optionalList, optionalString, requireFields } from './parse-fields.ts';
+import { invalidField, isPortName, optionalFields, optionalList, optionalString, parseProtocol, requireFields, requireIp, requirePortNumber } from './parse-fields.ts';
 import { parseObjectHead } from './parse-object-head.ts';
 
 /**
@@ -46,13 +44,7 @@ function parseContainerPort(raw: unknown, path: string, ctx: ObjectContext): Con
   if (name !== undefined && !isPortName(name)) {
     throw invalidField(ctx, `${path}.name`, name, 'a port name (IANA_SVC_NAME: 1-15 of a-z, 0-9, -, with a letter)');
   }
-  const port = entry['containerPort'];
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw invalidField(ctx, `${path}.containerPort`, port, 'a port number from 1 to 65535');
-  }
-  const protocol = entry['protocol'] ?? 'TCP';
-  if (!PROTOCOLS.includes(protocol as Protocol)) throw invalidField(ctx, `${path}.protocol`, protocol, PROTOCOLS.join(', '));
-  return { name, port, protocol: protocol as Protocol };
+  return { name, port: requirePortNumber(entry['containerPort'], `${path}.containerPort`, ctx), protocol: parseProtocol(entry, path, ctx) };
 }
 
 /** status.podIPs lists every family's IP on dual-stack clusters; status.podIP is the primary alone. */
@@ -65,9 +57,4 @@ function parseIps(status: Readonly<Record<string, unknown>> | undefined, ctx: Ob
   if (ips.length > 0) return ips;
   const podIP = status?.['podIP'];
   return podIP === undefined || podIP === null || podIP === '' ? [] : [requireIp(podIP, 'status.podIP', ctx)];
-}
-
-function requireIp(raw: unknown, path: string, ctx: ObjectContext): string {
-  if (typeof raw !== 'string' || parseIp(raw) === undefined) throw invalidField(ctx, path, raw, 'an IP address');
-  return raw;
 }
