@@ -29,7 +29,7 @@ export const GENERATE = {
     state: { type: 'string', value: 'FILE', help: 'a cluster snapshot, for parents and templates already in the cluster' },
     config: { type: 'string', value: 'FILE', help: "nsguard's configuration" },
     filename: { type: 'string', short: 'f', multiple: true, value: 'FILE', help: 'Namespace objects, as kubectl -f takes them; - is standard input' },
-    output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['yaml', 'json'], help: 'how to print the policies' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['yaml', 'json', 'name'], help: 'how to print the policies (name: kind.group/name, one a line, as kubectl -o name)' },
   },
 } as const satisfies CommandSpec<FlagSpecs>;
 
@@ -66,8 +66,17 @@ export async function generate(args: readonly string[], io: CommandIo, host: Hos
   const manifests: PolicyManifest[] = config.flavour === 'calico' ? [...calicoSystemManifests(config)] : [];
   for (const namespace of inFileOrder) manifests.push(...(generated.get(namespace.name) ?? []));
   if (output === 'json') io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifests }, null, 2));
+  else if (output === 'name') for (const m of manifests) io.out(kubectlName(m));
   else if (manifests.length > 0) io.out(manifests.map((m) => stringify(m).trimEnd()).join('\n---\n'));
   return 0;
+}
+
+/** What `kubectl ... -o name` prints for the object: `networkpolicy.networking.k8s.io/default-deny`. */
+function kubectlName(manifest: PolicyManifest): string {
+  const apiVersion = String(manifest['apiVersion']);
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const name = String((manifest['metadata'] as { name?: unknown } | undefined)?.name);
+  return `${String(manifest['kind']).toLowerCase()}${group === '' ? '' : `.${group}`}/${name}`;
 }
 
 /** Every object must be a Namespace: anything else means the wrong file was given. Repeats: the last wins. */

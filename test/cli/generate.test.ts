@@ -49,6 +49,12 @@ t.test('a bare namespace gets the default template, as YAML for kubectl apply', 
   }
 });
 
+t.test('-o name lists what would be created as kubectl -o name does, in creation order', async (t) => {
+  const r = nsguard('generate', '-o', 'name', fixture('generate/shop.yaml'));
+  t.equal(r.code, 0, r.stderr);
+  t.strictSame(r.stdout.trimEnd().split('\n'), DEFAULT_NAMES.map((name) => `networkpolicy.networking.k8s.io/${name}`));
+});
+
 t.test('the environment is stamped as the webhook would: from the name, unless given', async (t) => {
   const dir = t.testdir({
     'ns.yaml': [namespaceYaml('shop-prod', {}, { 'nsguard.io/template': 'web' }), namespaceYaml('shop-test', {}, { 'nsguard.io/template': 'web' }), namespaceYaml('odd-prod', { env: 'test' }, { 'nsguard.io/template': 'web' })].join('---\n'),
@@ -188,7 +194,7 @@ t.test('bad input exits 2 with a message naming what is wrong', async (t) => {
     { name: 'a Pod among the namespaces', args: ['generate', `${dir}/pod.yaml`], stderr: /NSG_USAGE: nsguard generate: .*pod\.yaml document 2 is a Pod \(v1\); generate reads only Namespace/ },
     { name: 'no FILE', args: ['generate'], stderr: /NSG_USAGE: nsguard generate: name at least one FILE of Namespace objects/ },
     { name: 'a file with no Namespace', args: ['generate', `${dir}/empty.yaml`], stderr: /NSG_USAGE: nsguard generate: no Namespace objects in .*empty\.yaml/ },
-    { name: 'a bad --output', args: ['generate', '-o', 'text', `${dir}/ns.yaml`], stderr: /--output must be one of yaml, json, not "text"/ },
+    { name: 'a bad --output', args: ['generate', '-o', 'text', `${dir}/ns.yaml`], stderr: /--output must be one of yaml, json, name, not "text"/ },
     { name: 'an unknown flag', args: ['generate', '--delete', `${dir}/ns.yaml`], stderr: /NSG_USAGE: nsguard generate: Unknown option '--delete'/ },
     { name: 'a missing FILE', args: ['generate', `${dir}/nope.yaml`], stderr: /NSG_STATE_READ: .*nope\.yaml/ },
     { name: 'a malformed document', args: ['generate', `${dir}/broken.yaml`], stderr: /NSG_STATE_PARSE: .*broken\.yaml document 2/ },
