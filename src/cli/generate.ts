@@ -29,7 +29,7 @@ export const GENERATE = {
     state: { type: 'string', value: 'FILE', help: 'a cluster snapshot, for parents and templates already in the cluster' },
     config: { type: 'string', value: 'FILE', help: "nsguard's configuration" },
     filename: { type: 'string', short: 'f', multiple: true, value: 'FILE', help: 'Namespace objects, as kubectl -f takes them; - is standard input' },
-    output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['yaml', 'json', 'name'], help: 'how to print the policies (name: kind.group/name, one a line, as kubectl -o name)' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', choices: ['yaml', 'json', 'name'], help: 'how to print the policies; name prints kind.group/name a line, as kubectl -o name does' },
   },
 } as const satisfies CommandSpec<FlagSpecs>;
 

@@ -244,7 +244,7 @@ t.test('--help lists generate, and generate --help its options', async (t) => {
   const own = nsguard('generate', '--help');
   t.equal(own.code, 0);
   t.match(own.stdout, /^usage: nsguard generate \[options\] \[FILE\.\.\.\]$/m);
-  t.match(own.stdout, /^  -o, --output FORMAT +how to print the policies \(one of yaml, json; default yaml\)$/m);
+  t.match(own.stdout, /^  -o, --output FORMAT +how to print the policies; name prints kind\.group\/name a line, as kubectl -o name does \(one of yaml, json, name; default yaml\)$/m);
 });
 
 t.test('flavour calico prints the Calico tier and DNS GlobalNetworkPolicy first, then the namespace without a DNS policy', async (t) => {
