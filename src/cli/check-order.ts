@@ -10,6 +10,12 @@ import type { Config, Policy } from '../policy/objects/model.ts';
 import { parseNetworkPolicy } from '../policy/objects/parse-network-policy.ts';
 import type { LocatedObject } from './inputs.ts';
 
+/**
+ * Later policies tried per denial, nearest first: each try is a whole judgement, and a file of many
+ * egress policies in one namespace would otherwise cost the square of their number.
+ */
+export const ORDER_NOTE_TRIES = 16;
+
 /** The run's objects, the index of the one judged, and the namespace of objects that name none. */
 export interface RunOrder {
   readonly objects: readonly LocatedObject[];
@@ -19,16 +25,19 @@ export interface RunOrder {
 
 /**
  * `decision` with a note on its `dns-egress` violations naming the first later NetworkPolicy of the same
- * namespace that, applied before the denied one, leaves no `dns-egress` violation. The state is put back
+ * namespace (among the next ORDER_NOTE_TRIES with egress rules) that, applied before the denied one,
+ * leaves no `dns-egress` violation. The state is put back
  * as it was after each try.
  */
 export function withOrderNote(request: AdmissionRequest, decision: Decision, { objects, after, defaultNamespace }: RunOrder, state: ClusterState, config: Config): Decision {
   const namespace = request.namespace;
   if (decision.allowed || request.kind.group !== 'networking.k8s.io' || request.operation === 'DELETE' || namespace === undefined) return decision;
   if (!decision.violations.some((v) => v.rule === 'dns-egress')) return decision;
+  let tries = 0;
   for (const raw of objects.slice(after + 1)) {
     const policy = egressPolicy(raw, defaultNamespace);
     if (policy === undefined || policy.namespace !== namespace || policy.name === request.name) continue;
+    if (++tries > ORDER_NOTE_TRIES) break;
     const previous = state.policies(namespace).find((p) => p.name === policy.name);
     state.upsertPolicy(policy);
     let fixed: boolean;

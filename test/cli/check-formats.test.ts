@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import t from 'tap';
+import { ORDER_NOTE_TRIES } from '../../src/cli/check-order.ts';
 import { attribute, text } from '../../src/cli/check-junit.ts';
 import { EXAMPLE } from '../support/cluster.ts';
 import { fixture, nsguard, nsguardWithInput } from '../support/cli.ts';
@@ -115,6 +116,21 @@ t.test('a denial whose fix comes later in the same run says so, and the later ob
   t.match(report.results[2], { name: 'allow-dns', operation: 'CREATE', verdict: 'allowed' }, 'trying it first left the snapshot as it was');
   const alone = nsguard('check', '--state', EXAMPLE, fixture('check/new-namespace-deny-first.yaml').replace('deny-first', 'dns-first'));
   t.notMatch(alone.stdout, /would have kept DNS/);
+});
+
+t.test('the order note looks only as far as the next ORDER_NOTE_TRIES egress policies of the namespace', async (t) => {
+  const deny = readFileSync(fixture('check/new-namespace-deny-first.yaml'), 'utf8');
+  const [head = '', fix = ''] = deny.split(/^---\n(?=apiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata: \{ name: allow-dns)/m);
+  // Egress policies that keep no DNS (they reach only their own namespace), between the deny and its fix.
+  const decoy = (i: number) =>
+    `---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: same-ns-${i}, namespace: reports-prod }\nspec: { podSelector: { matchLabels: { app: a${i} } }, policyTypes: [Egress], egress: [ { to: [ { podSelector: {} } ] } ] }\n`;
+  const run = (decoys: number) => {
+    const dir = t.testdir({ 'run.yaml': `${head}${Array.from({ length: decoys }, (_, i) => decoy(i)).join('')}---\n${fix}` });
+    const r = nsguard('check', '--state', EXAMPLE, '-o', 'json', `${dir}/run.yaml`);
+    return (JSON.parse(r.stdout) as { results: { violations: { message: string }[] }[] }).results[1]?.violations[0]?.message ?? '';
+  };
+  t.match(run(ORDER_NOTE_TRIES - 1), /reports-prod\/allow-dns, later in .* would have kept DNS/, 'found within the tries');
+  t.notMatch(run(ORDER_NOTE_TRIES), /would have kept DNS/, 'not looked for beyond them');
 });
 
 interface Sarif {
