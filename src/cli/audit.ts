@@ -16,7 +16,7 @@ import { renderText } from '../audit/render/text.ts';
 import type { AuditReport } from '../audit/report.ts';
 import { AuditObjects } from '../cluster/audit-objects.ts';
 import type { ClusterState } from '../cluster/cluster-state.ts';
-import { AUDIT_COLLECTIONS } from '../cluster/live-snapshot.ts';
+import { AUDIT_COLLECTIONS } from '../cluster/collections.ts';
 import { readObjectsFromFile } from '../cluster/state-file.ts';
 import { NsguardError } from '../errors.ts';
 import { namespaceNamed } from '../policy/netpol/endpoint.ts';

@@ -19,7 +19,7 @@ import { jsonReport, NOT_JUDGED, textReport } from './check-report.ts';
 import { junitReport } from './check-junit.ts';
 import { withOrderNote } from './check-order.ts';
 import { sarifReport } from './check-sarif.ts';
-import { CHECK_COLLECTIONS } from '../cluster/live-snapshot.ts';
+import { CHECK_COLLECTIONS } from '../cluster/collections.ts';
 import { NSGUARD, requireSource, type Host } from './cluster-source.ts';
 import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
 import { configFrom, objectsFrom } from './inputs.ts';

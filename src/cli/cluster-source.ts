@@ -3,7 +3,7 @@
 // loaded only when used: client-node costs tens of MiB that a state-file run does not need.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterState } from '../cluster/cluster-state.ts';
-import type { Collection } from '../cluster/live-snapshot.ts';
+import type { Collection } from '../cluster/collections.ts';
 import type { ObjectObserver } from '../cluster/load-state-file.ts';
 import { loadStateFile } from '../cluster/load-state-file.ts';
 import { Visibility } from '../cluster/visibility.ts';

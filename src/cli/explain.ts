@@ -3,7 +3,7 @@
 // direction, naming the deciding policies and rules (explain-path.ts). A Service stands for the paths to
 // its endpoints on the port its port maps to. Exit 0 open, 1 closed or unknown, 2 bad input (as
 // `kubectl auth can-i`).
-import { EXPLAIN_COLLECTIONS } from '../cluster/live-snapshot.ts';
+import { EXPLAIN_COLLECTIONS } from '../cluster/collections.ts';
 import { NsguardError } from '../errors.ts';
 import type { Endpoint } from '../policy/netpol/endpoint.ts';
 import { describeEndpoint } from '../policy/netpol/endpoint.ts';

@@ -14,7 +14,7 @@ import { calicoSystemManifests } from '../policy/generate/calico-system.ts';
 import type { Config, Namespace, PolicyManifest } from '../policy/objects/model.ts';
 import { ISOLATION_ANNOTATION, PARENT_ANNOTATION } from '../policy/objects/nsguard-metadata.ts';
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
-import { GENERATE_COLLECTIONS } from '../cluster/live-snapshot.ts';
+import { GENERATE_COLLECTIONS } from '../cluster/collections.ts';
 import { NSGUARD, type Host } from './cluster-source.ts';
 import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
 import { configFrom, objectsFrom } from './inputs.ts';

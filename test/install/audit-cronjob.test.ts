@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { AUDIT_FORMATS } from '../../src/cli/audit.ts';
 import { reportCalls } from '../../src/cli/audit-live.ts';
-import { AUDIT_COLLECTIONS, CALICO_COLLECTIONS } from '../../src/cluster/live-snapshot.ts';
+import { AUDIT_COLLECTIONS, CALICO_COLLECTIONS } from '../../src/cluster/collections.ts';
 import type { ReportFormat } from '../../src/audit/render/report-objects.ts';
 import { find, idOf, isRecord, MANIFESTS, render } from './kustomize.ts';
 import { renderBase } from './overlays.ts';

@@ -28,9 +28,32 @@ import { METADATA_NAME_LABEL } from '../netpol/witness.ts';
  * generated DNS policy (templates.ts), so it uses the configured DNS selector.
  */
 export function keepDnsFix(namespace: string, dns: DnsConfig): string {
+  return `To keep DNS, apply this NetworkPolicy before any policy that isolates their egress: ${dnsFixYaml(namespace, dns)}`;
+}
+
+const PLACEHOLDER = 'nsguard-fix-namespace';
+/** Names YAML writes plain: a letter first (no number), and not a word the core schema reads as a value. */
+const PLAIN_NAME = /^[a-z][-a-z0-9]*$/;
+const YAML_WORDS = new Set(['true', 'false', 'null']);
+/** The YAML around the namespace, per DNS configuration: stringified once, not for every denial (~90 µs). */
+const fixAround = new WeakMap<DnsConfig, readonly [string, string]>();
+
+function dnsFixYaml(namespace: string, dns: DnsConfig): string {
+  if (!PLAIN_NAME.test(namespace) || YAML_WORDS.has(namespace)) return fixManifestYaml(namespace, dns);
+  let around = fixAround.get(dns);
+  if (around === undefined) {
+    const text = fixManifestYaml(PLACEHOLDER, dns);
+    const at = text.indexOf(PLACEHOLDER);
+    fixAround.set(dns, (around = [text.slice(0, at), text.slice(at + PLACEHOLDER.length)]));
+  }
+  return `${around[0]}${namespace}${around[1]}`;
+}
+
+/** The fix as the YAML library writes it, whole: what dnsFixYaml must equal (test/policy/checks/dns-hints.test.ts). */
+export function fixManifestYaml(namespace: string, dns: DnsConfig): string {
   const { spec } = allowDns(dns);
   const manifest = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-dns', namespace }, spec };
-  return `To keep DNS, apply this NetworkPolicy before any policy that isolates their egress: ${stringify(manifest, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd()}`;
+  return stringify(manifest, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd();
 }
 
 /**
