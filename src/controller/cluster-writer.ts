@@ -25,11 +25,12 @@ export const CLUSTER_EVENTS_NAMESPACE = 'default';
  * `namespace` when the writes all go to one namespace, so a Role there grants them.
  */
 export const WRITES: readonly { readonly group: string; readonly resource: string; readonly verbs: readonly string[]; readonly namespace?: string }[] = [
-  { group: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['patch', 'delete'] },
+  // An apply that creates the object is authorized as a create too (handlers/patch.go).
+  { group: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['create', 'patch', 'delete'] },
   { group: '', resource: 'namespaces', verbs: ['patch'] },
   { group: '', resource: 'events', verbs: ['create'], namespace: CLUSTER_EVENTS_NAMESPACE },
   // The Calico flavour's tier and DNS policy, in whichever Calico group the cluster serves.
-  ...CALICO_API_GROUPS.flatMap(({ group }) => ['tiers', 'globalnetworkpolicies'].map((resource) => ({ group, resource, verbs: ['patch'] }))),
+  ...CALICO_API_GROUPS.flatMap(({ group }) => ['tiers', 'globalnetworkpolicies'].map((resource) => ({ group, resource, verbs: ['create', 'patch'] }))),
 ];
 
 export interface NamespaceEvent {

@@ -46,7 +46,7 @@ type Outcome = { readonly ok: true; readonly value: ValidationOutcome | Mutation
  * under load), though the answer is sent by the group commit anyway. Only an answer that waits on a
  * lookup returns its promise, so that fastify sees it settle.
  */
-function answer(request: FastifyRequest, reply: FastifyReply, webhook: WebhookName, deps: RouteDeps): undefined | Promise<void> {
+function answer(request: FastifyRequest, reply: FastifyReply, webhook: WebhookName, deps: RouteDeps): undefined | Promise<FastifyReply> {
   const started = performance.now();
   // Fastify skips parsing a body-less POST: there is then no content type to have checked.
   if (!Buffer.isBuffer(request.body)) {
@@ -76,10 +76,14 @@ function answer(request: FastifyRequest, reply: FastifyReply, webhook: WebhookNa
   }
   // Only an answer that needs data the view lacks is asynchronous; the common path stays synchronous.
   if (pending instanceof Promise) {
-    return pending.then(
-      (value) => finish(reply, webhook, admissionRequest, started, { ok: true, value }, deps),
-      (err: unknown) => finish(reply, webhook, admissionRequest, started, { ok: false, err }, deps),
-    );
+    // Settled with the reply, a thenable that settles once the answer is sent: finish only queues the
+    // send behind the group commit, and a promise settled before it would make fastify send an empty 200.
+    return pending
+      .then(
+        (value) => finish(reply, webhook, admissionRequest, started, { ok: true, value }, deps),
+        (err: unknown) => finish(reply, webhook, admissionRequest, started, { ok: false, err }, deps),
+      )
+      .then(() => reply);
   }
   finish(reply, webhook, admissionRequest, started, { ok: true, value: pending }, deps);
   return undefined;

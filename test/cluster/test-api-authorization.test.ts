@@ -64,3 +64,19 @@ t.test('a user without rules, and every existing client, may do anything', async
   t.equal((await sendAs(server, DEFAULT_TOKEN, 'GET', '/api/v1/pods')).code, 200);
   t.equal((await sendAs(server, 'someone-else', 'GET', '/api/v1/pods')).code, 200);
 });
+
+t.test('an apply that creates the object is authorized as a create too; one that updates, as a patch', async (t) => {
+  const server = await start(t);
+  server.access.set('jane', [{ verbs: ['get', 'patch'], apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], namespaces: ['shop-dev'] }]);
+  const path = '/apis/networking.k8s.io/v1/namespaces/shop-dev/networkpolicies/deny?fieldManager=nsguard';
+  const policy = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'shop-dev' }, spec: { podSelector: {} } };
+  const refused = await sendAs(server, 'jane-token', 'PATCH', path, policy, 'application/apply-patch+yaml');
+  t.same([refused.code, refused.body['message']], [
+    403,
+    'networkpolicies.networking.k8s.io "deny" is forbidden: User "jane" cannot create resource "networkpolicies" in API group "networking.k8s.io" in the namespace "shop-dev"',
+  ]);
+  server.access.set('jane', [{ verbs: ['get', 'create', 'patch'], apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], namespaces: ['shop-dev'] }]);
+  t.equal((await sendAs(server, 'jane-token', 'PATCH', path, policy, 'application/apply-patch+yaml')).code, 201, 'created with create and patch');
+  server.access.set('jane', [{ verbs: ['get', 'patch'], apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], namespaces: ['shop-dev'] }]);
+  t.equal((await sendAs(server, 'jane-token', 'PATCH', path, policy, 'application/apply-patch+yaml')).code, 200, 'an apply to an existing object needs patch only');
+});

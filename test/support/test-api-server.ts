@@ -253,6 +253,13 @@ export class TestApiServer {
         if (type === undefined) throw unsupportedMediaType(record.contentType ?? '(none)');
         const problems = patchOptionProblems(type, query);
         if (problems.length > 0) throw invalidFields('PatchOptions.meta.k8s.io', 'meta.k8s.io', '', problems);
+        // An apply that creates the object is authorized as a create too (createAuthorizerAttributes in
+        // the apiserver's handlers/patch.go): a user who may only patch cannot create by applying.
+        const rules = this.access.get(record.user);
+        if (type === 'apply' && rules !== undefined && this.store.get(resource, namespace, name ?? '') === undefined) {
+          const asCreate = { verb: 'create', group: resource.group, resource: resource.resource, subresource: undefined, namespace, name };
+          if (!allows(rules, asCreate)) throw new ApiError(forbidden(record.user, asCreate));
+        }
         const result = await this.#writes.patch(resource, namespace, name ?? '', type, body, options, user);
         return this.#send(res, record, result.created ? 201 : 200, result.object);
       }

@@ -82,12 +82,14 @@ export async function serveAdmission(t: Tap, admission: Admission, options: Serv
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const pair = await ca.issue();
   const volume = options.plainFiles === true ? await writePlainFiles(join(dir, 'tls'), pair) : await writeSecretVolume(join(dir, 'tls'), pair);
-  const logs = captureLogs(options.logLevel ?? 'info');
+  // Grouped as `serve` writes: an answer that waits on its line's group write is tested as it runs.
+  const logs = captureLogs(options.logLevel ?? 'info', { grouped: true });
   const tls = await openTlsSource({ certFile: volume.certFile, keyFile: volume.keyFile, clientCaFile: options.clientCaFile, logger: logs.logger, debounceMs: 10 });
   const { logLevel: _level, plainFiles: _plain, clientCaFile: _clientCa, ...serverOptions } = options;
-  const server = createServer({ defaultMetrics: false, ...serverOptions, admission, logger: logs.logger, tls });
+  const server = createServer({ defaultMetrics: false, commit: logs.commit, ...serverOptions, admission, logger: logs.logger, tls });
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
-  // Tests look at what requests log, not at the startup line.
+  // Tests look at what requests log, not at the startup line (written with the turn's group).
+  await new Promise<void>((resolve) => logs.commit.afterCommit(resolve));
   logs.lines.length = 0;
   const agent = new Agent({ keepAlive: true, ca: ca.cert });
   t.teardown(async () => {

@@ -44,6 +44,7 @@ t.test('close: not ready at once, serves during the drain, finishes the request 
   const ready = await h.request({ path: '/readyz', agent: false });
   t.equal(ready.status, 503, 'not ready as soon as close begins');
   t.strictSame(ready.json, { ready: false, checks: { tls: true, cache: true, draining: true } });
+  t.equal(ready.headers.connection, 'close', 'every answer during the drain says to reconnect, the probes too');
 
   const during = await h.request({ path: '/validate', body: policyUpdate(), agent: false });
   t.equal(during.status, 200, 'a new connection during the drain is still served');
@@ -60,6 +61,7 @@ t.test('close: not ready at once, serves during the drain, finishes the request 
   await closed;
   await t.rejects(send(h.port, h.ca.cert, { path: '/healthz' }), { code: 'ECONNREFUSED' }, 'no longer listening');
   // The server's own record: the request in flight was answered before the server reported closed.
+  await new Promise<void>((resolve) => h.logs.commit.afterCommit(resolve));
   t.strictSame(
     h.logs.lines.map((line) => line['msg']),
     ['shutting down: not ready, draining', 'admission', 'admission', 'webhook server closed'],

@@ -2,7 +2,7 @@ import type { CalicoPolicyChange, PolicyChange } from '../objects/change.ts';
 import type { Budget } from './budget.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import { calicoMaySelect, calicoSelected, changedPolicies } from './calico-endpoints.ts';
-import type { Check, CheckInput, CheckResult } from './check.ts';
+import { NO_FINDINGS, type Check, type CheckInput, type CheckResult } from './check.ts';
 import { describeClosedSide, describeEffect, describeEndpoints, joinAnd } from './describe.ts';
 import type { Endpoint } from '../netpol/endpoint.ts';
 import { EndpointSet, describeEndpoint, namespaceOf, podEndpoint } from '../netpol/endpoint.ts';
@@ -57,8 +57,6 @@ export function resolvesNames(paths: PathEvaluator, source: Endpoint, targets: r
 export function isDnsPod(endpoint: Endpoint, dns: DnsConfig): boolean {
   return endpoint.kind === 'pod' && endpoint.group.namespace === dns.namespace && selects(selectorFromLabels(dns.podLabels), endpoint.group.labels);
 }
-
-const NO_FINDINGS: CheckResult = { violations: [], warnings: [] };
 
 /**
  * `dns-egress`: deny when a pod, running or witnessed, resolves names before the change and not after;

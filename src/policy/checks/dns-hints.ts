@@ -72,8 +72,14 @@ export function dnsHints(source: Endpoint, failures: readonly DnsFailure[], path
       `pods resolve through NodeLocal DNSCache at ${dns.nodeLocalIPs.join(', ')}, which listens on the node's network: no podSelector matches it, only an ipBlock such as ${dns.nodeLocalIPs[0]}/32 does`,
     );
   }
-  return hints.length === 0 ? '' : `. ${[...new Set(hints)].join('. ')}`;
+  const unique = [...new Set(hints)];
+  if (unique.length === 0) return '';
+  // One hint per rule: a policy of thousands of rules would make a message of megabytes.
+  const more = unique.length > MAX_HINTS ? ` (and ${unique.length - MAX_HINTS} more like these)` : '';
+  return `. ${unique.slice(0, MAX_HINTS).join('. ')}${more}`;
 }
+
+const MAX_HINTS = 5;
 
 /** A rule that lets DNS through on some protocols and not on the others. */
 function protocolHint(where: string, ports: PortSet, failing: ReadonlySet<Protocol>, dns: DnsConfig): string | undefined {

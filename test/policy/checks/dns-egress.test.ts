@@ -75,6 +75,17 @@ const cases: JudgeCase[] = [
     mentions: ['on TCP 53 is not allowed', 'allows UDP 53 but not TCP 53', 'retry over TCP'],
   },
   {
+    name: 'a policy of many UDP-only DNS rules names the first five and counts the rest, not a hint per rule',
+    state: () => exampleCluster(),
+    change: (s) =>
+      update(
+        existing(s, 'shop-prod', 'nsguard-allow-dns'),
+        policy(allowDns('shop-prod', KUBE_DNS_PEER, '[ { port: 53, protocol: UDP } ]').replace(/egress: \[ (.*) \]/, (_all, rule: string) => `egress: [ ${Array(8).fill(rule).join(', ')} ]`)),
+      ),
+    verdict: 'denied',
+    mentions: ['nsguard-allow-dns egress rule 4 allows UDP 53 but not TCP 53: resolvers retry over TCP when an answer is too large for UDP, so allow both (and 4 more like these)'],
+  },
+  {
     name: 'selecting kube-system by a name label it does not carry breaks DNS and names the right label',
     state: () => exampleCluster(),
     change: (s) =>
