@@ -60,6 +60,8 @@ export async function check(args: readonly string[], io: CommandIo, host: Host =
   const docsUrl = docsBase(values['docs-url']);
   const config = await configFrom(values.config);
   const objects = await objectsFrom('check', files, io);
+  // A pipeline whose generator failed hands over nothing: that must not pass as "all allowed".
+  if (objects.length === 0) throw new NsguardError('NSG_USAGE', `nsguard check: no objects in ${files.join(', ')}: nothing to judge`);
   const { state, visibility } = await source.read({ collections: CHECK_COLLECTIONS, keepPodNames: true, namespaces: namespacesOf(objects, source.namespace), narrow: false });
   for (const note of visibility.notes()) io.err(`${host.program} check: ${note}`);
   const output = values.output ?? 'text';

@@ -6,7 +6,9 @@ import { relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import t from 'tap';
+import { parseAllDocuments } from 'yaml';
 import { ORDER_NOTE_TRIES } from '../../src/cli/check-order.ts';
+import { MAX_LOCATED_CHARS } from '../../src/cli/inputs.ts';
 import { attribute, text } from '../../src/cli/check-junit.ts';
 import { EXAMPLE } from '../support/cluster.ts';
 import { fixture, nsguard, nsguardWithInput } from '../support/cli.ts';
@@ -96,6 +98,17 @@ t.test('-o json in warn mode: the same findings, none of them denying', async (t
   const report = JSON.parse(r.stdout) as { findings: Finding[] };
   t.ok(checkSchema(report), errors(checkSchema));
   t.match(report.findings, [{ rule: 'env-boundary', severity: 'warn', line: 1, document: 0 }]);
+});
+
+t.test('a text past MAX_LOCATED_CHARS is judged as any other; its objects keep document and item, their line unknown', async (t) => {
+  const [policy] = parseAllDocuments(readFileSync(fixture('check/mysql-from-other-envs.yaml'), 'utf8')).map((d) => d.toJS() as { metadata: Record<string, unknown> });
+  // One List document of JSON, as `kubectl get -o json` prints it, made large by an annotation.
+  const big = { ...policy, metadata: { ...policy?.metadata, annotations: { note: 'x'.repeat(MAX_LOCATED_CHARS) } } };
+  const r = nsguardWithInput(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [big] }), 'check', '--state', EXAMPLE, '-o', 'json', '-');
+  t.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { findings: Finding[] };
+  t.ok(checkSchema(report), errors(checkSchema));
+  t.match(report.findings, [{ rule: 'env-boundary', file: '-', document: 0, item: 0, line: null, column: null }]);
 });
 
 t.test('-o json of standard input names the file -', async (t) => {

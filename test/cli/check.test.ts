@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import t from 'tap';
 import { EXAMPLE } from '../support/cluster.ts';
-import { fixture, nsguard } from '../support/cli.ts';
+import { fixture, nsguard, nsguardWithInput } from '../support/cli.ts';
 import { matchGolden } from '../support/golden.ts';
 
 t.test('the seeds example is denied with exit 1 and names the opened path', async (t) => {
@@ -80,4 +80,14 @@ t.test('a config file changes the verdict: warn mode allows and reports', async 
   const r = nsguard('check', '--state', EXAMPLE, '--config', `${dir}/nsguard.yaml`, fixture('check/mysql-from-other-envs.yaml'));
   t.equal(r.code, 0);
   t.match(r.stdout, /\(CREATE\): warned\n  \[env-boundary\]/);
+});
+
+t.test('a run with no objects (empty standard input, a file of only ---) is bad input, not "all allowed"', async (t) => {
+  const empty = nsguardWithInput('', 'check', '--state', EXAMPLE, '-');
+  t.equal(empty.code, 2);
+  t.match(empty.stderr, /no objects in -: nothing to judge/);
+  const dir = t.testdir({ 'separators.yaml': '---\n---\n' });
+  const separators = nsguard('check', '--state', EXAMPLE, '-o', 'json', `${dir}/separators.yaml`);
+  t.equal(separators.code, 2);
+  t.equal(separators.stdout, '', 'no report that CI could read as a pass');
 });
