@@ -68,7 +68,13 @@ export async function audit(args: readonly string[], io: CommandIo, host: Host =
   const source = (await host.source('audit', values)) ?? (await liveSource('audit', { kubeconfig: undefined, context: undefined, namespace: undefined, partial: false }));
   // Flow records name pods: every name is kept so each finds its group.
   const snapshot = await source.read({ collections: AUDIT_COLLECTIONS, keepPodNames: values.flows !== undefined, observe: objects.observe, namespaces: [], narrow: false });
-  for (const note of snapshot.visibility.notes()) io.err(`${host.program} audit: ${note}`);
+  const notes = snapshot.visibility.notes();
+  for (const note of notes) io.err(`${host.program} audit: ${note}`);
+  // Reports of a partial read would overwrite complete ones, and "stale" reports of the namespaces it
+  // could not read would be deleted.
+  if (values.apply && notes.length > 0) {
+    throw new NsguardError('NSG_USAGE', `${host.program} audit: --apply needs the whole cluster read, and this read missed some of it (said above): nothing was applied`);
+  }
   const { state } = snapshot;
   const stats = state.stats();
   const large = stats.pods >= LARGE_CLUSTER_PODS;

@@ -176,7 +176,7 @@ t.test('check as a tenant: a rule towards prod is denied though prod cannot be r
 });
 
 t.test('generate and audit as a tenant: previews and reports of what it can see, and the rest said', async (t) => {
-  const { dir, run } = await cluster(t);
+  const { api, dir, run } = await cluster(t);
   writeFileSync(join(dir, 'ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: { name: shop-test2 }\n');
   const generated = await run('generate', join(dir, 'ns.yaml'));
   t.equal(generated.code, 0, generated.stderr);
@@ -186,6 +186,10 @@ t.test('generate and audit as a tenant: previews and reports of what it can see,
   t.match(audited.stderr, 'kubectl nsguard audit: could not list pods in namespaces other than shop-test: forbidden');
   const report = JSON.parse(audited.stdout) as { cluster: { pods: number } };
   t.equal(report.cluster.pods, 3, "shop-test's pods");
+  const applied = await run('audit', '-o', 'policyreport', '--apply');
+  t.equal(applied.code, 2, 'a partial read applies no report');
+  t.match(applied.stderr, '--apply needs the whole cluster read');
+  t.notOk(api.requests().some((q) => q.method !== 'GET'), 'and writes nothing, deletes nothing');
 });
 
 t.test('--kubeconfig and --context choose the cluster and the user; a context that is not there is suggested', async (t) => {
