@@ -62,7 +62,10 @@ export async function serve(args: readonly string[], io: CommandIo): Promise<num
   const drainMs = values['drain-seconds'] === undefined ? undefined : integerOption('drain-seconds', values['drain-seconds'], 0, 25) * 1000;
   // No pino `redact`: its wildcard paths cost every line a walk (7% of the CPU under load); what comes
   // from requests is redacted where the audit line is built (redact.ts).
-  const stdout = groupCommit(auditedStdout());
+  const stdout = groupCommit(auditedStdout(), {
+    // Its line is written; the client sees a reset connection, and the other answers go out.
+    onSendError: (err) => process.stderr.write(`nsguard serve: an answer could not be sent: ${(err as Error).message}\n`),
+  });
   const logger = createLogger(logLevel(values['log-level'] ?? process.env['LOG_LEVEL'] ?? 'info'), stdout);
 
   const configs = await openConfigSource({ file: values.config, logger });

@@ -15,10 +15,12 @@ export interface CommitLog extends DestinationStream, Committer {}
 export const WRITTEN_AT_ONCE: Committer = { afterCommit: (send) => send() };
 
 /**
+ * `onSendError` hears of an answer that could not be sent; without it the first such error is thrown once
+ * the whole batch has been tried.
  * `target` must write synchronously (pino.destination with `sync: true`): its write returns once the
  * text is in the pipe, or blocks while the pipe is full, which is what holds the answers back.
  */
-export function groupCommit(target: { write(text: string): unknown }): CommitLog {
+export function groupCommit(target: { write(text: string): unknown }, { onSendError }: { readonly onSendError?: (err: unknown) => void } = {}): CommitLog {
   let lines: string[] = [];
   let waiting: (() => void)[] = [];
   let scheduled = false;
@@ -29,7 +31,17 @@ export function groupCommit(target: { write(text: string): unknown }): CommitLog
     lines = [];
     waiting = [];
     if (text !== '') target.write(text);
-    for (const send of sends) send();
+    // One answer that fails to send must not strand the others of the batch.
+    let failed: { err: unknown } | undefined;
+    for (const send of sends) {
+      try {
+        send();
+      } catch (err) {
+        if (onSendError === undefined) failed ??= { err };
+        else onSendError(err);
+      }
+    }
+    if (failed !== undefined) throw failed.err;
   };
   // setImmediate runs after the poll phase: the requests whose bytes arrived in this turn have all
   // been answered into the batch by then.

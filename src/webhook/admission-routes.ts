@@ -101,11 +101,12 @@ function finish(reply: FastifyReply, webhook: WebhookName, request: AdmissionReq
   const { response, entry, err } = result;
   const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
   writeAudit(deps.logger, { ...entry, durationMs }, err);
+  // Queued as soon as its line is: whatever follows cannot part the answer from what the line says.
+  deps.commit.afterCommit(() => void reply.send(review(response)));
   deps.metrics.observeAdmission({ webhook, kind: entry.kind, operation: entry.operation, verdict: metricVerdict(webhook, entry, response) }, durationMs / 1000);
   if (deps.logger.isLevelEnabled('debug')) {
     deps.logger.debug({ detail: redact({ request, response }) }, 'admission detail');
   }
-  deps.commit.afterCommit(() => void reply.send(review(response)));
 }
 
 interface Answer {

@@ -29,3 +29,17 @@ t.test('an answer whose line was written in an earlier batch is sent at once in 
   t.ok(answered);
   t.same(writes, []);
 });
+
+t.test('an answer that fails to send does not strand the others of its batch', async (t) => {
+  const sent: string[] = [];
+  const failures: unknown[] = [];
+  const log = groupCommit({ write: () => undefined }, { onSendError: (err) => failures.push(err) });
+  log.afterCommit(() => sent.push('a'));
+  log.afterCommit(() => {
+    throw new Error('socket gone');
+  });
+  log.afterCommit(() => sent.push('c'));
+  await nextTurn();
+  t.same(sent, ['a', 'c']);
+  t.match(failures, [{ message: 'socket gone' }]);
+});
