@@ -110,11 +110,15 @@ function watchedSource(files: TlsFiles, initial: TlsMaterial, options: TlsSource
 }
 
 async function readMaterial({ certFile, keyFile, clientCaFile }: TlsFiles): Promise<TlsMaterial> {
-  const [cert, key, clientCa] = await Promise.all([
+  // Read together, reported in this order: the error names the same file whichever read fails first.
+  const settled = await Promise.allSettled([
     readText(certFile, 'certificate'),
     readText(keyFile, 'key'),
     clientCaFile === undefined ? undefined : readText(clientCaFile, 'client CA'),
   ]);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  const [cert, key, clientCa] = settled.map((r) => (r as PromiseFulfilledResult<string | undefined>).value) as [string, string, string | undefined];
   const material = inspect({ cert, key }, `${certFile} and ${keyFile}`);
   return clientCa === undefined ? material : { ...material, clientCa: inspectClientCa(clientCa, clientCaFile ?? '') };
 }
