@@ -147,22 +147,25 @@ interface Opening {
  * naming every local pod it holds for.
  */
 function findOpenings(found: Openings, locals: readonly Endpoint[], remotes: readonly Endpoint[], prefix: string, suffix: string, apart: string): void {
-  const { before, after } = found;
+  // Both directions spelled out: a [from, to, side] tuple per pair allocated three arrays on every path.
   for (const local of locals) {
     for (const remote of remotes) {
-      for (const [from, to, side] of [[local, remote, 'egress'], [remote, local, 'ingress']] as const) {
-        const ports = after.openPorts(from, to);
-        if (isEmpty(ports)) continue;
-        const key = `${prefix}${side}${suffix}`;
-        const openings = isEmpty(before.openPorts(from, to)) ? found.violations : found.warnings;
-        const opening = openings.get(key);
-        if (opening === undefined) openings.set(key, { side, apart, locals: new Map([[local, remote]]), ports });
-        else {
-          if (!opening.locals.has(local)) opening.locals.set(local, remote);
-          opening.ports = union(opening.ports, ports);
-        }
-      }
+      findOpening(found, local, remote, local, remote, 'egress', prefix, suffix, apart);
+      findOpening(found, local, remote, remote, local, 'ingress', prefix, suffix, apart);
     }
+  }
+}
+
+function findOpening(found: Openings, local: Endpoint, remote: Endpoint, from: Endpoint, to: Endpoint, side: Direction, prefix: string, suffix: string, apart: string): void {
+  const ports = found.after.openPorts(from, to);
+  if (isEmpty(ports)) return;
+  const key = `${prefix}${side}${suffix}`;
+  const openings = isEmpty(found.before.openPorts(from, to)) ? found.violations : found.warnings;
+  const opening = openings.get(key);
+  if (opening === undefined) openings.set(key, { side, apart, locals: new Map([[local, remote]]), ports });
+  else {
+    if (!opening.locals.has(local)) opening.locals.set(local, remote);
+    opening.ports = union(opening.ports, ports);
   }
 }
 

@@ -100,7 +100,8 @@ class SampleView implements ClusterView {
   }
 
   add(policy: Policy): void {
-    this.#policies.set(policy.namespace, [...this.policies(policy.namespace), policy]);
+    // By name, as every view lists them (ClusterView.policies).
+    this.#policies.set(policy.namespace, [...this.policies(policy.namespace), policy].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
   }
 
   namespace(name: string): Namespace | undefined {

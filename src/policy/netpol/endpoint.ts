@@ -55,12 +55,14 @@ export function podEndpoint(view: ClusterView, group: PodGroup): Endpoint {
  */
 export class EndpointSet {
   readonly #budget: Budget | undefined;
-  readonly #real = new Map<PodGroup, Endpoint>();
-  readonly #realByNamespace = new Map<string, PodGroup[]>();
+  // Made on first use: a review makes a set per side and per namespace judged, most holding a few pods
+  // and no addresses, and five empty collections each were a good part of what a review allocated.
+  #real: Map<PodGroup, Endpoint> | undefined;
+  #realByNamespace: Map<string, PodGroup[]> | undefined;
   /** In the order they came; `#witnessLabels` has the labels of each namespace's, to keep them once. */
   readonly #witnesses: Witness[] = [];
-  readonly #witnessLabels = new Map<string, Set<string>>();
-  readonly #external = new Map<string, Endpoint>();
+  #witnessLabels: Map<string, Set<string>> | undefined;
+  #external: Map<string, Endpoint> | undefined;
   #lastLabels: Labels | undefined;
   #lastKey = '';
 
@@ -71,6 +73,7 @@ export class EndpointSet {
   add(endpoint: Endpoint): void {
     this.#budget?.spend(1);
     if (endpoint.kind === 'external') {
+      this.#external ??= new Map();
       if (!this.#external.has(endpoint.ip)) this.#external.set(endpoint.ip, endpoint);
       return;
     }
@@ -80,6 +83,7 @@ export class EndpointSet {
       if (group.labels !== this.#lastLabels) [this.#lastLabels, this.#lastKey] = [group.labels, describeLabels(group.labels)];
       const labels = this.#lastKey;
       this.#budget?.spend(labels.length);
+      this.#witnessLabels ??= new Map();
       let seen = this.#witnessLabels.get(namespace.name);
       if (seen === undefined) this.#witnessLabels.set(namespace.name, (seen = new Set()));
       if (seen.has(labels)) return;
@@ -87,8 +91,10 @@ export class EndpointSet {
       this.#witnesses.push({ endpoint, labels });
       return;
     }
+    this.#real ??= new Map();
     if (this.#real.has(group)) return;
     this.#real.set(group, endpoint);
+    this.#realByNamespace ??= new Map();
     const inNamespace = this.#realByNamespace.get(namespace.name);
     if (inNamespace === undefined) this.#realByNamespace.set(namespace.name, [group]);
     else inNamespace.push(group);
@@ -96,16 +102,17 @@ export class EndpointSet {
 
   /** Real pods first, so messages name running pods before hypothetical ones; then addresses. */
   get items(): readonly Endpoint[] {
-    if (this.#witnesses.length === 0) return [...this.#real.values(), ...this.#external.values()];
+    const found = this.#found();
+    if (this.#witnesses.length === 0) return found;
     const byLabels = new Map<string, Map<string, PodGroup[]>>();
     const witnesses: Endpoint[] = [];
     for (const { endpoint, labels } of this.#witnesses) {
       const name = endpoint.namespace.name;
-      const groups = this.#realByNamespace.get(name) ?? [];
+      const groups = this.#realByNamespace?.get(name) ?? [];
       let stands: boolean;
       // Many witnesses in a namespace of many groups: its groups are filed by their labels once, so
       // each witness looks up its own labels instead of being compared with every group.
-      if (groups.length * ((this.#witnessLabels.get(name)?.size ?? 0) - 1) <= FEW_COMPARISONS) {
+      if (groups.length * ((this.#witnessLabels?.get(name)?.size ?? 0) - 1) <= FEW_COMPARISONS) {
         this.#budget?.spend(1 + groups.length);
         stands = groups.some((g) => sameLabels(g.labels, endpoint.group.labels));
       } else {
@@ -129,7 +136,13 @@ export class EndpointSet {
       }
       if (!stands) witnesses.push(endpoint);
     }
-    return [...this.#real.values(), ...this.#external.values(), ...witnesses];
+    return witnesses.length === 0 ? found : [...found, ...witnesses];
+  }
+
+  /** Real pods, then addresses. */
+  #found(): Endpoint[] {
+    const real = this.#real === undefined ? [] : [...this.#real.values()];
+    return this.#external === undefined ? real : [...real, ...this.#external.values()];
   }
 }
 

@@ -12,8 +12,22 @@ export function policiesWith(view: ClusterView, change: PolicyChange, replacemen
     if (namespace !== change.namespace) return view.policies(namespace);
     if (changed === undefined) {
       const others = view.policies(namespace).filter((p) => p.name !== change.name);
-      changed = replacement === undefined ? others : [...others, replacement].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // The view lists a namespace's policies by name: the replacement goes in at its place, no sort needed.
+      if (replacement !== undefined) others.splice(insertionPoint(others, replacement.name), 0, replacement);
+      changed = others;
     }
     return changed;
   };
+}
+
+/** The first index whose policy's name does not sort before `name`. */
+function insertionPoint(sorted: readonly Policy[], name: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] as Policy).name < name) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

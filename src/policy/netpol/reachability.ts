@@ -119,7 +119,10 @@ function selectingPolicies(ctx: EvaluationContext, direction: Direction, group: 
   const known = ctx.selections?.get(direction, group);
   if (known !== undefined) return known;
   let found: Policy[] | undefined;
-  for (const policy of ctx.policies(group.namespace)) {
+  const candidates = ctx.policies(group.namespace);
+  // Indexed: for-of allocated an iterator result per policy on this path, which every check walks.
+  for (let i = 0; i < candidates.length; i++) {
+    const policy = candidates[i] as Policy;
     ctx.budget?.spend(1 + policy.podSelector.requirements.length);
     if (policy.types.has(direction) && selects(policy.podSelector, group.labels)) (found ??= []).push(policy);
   }
