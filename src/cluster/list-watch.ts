@@ -15,6 +15,7 @@ import type { BackoffOptions } from './backoff.ts';
 import { backoffDelay, pause } from './backoff.ts';
 import { ApiRequestError, getJson } from './kube-request.ts';
 import { isRecord } from '../json-value.ts';
+import { PageTokens } from './page-tokens.ts';
 
 /** Where a resource's objects go. Objects arrive raw (JSON as the API serves it), unvalidated. */
 export interface ListWatchSink {
@@ -175,13 +176,14 @@ class ListWatchLoop implements ListWatch {
     const { kubeConfig, path, sink } = this.#options;
     const where = `list ${path}`;
     sink.beginList();
+    const tokens = new PageTokens(path);
     let token: string | undefined;
     let resourceVersion = '';
     do {
       const page = readPage(await getJson(kubeConfig, path, { limit: this.#options.pageSize ?? DEFAULT_PAGE_SIZE, continue: token }, signal), path);
       for (const item of page.items) sink.put(item, where);
       resourceVersion = page.resourceVersion;
-      token = page.continue;
+      token = tokens.next(page.continue);
     } while (token !== undefined && !signal.aborted);
     signal.throwIfAborted();
     sink.endList();

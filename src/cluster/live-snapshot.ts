@@ -11,6 +11,7 @@ import { CALICO_COLLECTIONS, type Collection } from './collections.ts';
 import { listItem, ObjectLoader, requireHead } from './state-file.ts';
 import type { ReadKind } from './visibility.ts';
 import { Visibility } from './visibility.ts';
+import { PageTokens } from './page-tokens.ts';
 
 const PAGE_SIZE = 500;
 
@@ -155,6 +156,7 @@ class Reader {
 
   async #list(c: Collection): Promise<void> {
     const path = collectionPath(c);
+    const tokens = new PageTokens(path);
     let next: string | undefined;
     let index = 0;
     do {
@@ -166,7 +168,7 @@ class Reader {
         this.#take(listItem(page, item, where).object, where);
       }
       const metadata = page['metadata'] as Record<string, unknown> | undefined;
-      next = typeof metadata?.['continue'] === 'string' && metadata['continue'] !== '' ? metadata['continue'] : undefined;
+      next = tokens.next(typeof metadata?.['continue'] === 'string' && metadata['continue'] !== '' ? metadata['continue'] : undefined);
     } while (next !== undefined);
   }
 }
