@@ -64,14 +64,17 @@ function serviceByDns(text: string): TargetText {
 }
 
 function labelsFrom(text: string, whole: string): Labels {
-  const labels: Record<string, string> = {};
+  const entries: [string, string][] = [];
   for (const pair of text.split(',')) {
     const eq = pair.indexOf('=');
     const key = pair.slice(0, eq);
     if (eq <= 0 || pair.includes('!=')) throw usage(`${JSON.stringify(whole)}: labels are written key=value,key=value`);
-    labels[key] = pair.slice(eq + 1);
+    // A pod holds one value per key: keeping the last of two would explain a pod nobody asked about.
+    if (entries.some(([seen]) => seen === key)) throw usage(`${JSON.stringify(whole)}: label ${JSON.stringify(key)} is given twice; a pod has one value per key`);
+    entries.push([key, pair.slice(eq + 1)]);
   }
-  return labels;
+  // fromEntries defines own properties, so a key such as `__proto__` stays a plain label.
+  return Object.fromEntries(entries);
 }
 
 /** The namespaces a target needs read; undefined: any namespace may hold it (an address). */

@@ -104,6 +104,7 @@ t.test('bad input exits 2', async (t) => {
   const cases: { name: string; args: string[]; stderr: RegExp }[] = [
     { name: 'one endpoint', args: ['explain', '--state', EXAMPLE, 'shop-prod/mysql-0'], stderr: /expected FROM and TO/ },
     { name: 'an unknown pod', args: ['explain', '--state', EXAMPLE, 'shop-prod/nope', 'shop-prod/mysql-0'], stderr: /no running pod shop-prod\/nope in the snapshot\n/ },
+    { name: 'a label given twice', args: ['explain', '--state', EXAMPLE, 'shop-prod/app=web,app=mysql', 'shop-prod/mysql-0'], stderr: /"shop-prod\/app=web,app=mysql": label "app" is given twice; a pod has one value per key/ },
     { name: 'a bad endpoint', args: ['explain', '--state', EXAMPLE, 'my.sql.x', 'shop-prod/mysql-0'], stderr: /"my\.sql\.x" is not a Service name/ },
     { name: 'a bad protocol', args: ['explain', '--state', EXAMPLE, 'shop-prod/web-6f7c9d5b8-k2j4m', 'shop-prod/mysql-0', '--port', '53/ICMP'], stderr: /expected N\/PROTO/ },
     { name: 'an unknown named port', args: ['explain', '--state', EXAMPLE, 'shop-prod/web-6f7c9d5b8-k2j4m', 'shop-prod/mysql-0', '--port', 'http'], stderr: /has no TCP container port named http/ },
