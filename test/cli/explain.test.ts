@@ -96,6 +96,12 @@ t.test('a name that is not there suggests the nearest that is', async (t) => {
   }
 });
 
+t.test('a label named like an Object member is a label like any other', async (t) => {
+  const r = nsguard('explain', '--state', EXAMPLE, 'shop-prod/__proto__=x', 'shop-prod/mysql-0');
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^any pod labelled __proto__=x in shop-prod → shop-prod\/mysql-0/);
+});
+
 t.test('bad input exits 2', async (t) => {
   const dir = t.testdir({
     'stale.yaml': [0, 1].map((i) => `---\napiVersion: v1\nkind: Pod\nmetadata: { name: web-${i}, namespace: a, labels: { app: web, n: "${i}" } }\nstatus: { podIP: 10.0.0.9 }\n`).join(''),
