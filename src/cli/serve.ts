@@ -19,7 +19,6 @@ import { DEFAULT_PORT, closeOnSignals, createServer, openTlsSource } from '../we
 import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
 import { openConfigSource } from '../config/config-source.ts';
 import type { CommandIo } from './io.ts';
-import { batchedLookup } from '../cluster/batched-lookup.ts';
 
 interface ViewSource {
   readonly current: () => ClusterView;
@@ -158,7 +157,7 @@ async function liveView(logger: Logger, config: () => Config, controller: boolea
   return {
     current: () => state,
     unready: () => live.unready(),
-    lookup: batchedLookup(kubeNamespaceLookup(kubeConfig)),
+    lookup: kubeNamespaceLookup(kubeConfig),
     close: () => cluster.stop(),
     configChanged: () => cluster.controller?.configChanged(),
     registerMetrics: (registry: Registry) => {

@@ -6,7 +6,6 @@ import t from 'tap';
 import { createAdmission } from '../../src/admission/admission.ts';
 import { ClusterState } from '../../src/cluster/cluster-state.ts';
 import type { LiveView } from '../../src/cluster/live-view.ts';
-import { batchedLookup } from '../../src/cluster/batched-lookup.ts';
 import { kubeNamespaceLookup } from '../../src/cluster/namespace-lookup.ts';
 import { startLiveView } from '../../src/cluster/live-view.ts';
 import { registerViewMetrics } from '../../src/cluster/view-metrics.ts';
@@ -94,8 +93,7 @@ async function setup(tap: Tap, before?: (api: TestApiServer) => void): Promise<S
     api.beforeRequest = undefined;
     await api.close();
   });
-  // Composed as serve composes it: the lookups of one turn are made as one.
-  const lookup = batchedLookup(kubeNamespaceLookup(api.kubeConfig(), { timeoutMs: LOOKUP_TIMEOUT_MS }));
+  const lookup = kubeNamespaceLookup(api.kubeConfig(), { timeoutMs: LOOKUP_TIMEOUT_MS });
   const served = await serveAdmission(tap, createAdmission({ view: () => state, config: () => DEFAULT_CONFIG, unready: () => live.unready(), lookup }));
   registerViewMetrics(served.server.metrics.registry, () => live.stats());
   return {
