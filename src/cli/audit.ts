@@ -87,7 +87,8 @@ export async function audit(args: readonly string[], io: CommandIo, host: Host =
     onProgress: (stage) => progress(`judging ${stage}`),
   });
   progress('writing the report');
-  const chunks = render(report, output, io.colour);
+  // Colour is for the terminal that shows stdout, never for a file.
+  const chunks = render(report, output, values.out === undefined && io.colour);
   if (values.out !== undefined) await writeChunks(values.out, chunks);
   else for (const chunk of chunks) io.out(chunk);
   if (values.apply) {

@@ -1,4 +1,5 @@
 import { NsguardError } from '../errors.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 /** Where a command reads and writes: the process streams in use, buffers in tests. */
 export interface CommandIo {
@@ -10,31 +11,12 @@ export interface CommandIo {
   readonly colour: boolean;
 }
 
-const colour = colourOn(process.stdout.isTTY === true, process.env['NO_COLOR']);
-
 export const processIo: CommandIo = {
-  out: (text) => process.stdout.write(`${terminalSafe(text, colour)}\n`),
-  err: (text) => process.stderr.write(`${terminalSafe(text, false)}\n`),
+  out: (text) => process.stdout.write(`${terminalSafe(text)}\n`),
+  err: (text) => process.stderr.write(`${terminalSafe(text)}\n`),
   readStdin: () => readBounded(process.stdin, MAX_STDIN_BYTES),
-  colour,
+  colour: colourOn(process.stdout.isTTY === true, process.env['NO_COLOR']),
 };
-
-const CONTROLS = /\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-
-/**
- * Text as written to a terminal or a CI log. Names and label values come from files anyone can write
- * (the policy a pull request adds), and a control sequence in one (a cursor move, a cleared line, an OSC
- * title or link, concealed text) would change what the reader sees: every C0 and C1 control but newline
- * and tab is shown escaped, as `\x1b`. With `colour`, the colour codes this program writes stay codes.
- */
-export function terminalSafe(text: string, colour: boolean): string {
-  // A colour code is matched whole, so only its ESC is escaped when colour is off.
-  return text.replace(CONTROLS, (match) => (match.length > 1 && colour ? match : `${escapeControl(match)}${match.slice(1)}`));
-}
-
-function escapeControl(char: string): string {
-  return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
-}
 
 /**
  * Standard input is read whole, as a string: well past any state file (10k namespaces and 150k pods are

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { audit } from '../../src/cli/audit.ts';
 import { colourOn } from '../../src/cli/io.ts';
+import { terminalSafe } from '../../src/terminal-text.ts';
 import { nsguard } from '../support/cli.ts';
 import { CLUSTER, CONFIG } from './fixture.ts';
 
@@ -29,7 +30,8 @@ t.test('the text report: summary, matrix, findings, namespaces, webhook', async 
 t.test('colour on a terminal, never with NO_COLOR', async (t) => {
   const outputs: string[] = [];
   const io = (terminal: boolean, noColor: string | undefined) => ({
-    out: (text: string) => void outputs.push(text),
+    // As the process's stdout writes it: nsguard's colour codes become ESC there (terminal-text.ts).
+    out: (text: string) => void outputs.push(terminalSafe(text)),
     err: () => undefined,
     readStdin: async () => '',
     colour: colourOn(terminal, noColor),

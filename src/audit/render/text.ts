@@ -1,5 +1,6 @@
 // The report for a terminal: the summary, the environment matrix, the findings, and a table per
 // namespace. Colour only when asked (the CLI asks on a TTY without NO_COLOR).
+import { COLOUR_ESCAPE, printedWidth } from '../../terminal-text.ts';
 import type { AuditReport, EnvironmentCell, Severity } from '../report.ts';
 
 export interface TextOptions {
@@ -9,7 +10,7 @@ export interface TextOptions {
 const ANSI: Readonly<Record<Severity | 'bold' | 'dim' | 'green', string>> = { high: '31', medium: '33', low: '36', bold: '1', dim: '2', green: '32' };
 
 export function renderText(report: AuditReport, options: TextOptions): string {
-  const paint = (style: keyof typeof ANSI, text: string): string => (options.colour ? `\u001b[${ANSI[style]}m${text}\u001b[0m` : text);
+  const paint = (style: keyof typeof ANSI, text: string): string => (options.colour ? `${COLOUR_ESCAPE}[${ANSI[style]}m${text}${COLOUR_ESCAPE}[0m` : text);
   const { cluster, summary } = report;
   const out: string[] = [];
   out.push(paint('bold', `nsguard audit of ${report.source}`) + ` (${report.semantics === 'calico' ? 'Calico tiers and Kubernetes NetworkPolicies' : 'Kubernetes NetworkPolicy'} semantics)`);
@@ -95,9 +96,9 @@ export function renderText(report: AuditReport, options: TextOptions): string {
   return out.join('\n');
 }
 
-/** Columns padded to their widest cell; colour codes do not count towards the width. */
+/** Columns padded to their widest cell as printed (terminal-text.ts): colour codes take no width, escaped controls theirs. */
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const visible = (text: string): number => text.replace(/\u001b\[[0-9;]*m/g, '').length;
+  const visible = printedWidth;
   const widths = head.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))));
   const line = (cells: readonly string[]): string => `  ${cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - visible(c))).join('  ')}`.trimEnd();
   return [line(head), ...rows.map(line)];
