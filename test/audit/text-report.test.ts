@@ -1,4 +1,5 @@
 // The text report of the example cluster, by what it says; colour only on a terminal without NO_COLOR.
+import { readFile } from 'node:fs/promises';
 import t from 'tap';
 import { audit } from '../../src/cli/audit.ts';
 import { colourOn } from '../../src/cli/io.ts';
@@ -87,4 +88,13 @@ t.test('progress on stderr for a large cluster', async (t) => {
     'nsguard audit: writing the report',
     'nsguard audit: done',
   ]);
+});
+
+t.test('a report written with --out has no colour, even when stdout is a terminal', async (t) => {
+  const dir = t.testdir({});
+  const io = { out: () => undefined, err: () => undefined, readStdin: async () => '', colour: true };
+  t.equal(await audit(['--state', CLUSTER, '--config', CONFIG, '--out', `${dir}/report.txt`], io), 1);
+  const text = await readFile(`${dir}/report.txt`, 'utf8');
+  t.match(text, 'HIGH');
+  t.notMatch(text, /[\u001b\uE000]/, 'neither colour codes nor their markers');
 });
