@@ -28,6 +28,7 @@ import { liveSource, NSGUARD, type Host } from './cluster-source.ts';
 import { parseCommand, printHelp, type CommandSpec, type FlagSpecs } from './command-spec.ts';
 import { configFrom } from './inputs.ts';
 import type { CommandIo } from './io.ts';
+import { byName } from '../policy/objects/by-name.ts';
 
 export const AUDIT_FORMATS = ['text', 'json', 'yaml', 'html', 'policyreport', 'openreports'] as const;
 type Format = (typeof AUDIT_FORMATS)[number];
@@ -171,7 +172,7 @@ function allNamespaces(state: ClusterState): Namespace[] {
   const known = new Map(state.namespaces().map((ns) => [ns.name, ns]));
   for (const [namespace] of state.policyNames()) if (!known.has(namespace)) known.set(namespace, namespaceNamed(namespace));
   for (const [namespace] of state.podNames()) if (!known.has(namespace)) known.set(namespace, namespaceNamed(namespace));
-  return [...known.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...known.values()].sort(byName);
 }
 
 function countCalico(calico: CalicoObjects, namespaces: readonly Namespace[]): number {

@@ -12,6 +12,7 @@ import { ipKey, ipText, type IpKey } from './ip-key.ts';
 import { LabelIndex } from './label-index.ts';
 import { ServiceStore } from './service-store.ts';
 import { SmallMap } from './small-map.ts';
+import { byName } from '../policy/objects/by-name.ts';
 
 // The in-memory index behind both ClusterView implementations (state file and informers). Pods are
 // folded into groups of identical (namespace, labels, container ports) so 150k pods cost per-pod only a
@@ -422,9 +423,9 @@ export class ClusterState implements ClusterView, ServiceView {
   policies(namespace: string): readonly Policy[] {
     let list = this.#policyLists.get(namespace);
     if (list === undefined) {
-      const byName = this.#policies.get(namespace);
-      if (byName === undefined) return NO_POLICIES;
-      list = Object.freeze([...byName.values()].sort((a, b) => compareText(a.name, b.name)));
+      const named = this.#policies.get(namespace);
+      if (named === undefined) return NO_POLICIES;
+      list = Object.freeze([...named.values()].sort(byName));
       this.#policyLists.set(namespace, list);
     }
     return list;

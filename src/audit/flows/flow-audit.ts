@@ -16,6 +16,7 @@ import type { AuditPaths, PathExplanation } from '../paths.ts';
 import { auditPaths } from '../paths.ts';
 import type { AuditFinding, FlowReport, ObservedFlow, UnknownEndpoint, UnusedRule } from '../report.ts';
 import type { FlowEnd, ParsedFlows } from './flow-record.ts';
+import { byName } from '../../policy/objects/by-name.ts';
 
 /** What `--with FILE` would write, as `kubectl apply` would: policies created or replaced, namespaces relabelled. */
 export interface FlowChange {
@@ -190,7 +191,7 @@ function withChange(view: ClusterView, change: FlowChange): ClusterView {
       const added = byNamespace.get(namespace);
       if (added === undefined) return view.policies(namespace);
       const names = new Set(added.map((p) => p.name));
-      return [...view.policies(namespace).filter((p) => !names.has(p.name)), ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return [...view.policies(namespace).filter((p) => !names.has(p.name)), ...added].sort(byName);
     },
     podGroupsWithIp: (ip) => view.podGroupsWithIp(ip),
     calico: () => view.calico(),

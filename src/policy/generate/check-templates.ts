@@ -12,6 +12,7 @@ import type { CalicoPolicy, Tier } from '../calico/model.ts';
 import type { CalicoPolicyChange } from '../objects/change.ts';
 import { selects } from '../netpol/selector.ts';
 import { METADATA_NAME_LABEL } from '../netpol/witness.ts';
+import { byName } from '../objects/by-name.ts';
 
 const ISOLATING: readonly Isolation[] = ['strict', 'ingress'];
 const SAMPLE_NAMESPACE = 'nsguard-template-check';
@@ -101,7 +102,7 @@ class SampleView implements ClusterView {
 
   add(policy: Policy): void {
     // By name, as every view lists them (ClusterView.policies).
-    this.#policies.set(policy.namespace, [...this.policies(policy.namespace), policy].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    this.#policies.set(policy.namespace, [...this.policies(policy.namespace), policy].sort(byName));
   }
 
   namespace(name: string): Namespace | undefined {

@@ -1,6 +1,7 @@
 import type { PolicyChange } from '../objects/change.ts';
 import type { ClusterView } from '../objects/cluster-view.ts';
 import type { Policy } from '../objects/model.ts';
+import { byName } from '../objects/by-name.ts';
 
 /**
  * The view's policies with the changed object set to `replacement` (or removed). The admitted objects,
@@ -13,20 +14,20 @@ export function policiesWith(view: ClusterView, change: PolicyChange, replacemen
     if (changed === undefined) {
       const others = view.policies(namespace).filter((p) => p.name !== change.name);
       // The view lists a namespace's policies by name: the replacement goes in at its place, no sort needed.
-      if (replacement !== undefined) others.splice(insertionPoint(others, replacement.name), 0, replacement);
+      if (replacement !== undefined) others.splice(insertionPoint(others, replacement), 0, replacement);
       changed = others;
     }
     return changed;
   };
 }
 
-/** The first index whose policy's name does not sort before `name`. */
-function insertionPoint(sorted: readonly Policy[], name: string): number {
+/** The first index whose policy does not sort before `policy` (byName). */
+function insertionPoint(sorted: readonly Policy[], policy: Policy): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if ((sorted[middle] as Policy).name < name) low = middle + 1;
+    if (byName(sorted[middle] as Policy, policy) < 0) low = middle + 1;
     else high = middle;
   }
   return low;

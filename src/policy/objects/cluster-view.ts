@@ -16,7 +16,7 @@ export interface ClusterView {
   namespaceLookupCost(selector: Selector): number;
   podGroups(namespace: string): Iterable<PodGroup>;
   podGroupsMatching(namespace: string, selector: Selector): Iterable<PodGroup>;
-  /** By name (code-unit order): a review puts the changed policy in at its place rather than sorting. */
+  /** In byName order (by-name.ts): a review puts the changed policy in at its place rather than sorting. */
   policies(namespace: string): readonly Policy[];
   /** Pod groups that carry the given IP (for `nsguard explain` with an IP). */
   podGroupsWithIp(ip: string): Iterable<PodGroup>;
