@@ -43,6 +43,13 @@ t.test('tokens are followed until a page has none; a token seen before is an err
   t.throws(() => tokens.next('a'), /GET \/api\/v1\/pods: page 3 repeats the continue token of an earlier page; the list would never end/);
 });
 
+t.test('a list of more pages than the cap is an error, so tokens kept cannot grow without end', async (t) => {
+  const tokens = new PageTokens('/api/v1/pods', { maxPages: 3 });
+  for (const token of ['a', 'b', 'c']) t.equal(tokens.next(token), token);
+  t.equal(tokens.next(undefined), undefined, 'a list that ends at the cap is whole');
+  t.throws(() => tokens.next('d'), /GET \/api\/v1\/pods: the list goes on past 3 pages, more than any cluster holds/);
+});
+
 t.test('a CLI read stops at a repeated token instead of paging forever', async (t) => {
   // The cycle is two pages long: a check of the last token alone would not see it.
   const { kubeConfig, requests } = await pagingServer(t, ['first', 'second']);
