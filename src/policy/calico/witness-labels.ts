@@ -83,13 +83,27 @@ function normal(selector: CalicoSelector, negated: boolean): Form {
     case 'and':
     case 'or': {
       const op = (selector.op === 'and') !== negated ? 'and' : 'or';
-      return { op, forms: selector.operands.map((s) => normal(s, negated)) };
+      return combined(op, selector.operands.map((s) => normal(s, negated)));
     }
     default: {
       const never: never = selector;
       throw new Error(`unknown selector ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * `and`/`or` of `forms` with the constants folded away. What bounds the work is that every form but
+ * FALSE yields a conjunction within a walk of its size: a FALSE left inside a product would have the
+ * walk try every combination of the factors before it and yield none (`(k0 == "a" || k0 == "b") && ...
+ * && !all()` took 2^n steps, none of them counted against MAX_CONJUNCTIONS).
+ */
+function combined(op: 'and' | 'or', forms: readonly Form[]): Form {
+  const [absorbing, neutral] = op === 'and' ? [FALSE, TRUE] : [TRUE, FALSE];
+  if (forms.includes(absorbing)) return absorbing;
+  const kept = forms.filter((f) => f !== neutral);
+  if (kept.length === 0) return neutral;
+  return kept.length === 1 ? (kept[0] as Form) : { op, forms: kept };
 }
 
 /** The conjunctions of the disjunctive normal form, made lazily: the caller stops after a few. */
