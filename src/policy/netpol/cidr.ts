@@ -56,17 +56,65 @@ export function parseCidr(text: string): Cidr | undefined {
   return { text, family: ip.family, first, last: first | hostMask };
 }
 
+/** A block's excepts of one family, merged where they overlap or touch, in order: disjoint and maximal. */
+interface Range {
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+// A policy's ipBlock is matched against every pod address a check reads: scanning its excepts each time
+// made a review O(addresses x excepts) (a 70,000-except block against an 8,000-pod group took 10 s).
+// Merged once per block (blocks are immutable values), each lookup is a binary search.
+const mergedExcepts = new WeakMap<IpBlock, { readonly 4: readonly Range[]; readonly 6: readonly Range[] }>();
+
+function exceptRanges(block: IpBlock, family: 4 | 6): readonly Range[] {
+  let merged = mergedExcepts.get(block);
+  if (merged === undefined) {
+    merged = { 4: merge(block.except, 4), 6: merge(block.except, 6) };
+    mergedExcepts.set(block, merged);
+  }
+  return merged[family];
+}
+
+// Excepts are not assumed disjoint or inside the cidr, since state files are not API-validated.
+function merge(excepts: readonly Cidr[], family: 4 | 6): Range[] {
+  const sorted = excepts.filter((e) => e.family === family).toSorted((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const out: { first: bigint; last: bigint }[] = [];
+  for (const e of sorted) {
+    const previous = out.at(-1);
+    if (previous !== undefined && e.first <= previous.last + 1n) {
+      if (e.last > previous.last) previous.last = e.last;
+    } else out.push({ first: e.first, last: e.last });
+  }
+  return out;
+}
+
+/** The first range that ends at or after `address`, if any. */
+function firstEndingFrom(ranges: readonly Range[], address: bigint): Range | undefined {
+  let low = 0;
+  let high = ranges.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((ranges[middle] as Range).last < address) low = middle + 1;
+    else high = middle;
+  }
+  return ranges[low];
+}
+
 /** The ipBlock rule: inside `cidr` and inside none of `except`. */
 export function blockContainsIp(block: IpBlock, ip: Ip): boolean {
-  const inside = (c: Cidr): boolean => c.family === ip.family && c.first <= ip.value && ip.value <= c.last;
-  return inside(block.cidr) && !block.except.some(inside);
+  const { cidr } = block;
+  if (cidr.family !== ip.family || ip.value < cidr.first || ip.value > cidr.last) return false;
+  const range = firstEndingFrom(exceptRanges(block, ip.family), ip.value);
+  return range === undefined || range.first > ip.value;
 }
 
 /** Every address of `range` is in the block minus its excepts. */
 export function blockCoversRange(block: IpBlock, range: Cidr): boolean {
   const { cidr } = block;
   if (cidr.family !== range.family || range.first < cidr.first || range.last > cidr.last) return false;
-  return !block.except.some((e) => e.family === range.family && e.first <= range.last && range.first <= e.last);
+  const except = firstEndingFrom(exceptRanges(block, range.family), range.first);
+  return except === undefined || except.first > range.last;
 }
 
 /** Some address of `range` is in the block minus its excepts. */
@@ -76,16 +124,7 @@ export function blockOverlapsRange(block: IpBlock, range: Cidr): boolean {
   const first = cidr.first > range.first ? cidr.first : range.first;
   const last = cidr.last < range.last ? cidr.last : range.last;
   if (first > last) return false;
-  // Walk the excepts in order: the overlap survives if some address of [first, last] is left uncovered.
-  // Excepts are not assumed disjoint or inside the cidr, since state files are not API-validated.
-  const excepts = block.except
-    .filter((e) => e.family === range.family && e.last >= first && e.first <= last)
-    .toSorted((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
-  let next = first;
-  for (const e of excepts) {
-    if (e.first > next) return true;
-    if (e.last >= next) next = e.last + 1n;
-    if (next > last) return false;
-  }
-  return next <= last;
+  // Merged ranges are maximal, so [first, last] is covered only if the one range holding `first` holds it all.
+  const except = firstEndingFrom(exceptRanges(block, range.family), first);
+  return except === undefined || except.first > first || except.last < last;
 }
