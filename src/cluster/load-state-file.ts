@@ -52,7 +52,7 @@ export async function loadStateFile(file: string, options: LoadStateFileOptions 
       throw parseError(where, `not valid JSON: ${error.message} at ${await lineAndColumn(file, error.offset)}`, error);
     }
     const state = new ClusterState(options);
-    const objects = await readObjectsFromFile(file);
+    const objects = await readObjectsFromFile(file, 'state');
     const report = loadState(objects, state);
     if (options.observe !== undefined) for (const { object, where } of objects) options.observe(object, where);
     return { state, report };

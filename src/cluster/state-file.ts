@@ -81,10 +81,19 @@ export function requireHead(value: unknown, where: string): Record<string, unkno
   return value;
 }
 
-/** Splits a state or input file into objects; a `List` (or `PodList` and the like) into its items. */
-export function readObjects(text: string, file: string): RawObject[] {
+/**
+ * Splits a state or input file into objects; a `List` (or `PodList` and the like) into its items. A
+ * state file must hold some document: an empty one is what a failed `kubectl get ... > cluster.yaml`
+ * (or a reload caught mid-write) leaves, and judging against it would judge an empty cluster. An empty
+ * cluster is written `kind: List` with `items: []`.
+ */
+export function readObjects(text: string, file: string, kind: 'state' | 'input' = 'input'): RawObject[] {
   const objects: RawObject[] = [];
-  documentValues(text, file).forEach((value, i) => {
+  const values = documentValues(text, file);
+  if (kind === 'state' && values.every((value) => value === null || value === undefined)) {
+    throw parseError(file, 'holds no object: an empty file is not an empty cluster (write `apiVersion: v1`, `kind: List`, `items: []` for one)');
+  }
+  values.forEach((value, i) => {
     const where = `${file} document ${i + 1}`;
     if (value === null || value === undefined) return;
     const object = requireHead(value, where);
@@ -118,14 +127,14 @@ export function readError(file: string, cause: unknown): NsguardError {
   return new NsguardError('NSG_STATE_READ', `cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
 }
 
-export async function readObjectsFromFile(file: string): Promise<RawObject[]> {
+export async function readObjectsFromFile(file: string, kind: 'state' | 'input' = 'input'): Promise<RawObject[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
     throw readError(file, cause);
   }
-  return readObjects(text, file);
+  return readObjects(text, file, kind);
 }
 
 /**

@@ -43,7 +43,7 @@ function failure(error: unknown): Outcome {
 async function wholeFile(file: string, namespaces: readonly string[]): Promise<Outcome> {
   try {
     const state = new ClusterState({ keepPodNames: true });
-    const report = loadState(await readObjectsFromFile(file), state);
+    const report = loadState(await readObjectsFromFile(file, 'state'), state);
     return { ok: true, view: { report, state: view(state, namespaces) } };
   } catch (error) {
     return failure(error);
@@ -199,7 +199,6 @@ t.test('what is not one JSON list is read whole, as before', async (t) => {
     { name: 'several JSON documents', text: `${namespaceItem('a')}\n---\n${namespaceItem('b')}\n`, report: { namespaces: 2, policies: 0, pods: 0, skippedPods: 0, calico: 0, services: 0, endpointSlices: 0, skipped: {} } },
     { name: 'a byte order mark', text: `\uFEFF{"apiVersion":"v1","kind":"List","items":[${namespaceItem('a')}]}`, report: { namespaces: 1, policies: 0, pods: 0, skippedPods: 0, calico: 0, services: 0, endpointSlices: 0, skipped: {} } },
     { name: 'a repeated key (JSON.parse keeps the last)', text: `{"apiVersion":"v1","kind":"List","items":[${namespaceItem('a')}],"items":[]}`, report: { namespaces: 0, policies: 0, pods: 0, skippedPods: 0, calico: 0, services: 0, endpointSlices: 0, skipped: {} } },
-    { name: 'an empty file', text: '', report: { namespaces: 0, policies: 0, pods: 0, skippedPods: 0, calico: 0, services: 0, endpointSlices: 0, skipped: {} } },
   ];
   for (const c of cases) {
     const { report } = await loadStateFile(stateFile(c.text), { chunkSize: 3 });
@@ -239,4 +238,16 @@ t.test('the example JSON fixture keeps its content through a one-byte chunk size
   const file = fixture('kubectl-list.json');
   const { state } = await loadStateFile(file, { chunkSize: 1, keepPodNames: true });
   t.strictSame(state.podGroupsWithIp('fd00:10:244:4::8').map((g) => g.names), [['search-6c5b4a3f2e-abcde']]);
+});
+
+t.test('a state file with no object is refused, an empty List is an empty cluster', async (t) => {
+  // What a failed `kubectl get ... > cluster.yaml` leaves: judging against it would judge an empty cluster.
+  for (const text of ['', '\n', '---\n', '---\n---\n', '# only a comment\n', 'null\n']) {
+    const file = stateFile(text);
+    await t.rejects(loadStateFile(file), { code: 'NSG_STATE_PARSE', message: `${file}: holds no object: an empty file is not an empty cluster (write \`apiVersion: v1\`, \`kind: List\`, \`items: []\` for one)` }, JSON.stringify(text));
+  }
+  for (const text of ['{"apiVersion":"v1","kind":"List","items":[]}', 'apiVersion: v1\nkind: List\nitems: []\n']) {
+    const { state } = await loadStateFile(stateFile(text));
+    t.strictSame(state.stats(), { namespaces: 0, policies: 0, pods: 0, podGroups: 0 }, text);
+  }
 });
