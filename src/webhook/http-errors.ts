@@ -12,6 +12,7 @@ export type RefusalReason =
   | 'json-limit'
   | 'invalid-review'
   | 'body-too-large'
+  | 'bodies-in-flight'
   | 'unsupported-media-type'
   | 'bad-request'
   | 'request-timeout'
@@ -49,6 +50,9 @@ export function installErrorHandlers(app: FastifyInstance, refuser: Refuser, log
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return refuser.refuse(request, reply, 413, 'body-too-large', `the body is larger than the limit of ${bodyLimit} bytes`);
+      case 'NSG_BODIES_IN_FLIGHT':
+        // Closed: the rest of a body nobody will read is not worth receiving.
+        return refuser.refuse(request, reply.header('connection', 'close'), 503, 'bodies-in-flight', error.message);
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return refuser.refuse(request, reply, 415, 'unsupported-media-type', unsupportedMediaType(request.headers['content-type']));
       default:

@@ -11,6 +11,7 @@ import { registerHealthRoutes } from './health-routes.ts';
 import { clientCertificateRefusal } from './client-certificate.ts';
 import { trackConnections } from './connections.ts';
 import { clientErrorHandler, createRefuser, installErrorHandlers } from './http-errors.ts';
+import { BodyBudget, DEFAULT_BODY_BYTES_IN_FLIGHT } from './body-budget.ts';
 import { createMetrics, type WebhookMetrics } from './metrics.ts';
 import type { TlsMaterial, TlsSource } from './tls-source.ts';
 
@@ -49,6 +50,8 @@ export interface WebhookServerOptions {
   /** Owned by the server from here on: `close()` stops its file watching. */
   readonly tls: TlsSource;
   readonly bodyLimit?: number;
+  /** Request body bytes held across all connections at once (body-budget.ts). */
+  readonly bodyBytesInFlight?: number;
   /** After close begins: how long to keep serving while the apiserver still sends on kept-alive connections. */
   readonly drainMs?: number;
   /** After the drain: how long in-flight requests get before their connections are cut. */
@@ -142,6 +145,9 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
   });
   const refuser = createRefuser(logger, metrics);
 
+  const bodies = new BodyBudget(options.bodyBytesInFlight ?? DEFAULT_BODY_BYTES_IN_FLIGHT);
+  // Callback style: an async hook costs every request a promise and a microtask.
+  app.addHook('preParsing', (request, _reply, _payload, done) => done(null, bodies.meter(request.raw)));
   app.removeAllContentTypeParsers();
   // Parsed by review.ts, which names what is wrong; fastify only enforces the type and the size.
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));

@@ -174,3 +174,35 @@ t.test('a throw while describing the judgement is still one AdmissionReview, a r
   h.admission.onValidate = () => ({ decision: decide('enforce', [], []) });
   t.equal((await h.request({ path: '/validate', body: review })).status, 200, 'still serving');
 });
+
+t.test('request bodies held across connections are bounded: past the budget a request is refused, and stalled bytes come back when the client goes', async (t) => {
+  const h = await startServer(t, { bodyBytesInFlight: 64 * 1024 });
+  const JSON_TYPE = { 'content-type': 'application/json' };
+  const body = (bytes: number): string => JSON.stringify({ ...review, padding: 'x'.repeat(bytes) });
+
+  // One body over the budget (under the body limit) is refused on its own, and the connection closed.
+  const over = await h.request({ path: '/validate', rawBody: body(80 * 1024), headers: JSON_TYPE, agent: false });
+  t.equal(over.status, 503);
+  t.match(over.json, { statusCode: 503, reason: 'bodies-in-flight', message: 'nsguard is already receiving 65536 bytes of request bodies: try again' });
+  t.equal(over.headers.connection, 'close');
+  t.match(h.logs.lines.at(-1), { reason: 'bodies-in-flight', msg: 'admission request refused' });
+  // Its bytes came back: a review fits again.
+  t.equal((await h.request({ path: '/validate', body: review })).status, 200);
+  // So do those of bodies nobody reads (refused for their content type, over a kept-alive connection).
+  for (let i = 0; i < 4; i++) t.equal((await h.request({ path: '/validate', rawBody: body(40 * 1024), headers: { 'content-type': 'text/plain' } })).status, 415);
+  t.equal((await h.request({ path: '/validate', rawBody: body(40 * 1024), headers: JSON_TYPE })).status, 200);
+
+  // A client that sends 40 KiB of a body and stalls holds them: another 40 KiB body no longer fits...
+  const stalled = connect({ host: '127.0.0.1', port: h.port, ca: h.ca.cert, servername: 'localhost' });
+  await new Promise<void>((resolve, reject) => stalled.once('secureConnect', resolve).once('error', reject));
+  stalled.write(`POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n${'x'.repeat(40 * 1024)}`);
+  const untilStatus = async (status: number): Promise<number> => {
+    // Each attempt is a whole request, awaited: the server counts the stalled bytes (or frees them) in its own time.
+    for (let attempt = 1; attempt <= 200; attempt++) if ((await h.request({ path: '/validate', rawBody: body(40 * 1024), headers: JSON_TYPE, agent: false })).status === status) return attempt;
+    return Infinity;
+  };
+  t.ok(Number.isFinite(await untilStatus(503)), 'refused while the stalled body is held');
+  // ...until that client goes: its bytes come back without waiting for the request timeout.
+  stalled.destroy();
+  t.ok(Number.isFinite(await untilStatus(200)), 'answered once the stalled client is gone');
+});
