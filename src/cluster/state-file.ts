@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
+import { isScalar, parseAllDocuments, visit } from 'yaml';
+import type { Document } from 'yaml';
 import { NsguardError } from '../errors.ts';
 import { calicoKind, parseCalicoObject } from '../policy/calico/calico-kinds.ts';
 import { parseNamespace } from '../policy/objects/parse-namespace.ts';
@@ -63,6 +64,8 @@ function documentValues(text: string, file: string): unknown[] {
     const error = doc.errors[0];
     // yaml's message ends with a code excerpt after its first line, which already says "at line L, column C".
     if (error !== undefined) throw parseError(where, `not valid YAML: ${error.message.split('\n')[0]?.replace(/:$/, '')}`, error);
+    const ambiguous = readDifferentlyByKubectl(doc);
+    if (ambiguous !== undefined) throw parseError(where, ambiguous);
     try {
       // Caps alias expansion, so a "billion laughs" file fails instead of filling the heap.
       return doc.toJS({ maxAliasCount: 100 });
@@ -70,6 +73,33 @@ function documentValues(text: string, file: string): unknown[] {
       throw parseError(where, `cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
     }
   });
+}
+
+/**
+ * What kubectl reads otherwise than YAML 1.2 does (its YAML is 1.1): a `<<` merge key, which it expands
+ * and YAML 1.2 keeps as an ordinary key nsguard would ignore, and a plain integer with a leading zero,
+ * octal to kubectl (`port: 053` is 43). Judging either as read here would judge another object than
+ * the one applied, so they are refused, with how to write them unambiguously.
+ */
+function readDifferentlyByKubectl(doc: Document.Parsed): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === 'PLAIN') {
+        found = 'holds a `<<` merge key, which kubectl expands and nsguard does not: write the merged fields out';
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+    Scalar(_key, node) {
+      if (node.type === 'PLAIN' && typeof node.value === 'number' && /^[-+]?0[0-9]+$/.test(node.source ?? '')) {
+        found = `holds the number ${node.source}, which kubectl reads as octal: write it without the leading zero (or quote it for text)`;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 export function requireHead(value: unknown, where: string): Record<string, unknown> {
