@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isScalar, parseAllDocuments, visit } from 'yaml';
+import { parseAllDocuments, visit } from 'yaml';
 import type { Document } from 'yaml';
 import { NsguardError } from '../errors.ts';
 import { calicoKind, parseCalicoObject } from '../policy/calico/calico-kinds.ts';
@@ -57,15 +57,15 @@ function documentValues(text: string, file: string): unknown[] {
       // Not JSON after all (flow-style YAML, several documents, or broken): YAML tells which.
     }
   }
-  const documents = parseAllDocuments(source);
+  // Merge keys (`<<`) expanded, as kubectl's YAML 1.1 expands them.
+  const documents = parseAllDocuments(source, { merge: true });
   if (!Array.isArray(documents)) return [];
   return documents.map((doc, i) => {
     const where = `${file} document ${i + 1}`;
     const error = doc.errors[0];
     // yaml's message ends with a code excerpt after its first line, which already says "at line L, column C".
     if (error !== undefined) throw parseError(where, `not valid YAML: ${error.message.split('\n')[0]?.replace(/:$/, '')}`, error);
-    const ambiguous = readDifferentlyByKubectl(doc);
-    if (ambiguous !== undefined) throw parseError(where, ambiguous);
+    readIntegersAsKubectl(doc);
     try {
       // Caps alias expansion, so a "billion laughs" file fails instead of filling the heap.
       return doc.toJS({ maxAliasCount: 100 });
@@ -76,30 +76,17 @@ function documentValues(text: string, file: string): unknown[] {
 }
 
 /**
- * What kubectl reads otherwise than YAML 1.2 does (its YAML is 1.1): a `<<` merge key, which it expands
- * and YAML 1.2 keeps as an ordinary key nsguard would ignore, and a plain integer with a leading zero,
- * octal to kubectl (`port: 053` is 43). Judging either as read here would judge another object than
- * the one applied, so they are refused, with how to write them unambiguously.
+ * Plain integers with a leading zero read as kubectl reads them (its YAML is 1.1): octal, so `port: 053`
+ * is 43 and `defaultMode: 0644` is 420. Read as YAML 1.2 decimals they would judge another object than
+ * the one applied. Digits 8 and 9 are no octal, and kubectl then reads the decimal, as YAML 1.2 does.
  */
-function readDifferentlyByKubectl(doc: Document.Parsed): string | undefined {
-  let found: string | undefined;
+function readIntegersAsKubectl(doc: Document.Parsed): void {
   visit(doc, {
-    Pair(_key, pair) {
-      if (isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === 'PLAIN') {
-        found = 'holds a `<<` merge key, which kubectl expands and nsguard does not: write the merged fields out';
-        return visit.BREAK;
-      }
-      return undefined;
-    },
     Scalar(_key, node) {
-      if (node.type === 'PLAIN' && typeof node.value === 'number' && /^[-+]?0[0-9]+$/.test(node.source ?? '')) {
-        found = `holds the number ${node.source}, which kubectl reads as octal: write it without the leading zero (or quote it for text)`;
-        return visit.BREAK;
-      }
-      return undefined;
+      const octal = node.type === 'PLAIN' && typeof node.value === 'number' ? /^([-+]?)0([0-7]+)$/.exec(node.source ?? '') : null;
+      if (octal !== null) node.value = (octal[1] === '-' ? -1 : 1) * Number.parseInt(octal[2] as string, 8);
     },
   });
-  return found;
 }
 
 export function requireHead(value: unknown, where: string): Record<string, unknown> {

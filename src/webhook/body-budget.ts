@@ -4,7 +4,7 @@
 // Bytes are counted as they arrive, before fastify buffers them; a request that would take the total
 // past the budget is refused (503, `bodies-in-flight`) and its connection closed.
 import { Transform, type TransformCallback } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const DEFAULT_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
@@ -29,7 +29,7 @@ export class BodyBudget {
    * `payload` as fastify should read it: the same bytes, each counted against the budget until the
    * body has been read whole or the request ends otherwise, when they are given back.
    */
-  meter(payload: IncomingMessage): Transform {
+  meter(payload: IncomingMessage, response: ServerResponse): Transform {
     let mine = 0;
     const giveBack = (): void => {
       this.#held -= mine;
@@ -52,8 +52,11 @@ export class BodyBudget {
     });
     // Back when the body has been read (the meter closes) or the request is over whichever way: a
     // client gone mid-body ends nothing downstream, and a body nobody reads (a 415, a 404) never ends.
+    // The response's close is the one event every request ends with (fastify may answer a 413 without
+    // reading the body, and then neither stream closes while the connection stays open).
     meter.once('close', giveBack);
     payload.once('close', giveBack);
+    response.once('close', giveBack);
     // fastify reports the error when it reads the body; a meter nobody reads must not throw it.
     meter.on('error', () => undefined);
     payload.pipe(meter);

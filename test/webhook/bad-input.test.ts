@@ -206,3 +206,11 @@ t.test('request bodies held across connections are bounded: past the budget a re
   stalled.destroy();
   t.ok(Number.isFinite(await untilStatus(200)), 'answered once the stalled client is gone');
 });
+
+t.test('bodies refused for their size give their bytes back, though the connection stays open', async (t) => {
+  const h = await startServer(t, { bodyBytesInFlight: 64 * 1024, bodyLimit: 16 * 1024 });
+  const json = { 'content-type': 'application/json' };
+  // Ten times past the budget if each 413 kept what was read of it.
+  for (let i = 0; i < 10; i++) t.equal((await h.request({ path: '/validate', rawBody: JSON.stringify({ ...review, padding: 'x'.repeat(20 * 1024) }), headers: json })).status, 413);
+  t.equal((await h.request({ path: '/validate', rawBody: JSON.stringify({ ...review, padding: 'x'.repeat(12 * 1024) }), headers: json })).status, 200);
+});
