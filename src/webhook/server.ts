@@ -147,7 +147,11 @@ export function createServer(options: WebhookServerOptions): WebhookServer {
 
   const bodies = new BodyBudget(options.bodyBytesInFlight ?? DEFAULT_BODY_BYTES_IN_FLIGHT);
   // Callback style: an async hook costs every request a promise and a microtask.
-  app.addHook('preParsing', (request, reply, _payload, done) => done(null, bodies.meter(request.raw, reply.raw)));
+  app.addHook('preParsing', (request, reply, _payload, done) => {
+    const body = bodies.admit(request.raw, reply.raw);
+    if (body instanceof Error) done(body);
+    else done(null, body);
+  });
   app.removeAllContentTypeParsers();
   // Parsed by review.ts, which names what is wrong; fastify only enforces the type and the size.
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));

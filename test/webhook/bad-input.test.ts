@@ -192,6 +192,16 @@ t.test('request bodies held across connections are bounded: past the budget a re
   for (let i = 0; i < 4; i++) t.equal((await h.request({ path: '/validate', rawBody: body(40 * 1024), headers: { 'content-type': 'text/plain' } })).status, 415);
   t.equal((await h.request({ path: '/validate', rawBody: body(40 * 1024), headers: JSON_TYPE })).status, 200);
 
+  // A chunked body declares no length: it is counted as it arrives, and refused alike.
+  const chunked = connect({ host: '127.0.0.1', port: h.port, ca: h.ca.cert, servername: 'localhost' });
+  await new Promise<void>((resolve, reject) => chunked.once('secureConnect', resolve).once('error', reject));
+  const payload = body(80 * 1024);
+  chunked.write(`POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(payload).toString(16)}\r\n${payload}\r\n0\r\n\r\n`);
+  const answer: Buffer[] = [];
+  chunked.on('data', (chunk: Buffer) => answer.push(chunk));
+  await new Promise<void>((resolve) => chunked.once('close', () => resolve()));
+  t.match(Buffer.concat(answer).toString('utf8'), /^HTTP\/1\.1 503 Service Unavailable\r\n[^]*"reason":"bodies-in-flight"/);
+
   // A client that sends 40 KiB of a body and stalls holds them: another 40 KiB body no longer fits...
   const stalled = connect({ host: '127.0.0.1', port: h.port, ca: h.ca.cert, servername: 'localhost' });
   await new Promise<void>((resolve, reject) => stalled.once('secureConnect', resolve).once('error', reject));
